@@ -1,0 +1,19 @@
+// The compiled mesh: the hub from which every proxy snapshot (and later xDS) is projected.
+import type { MeshSettingsIR } from './mesh.js'
+import type { ServiceIR, WorkloadIR } from './service.js'
+import type { GatewayIR } from './gateway.js'
+
+export * from './common.js'
+export * from './mesh.js'
+export * from './route.js'
+export * from './policy.js'
+export * from './service.js'
+export * from './gateway.js'
+export * from './diagnostic.js'
+
+export interface MeshIR {
+  readonly mesh: MeshSettingsIR
+  readonly services: readonly ServiceIR[]   // sorted by name
+  readonly workloads: readonly WorkloadIR[] // sorted by name
+  readonly gateways: readonly GatewayIR[]   // sorted by name
+}

@@ -1,0 +1,61 @@
+// What one proxy receives: the slice of the IR it needs plus live endpoints, under one version.
+import type {
+  GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
+} from '../ir/index.js'
+
+/** One live instance of a Service: the address callers connect to (the instance's sidecar inbound). */
+export interface EndpointIR {
+  readonly address: string                // host:port
+  readonly instance: string | null        // 'workload/replica' for mesh instances, null for static endpoints
+  readonly labels: Labels
+  readonly mesh: boolean                  // true: reached through its sidecar; false: static, outside the mesh
+}
+
+/** Everything a caller needs to reach one Service. */
+export interface ClusterIR {
+  readonly service: QualifiedName
+  readonly protocol: ServiceProtocol
+  readonly port: number
+  readonly policy: TrafficPolicyIR
+  readonly healthCheck: HealthCheckIR | null
+  readonly endpoints: readonly EndpointIR[] // sorted by address
+}
+
+/** A sidecar's local listener for one upstream Service. */
+export interface OutboundListenerIR {
+  readonly service: QualifiedName
+  readonly protocol: ServiceProtocol
+  readonly localPort: number | null       // null: the proxy chooses (or is told on its command line)
+  readonly routes: RouteTableIR
+}
+
+export interface SidecarSnapshot {
+  readonly kind: 'sidecar'
+  readonly version: number
+  readonly mesh: MeshSettingsIR
+  readonly workload: QualifiedName
+  readonly identity: string
+  readonly inbound: { readonly services: readonly QualifiedName[]; readonly protocol: ServiceProtocol }
+  readonly outbound: readonly OutboundListenerIR[] // sorted by service
+  readonly clusters: readonly ClusterIR[]          // sorted by service
+}
+
+export interface GatewaySnapshot {
+  readonly kind: 'gateway'
+  readonly version: number
+  readonly mesh: MeshSettingsIR
+  readonly gateway: GatewayIR
+  readonly clusters: readonly ClusterIR[]
+}
+
+export type Snapshot = SidecarSnapshot | GatewaySnapshot
+
+/** A registered instance as the registry knows it (input to projection). */
+export interface InstanceRecord {
+  readonly workload: QualifiedName
+  readonly replica: number
+  readonly labels: Labels
+  readonly address: string               // the sidecar's inbound address callers use
+  readonly ready: boolean                 // app accepts connections and proxy acked config
+  readonly draining: boolean              // being stopped: no new traffic
+}
