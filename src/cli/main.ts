@@ -1,1 +1,26 @@
-console.log('trellis')
+// Entry point: argv → command. Each command lives in its own file and stays thin.
+import { Command } from 'commander'
+import { registerValidate } from './validate.js'
+import { registerUp } from './up.js'
+import { registerControlPlane } from './control-plane.js'
+import { registerProxy } from './proxy.js'
+import { registerGateway } from './gateway.js'
+import { registerApply } from './apply.js'
+import { registerGet } from './get.js'
+import { registerToken } from './token.js'
+
+const program = new Command()
+program
+  .name('trellis')
+  .description('A service mesh and API gateway for unmodified apps.')
+  .version('0.1.0')
+  .showHelpAfterError()
+
+for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken]) {
+  register(program)
+}
+
+program.parseAsync(process.argv).catch(err => {
+  process.stderr.write(`trellis: ${(err as Error).message}\n`)
+  process.exit(1)
+})

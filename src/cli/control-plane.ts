@@ -1,0 +1,30 @@
+import type { Command } from 'commander'
+import { resolve } from 'node:path'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { ControlPlane } from '../controlplane/control-plane.js'
+import { openStore } from '../controlplane/store/open-store.js'
+import { exitWithParent } from './parent-watch.js'
+
+export function registerControlPlane(program: Command): void {
+  program.command('control-plane')
+    .description('Run the control plane alone.')
+    .option('--listen <addr>', 'address to serve on', '127.0.0.1:15000')
+    .option('--state <dir>', 'state folder (admin token, join key, default store)', '.trellis')
+    .option('--store <url>', 'memory | file:DIR (default: file:<state>)')
+    .option('--instance-ttl <ms>', 'drop an instance whose proxy stops heartbeating for this long', '5000')
+    .option('--parent-pid <pid>', 'exit when this process is gone')
+    .action(async (opts: { listen: string; state: string; store?: string; instanceTtl: string; parentPid?: string }) => {
+      const stateDir = resolve(opts.state)
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+      const store = openStore(opts.store ?? `file:${stateDir}`, stateDir)
+      const cp = new ControlPlane({ store, stateDir, listen: opts.listen, instanceTtlMs: Number(opts.instanceTtl) })
+      await cp.start()
+      writeFileSync(join(stateDir, 'control-plane-url'), `http://${cp.address}\n`, { mode: 0o600 })
+      process.stderr.write(`control plane listening on http://${cp.address} (store ${store.url})\n`)
+      const stop = () => { void cp.stop().finally(() => process.exit(0)) }
+      process.once('SIGTERM', stop)
+      process.once('SIGINT', stop)
+      exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+    })
+}

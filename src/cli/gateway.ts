@@ -1,0 +1,31 @@
+import type { Command } from 'commander'
+import { GatewayProxy } from '../gateway/gateway-proxy.js'
+import { exitWithParent } from './parent-watch.js'
+
+export function registerGateway(program: Command): void {
+  program.command('gateway <name>')
+    .description('Run the gateway proxy for the Gateway NAME; joins with TRELLIS_TOKEN.')
+    .option('--admin-port <n>', 'port of the admin server (default: free)')
+    .option('--listen-address <addr>', 'address the listeners bind', '127.0.0.1')
+    .option('--control-plane <url>', 'control plane URL (default: TRELLIS_CONTROL_PLANE or http://127.0.0.1:15000)')
+    .option('--parent-pid <pid>', 'exit when this process is gone')
+    .action(async (name: string, opts: { adminPort?: string; listenAddress: string; controlPlane?: string; parentPid?: string }) => {
+      const token = process.env.TRELLIS_TOKEN
+      if (!token) throw new Error('TRELLIS_TOKEN is not set; create one with `trellis token create`')
+      const gw = new GatewayProxy({
+        gateway: name.includes('/') ? name : `default/${name}`, token, listenAddress: opts.listenAddress,
+        adminPort: opts.adminPort ? Number(opts.adminPort) : undefined,
+        controlPlane: opts.controlPlane ?? process.env.TRELLIS_CONTROL_PLANE ?? 'http://127.0.0.1:15000',
+      })
+      await gw.start()
+      let stopping = false
+      const stop = () => {
+        if (stopping) return
+        stopping = true
+        void gw.stop(Number(process.env.TRELLIS_DRAIN_TIMEOUT_MS ?? 10_000)).finally(() => process.exit(0))
+      }
+      process.once('SIGTERM', stop)
+      process.once('SIGINT', stop)
+      exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+    })
+}

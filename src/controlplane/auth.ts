@@ -1,0 +1,61 @@
+// Admin token (for the API and dashboard) and join tokens (for proxies), kept in the state folder.
+// Join tokens are HMAC-signed claims, so the control plane checks them without storing each one.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface JoinClaims { readonly workload: string | null; readonly exp: number }
+
+export class Credentials {
+  constructor(readonly adminToken: string, private readonly joinKey: Buffer) {}
+
+  static loadOrCreate(stateDir: string): Credentials {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+    const admin = readOrCreate(join(stateDir, 'admin-token'), () => randomBytes(24).toString('base64url'))
+    const key = readOrCreate(join(stateDir, 'join-key'), () => randomBytes(32).toString('base64url'))
+    return new Credentials(admin, Buffer.from(key, 'base64url'))
+  }
+
+  isAdmin(authorization: string | undefined): boolean {
+    return safeEqual(bearer(authorization), this.adminToken)
+  }
+
+  createJoinToken(workload: string | null, ttlMs: number, now: number): string {
+    const body = Buffer.from(JSON.stringify({ workload, exp: now + ttlMs })).toString('base64url')
+    return `${body}.${this.sign(body)}`
+  }
+
+  /** The claims of a valid, unexpired join token; the admin token is accepted as a join token too. */
+  verifyJoin(authorization: string | undefined, now: number): JoinClaims | null {
+    const token = bearer(authorization)
+    if (safeEqual(token, this.adminToken)) return { workload: null, exp: Infinity }
+    const dot = token.indexOf('.')
+    if (dot < 0) return null
+    const body = token.slice(0, dot)
+    if (!safeEqual(token.slice(dot + 1), this.sign(body))) return null
+    try {
+      const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as JoinClaims
+      return claims.exp > now ? claims : null
+    } catch { return null }
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.joinKey).update(body).digest('base64url')
+  }
+}
+
+function bearer(header: string | undefined): string {
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : ''
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a), y = Buffer.from(b)
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y)
+}
+
+function readOrCreate(path: string, make: () => string): string {
+  try { return readFileSync(path, 'utf8').trim() } catch { /* first start */ }
+  const value = make()
+  writeFileSync(path, value + '\n', { mode: 0o600 })
+  return value
+}

@@ -1,0 +1,65 @@
+// Streams versioned snapshots to connected proxies as newline-delimited JSON.
+// Pushes coalesce (latest wins); a proxy whose slice did not change gets only the new version number.
+import type { ServerResponse } from 'node:http'
+import type { MeshIR } from '../ir/index.js'
+import { projectGateway, projectSidecar } from '../snapshot/project.js'
+import type { InstanceRecord, Snapshot } from '../snapshot/types.js'
+import type { ProxyRecord } from './registry.js'
+
+interface Stream { readonly proxy: ProxyRecord; readonly res: ServerResponse; lastBody: string }
+
+export class Pusher {
+  private readonly streams = new Map<string, Stream>()
+  private scheduled = false
+
+  constructor(private readonly current: () => { ir: MeshIR; version: number; instances: InstanceRecord[] }) {}
+
+  attach(proxy: ProxyRecord, res: ServerResponse): void {
+    this.streams.get(proxy.id)?.res.end()
+    const stream: Stream = { proxy, res, lastBody: '' }
+    this.streams.set(proxy.id, stream)
+    res.on('close', () => { if (this.streams.get(proxy.id) === stream) this.streams.delete(proxy.id) })
+    const { ir, version, instances } = this.current()
+    this.send(stream, ir, version, instances)
+  }
+
+  connected(id: string): boolean { return this.streams.has(id) }
+
+  /** Schedules one push of the latest version to every stream. */
+  schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      const { ir, version, instances } = this.current()
+      for (const stream of this.streams.values()) this.send(stream, ir, version, instances)
+    })
+  }
+
+  /** A heartbeat line keeps idle streams from looking dead to the proxy. */
+  ping(): void {
+    for (const s of this.streams.values()) s.res.write('{"type":"ping"}\n')
+  }
+
+  closeAll(): void {
+    for (const s of this.streams.values()) s.res.end()
+    this.streams.clear()
+  }
+
+  private send(stream: Stream, ir: MeshIR, version: number, instances: InstanceRecord[]): void {
+    const p = stream.proxy
+    if (p.configVersion >= version && stream.lastBody) return
+    const snap: Snapshot | null = p.kind === 'sidecar'
+      ? projectSidecar(ir, p.workload ?? '', instances, 0)
+      : projectGateway(ir, p.gateway ?? '', instances, 0)
+    if (!snap) return // its Workload or Gateway is gone: the proxy keeps its last config until stopped
+    const body = JSON.stringify(snap)
+    if (body === stream.lastBody) {
+      stream.res.write(`{"type":"version","version":${version}}\n`)
+    } else {
+      stream.lastBody = body
+      stream.res.write(`{"type":"snapshot","version":${version},"snapshot":${body}}\n`)
+    }
+    p.configVersion = version
+  }
+}

@@ -1,0 +1,126 @@
+// Connected proxies and the instances they stand for. An instance leaves the endpoint set when its
+// proxy's stream closes (process died), its heartbeats stop for `ttlMs`, or its app stops answering.
+import type { Labels } from '../ir/index.js'
+import type { InstanceRecord } from '../snapshot/types.js'
+import type { StoredInstance } from './store/types.js'
+
+export type ProxyKind = 'sidecar' | 'gateway'
+
+export interface ProxyRegistration {
+  readonly kind: ProxyKind
+  readonly workload: string | null      // qualified, sidecars only
+  readonly gateway: string | null       // qualified, gateways only
+  readonly replica: number | null
+  readonly pid: number | null
+  readonly labels: Labels
+  readonly adminAddress: string
+  readonly inboundAddress: string | null
+  readonly identity: string             // SPIFFE ID
+}
+
+export interface ProxyRecord extends ProxyRegistration {
+  readonly id: string
+  readonly name: string
+  configVersion: number
+  ackedVersion: number
+  nack: { version: number; reason: string } | null
+  connected: boolean
+  appReady: boolean
+  draining: boolean
+  lastSeen: number
+}
+
+export class Registry {
+  private readonly proxies = new Map<string, ProxyRecord>()
+  /** Instances recovered from the store after a restart, until their proxy re-registers or the TTL ends. */
+  private readonly recovered = new Map<string, StoredInstance & { lastSeen: number }>()
+  private seq = 0
+
+  constructor(private readonly ttlMs: number, private readonly onChange: () => void) {}
+
+  register(reg: ProxyRegistration, now: number): ProxyRecord {
+    const name = reg.kind === 'sidecar' ? `${reg.workload}/${reg.replica}` : `gateway:${reg.gateway}`
+    for (const old of this.proxies.values()) if (old.name === name) this.proxies.delete(old.id)
+    this.recovered.delete(name)
+    const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
+    const rec: ProxyRecord = {
+      ...reg, id, name, configVersion: 0, ackedVersion: 0, nack: null,
+      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now,
+    }
+    this.proxies.set(id, rec)
+    this.onChange()
+    return rec
+  }
+
+  get(id: string): ProxyRecord | undefined { return this.proxies.get(id) }
+  list(): ProxyRecord[] { return [...this.proxies.values()].sort((a, b) => cmp(a.name, b.name)) }
+
+  /** Heartbeat / status report; returns whether endpoint membership changed. */
+  report(rec: ProxyRecord, appReady: boolean, now: number): void {
+    rec.lastSeen = now
+    if (rec.appReady !== appReady) { rec.appReady = appReady; this.onChange() }
+  }
+
+  setConnected(rec: ProxyRecord, connected: boolean, now: number): void {
+    rec.lastSeen = now
+    if (rec.connected === connected) return
+    rec.connected = connected
+    this.onChange()
+  }
+
+  setDraining(name: string, draining: boolean): boolean {
+    for (const rec of this.proxies.values()) {
+      if (rec.name === name && rec.draining !== draining) { rec.draining = draining; this.onChange(); return true }
+    }
+    return false
+  }
+
+  remove(id: string): void {
+    if (this.proxies.delete(id)) this.onChange()
+  }
+
+  /** Drops proxies and recovered instances not heard from within the TTL. */
+  sweep(now: number): void {
+    let changed = false
+    for (const rec of this.proxies.values()) {
+      if (now - rec.lastSeen > this.ttlMs) { this.proxies.delete(rec.id); changed = true }
+    }
+    for (const [id, inst] of this.recovered) {
+      if (now - inst.lastSeen > this.ttlMs) { this.recovered.delete(id); changed = true }
+    }
+    if (changed) this.onChange()
+  }
+
+  restore(instances: readonly StoredInstance[], now: number): void {
+    for (const inst of instances) this.recovered.set(`${inst.workload}/${inst.replica}`, { ...inst, lastSeen: now })
+  }
+
+  /** Endpoint candidates for projection: sidecars whose app answers, plus recovered ones. */
+  instances(): InstanceRecord[] {
+    const out: InstanceRecord[] = []
+    for (const rec of this.proxies.values()) {
+      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload) continue
+      out.push({
+        workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress,
+        ready: rec.connected && rec.appReady, draining: rec.draining,
+      })
+    }
+    for (const inst of this.recovered.values()) {
+      out.push({ workload: inst.workload, replica: inst.replica, labels: inst.labels, address: inst.address, ready: true, draining: false })
+    }
+    return out.sort((a, b) => cmp(a.workload, b.workload) || a.replica - b.replica)
+  }
+
+  /** What survives a restart: sidecar instances and where they were. */
+  toStored(): StoredInstance[] {
+    const out: StoredInstance[] = []
+    for (const rec of this.proxies.values()) {
+      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload || !rec.appReady) continue
+      out.push({ id: rec.name, workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress, pid: rec.pid, proxy: rec.id })
+    }
+    for (const [id, inst] of this.recovered) out.push({ ...inst, id })
+    return out
+  }
+}
+
+function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0 }

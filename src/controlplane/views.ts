@@ -1,0 +1,54 @@
+// Shapes live state for `trellis get`: proxies and instances are flat records (CLI.md names their
+// fields); config resources come back Kubernetes-shaped with a status.
+import { parse } from 'yaml'
+import type { MeshIR } from '../ir/index.js'
+import { selects } from '../snapshot/project.js'
+import type { ProxyRecord } from './registry.js'
+import type { StoredResource } from './store/types.js'
+
+export function proxyView(p: ProxyRecord, trustDomain: string) {
+  return {
+    name: p.name, kind: p.kind, workload: p.workload, gateway: p.gateway,
+    instance: p.kind === 'sidecar' ? p.name : null, replica: p.replica, pid: p.pid,
+    identity: p.identity || `spiffe://${trustDomain}`, adminAddress: p.adminAddress, inboundAddress: p.inboundAddress,
+    configVersion: p.configVersion, ackedVersion: p.ackedVersion, nack: p.nack, connected: p.connected,
+    appReady: p.appReady, draining: p.draining,
+  }
+}
+
+export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
+  return proxies.filter(p => p.kind === 'sidecar' && p.workload).map(p => ({
+    name: p.name,
+    workload: p.workload, replica: p.replica,
+    services: ir.services.filter(s => s.selector && selects(s.selector, p.labels)).map(s => s.name),
+    address: p.inboundAddress, pid: p.pid, labels: p.labels,
+    healthy: p.connected && p.appReady, ready: p.connected && p.appReady && !p.draining,
+    draining: p.draining, ejected: false, proxy: p.id,
+  }))
+}
+
+const KIND_GROUPS: Record<string, readonly string[]> = {
+  services: ['Service'], workloads: ['Workload'], gateways: ['Gateway'], certificates: ['Certificate'],
+  routes: ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'],
+  policies: ['TrafficPolicy', 'AuthorizationPolicy', 'SecurityPolicy', 'RateLimitPolicy', 'ClientTrafficPolicy'],
+  mesh: ['Mesh'], resources: [],
+}
+
+/** Accepts plural group names (`routes`), kinds (`HTTPRoute`) and their plurals (`httproutes`). */
+export function kindsFor(group: string): readonly string[] | null {
+  const g = group.toLowerCase()
+  if (g in KIND_GROUPS) return KIND_GROUPS[g]
+  for (const kinds of Object.values(KIND_GROUPS)) {
+    for (const k of kinds) if (g === k.toLowerCase() || g === `${k.toLowerCase()}s`) return [k]
+  }
+  return null
+}
+
+export function resourceViews(stored: readonly StoredResource[], kinds: readonly string[], version: number) {
+  return stored
+    .filter(r => kinds.length === 0 || kinds.includes(r.key.split('/')[0]))
+    .map(r => {
+      const doc = parse(r.text) as Record<string, unknown>
+      return { ...doc, status: { configVersion: version, source: `${r.file}:${r.line}` } }
+    })
+}

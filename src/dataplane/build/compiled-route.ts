@@ -1,0 +1,101 @@
+// One matched route entry, compiled once per snapshot: filters prepared, weights tabled, metrics
+// series looked up. `handle` runs per request and allocates nothing of its own beyond the upstream call.
+import type { BackendIR, RouteEntryIR } from '../../ir/index.js'
+import { SmoothWeightedPicker } from '../../lib/weighted-pick.js'
+import type { ProxyMetrics, RequestSeries } from '../../telemetry/proxy-metrics.js'
+import { ProxyError } from '../errors.js'
+import type { Exchange } from '../exchange.js'
+import { composeEdits, headerModifier, type HeaderEdit } from '../filters/header-modifier.js'
+import { requestRedirect } from '../filters/request-redirect.js'
+import { urlRewrite } from '../filters/url-rewrite.js'
+import type { Cluster } from '../upstream/cluster.js'
+import { fail, forward, type ForwardOptions } from '../upstream/forward.js'
+import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
+import { clientAddress } from '../listener/forward-headers.js'
+
+export interface RouteBuildContext {
+  readonly listener: string
+  readonly clusters: ReadonlyMap<string, Cluster>
+  readonly metrics: ProxyMetrics
+  readonly scheme: 'http' | 'https'
+  readonly port: number
+}
+
+interface CompiledBackend {
+  readonly cluster: Cluster | null
+  readonly service: string | null
+  readonly requestEdit: HeaderEdit | null
+  readonly responseEdit: HeaderEdit | null
+  readonly series: RequestSeries
+  readonly options: ForwardOptions
+  readonly hashKey: HashKeyExtractor | null
+}
+
+export class CompiledRoute {
+  private readonly redirect: ((x: Exchange) => void) | null = null
+  private readonly requestEdit: HeaderEdit | null
+  private readonly responseEdit: HeaderEdit | null
+  private readonly rewrite: ((x: Exchange) => void) | null = null
+  private readonly backends: CompiledBackend[]
+  private readonly picker: SmoothWeightedPicker
+  private readonly noBackendSeries: RequestSeries
+
+  constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
+    const requestEdits: (HeaderEdit | null)[] = []
+    const responseEdits: (HeaderEdit | null)[] = []
+    for (const f of entry.filters) {
+      if (f.type === 'RequestHeaderModifier') requestEdits.push(headerModifier(f.requestHeaderModifier))
+      else if (f.type === 'ResponseHeaderModifier') responseEdits.push(headerModifier(f.responseHeaderModifier))
+      else if (f.type === 'URLRewrite') this.rewrite = urlRewrite(f.urlRewrite, entry.path)
+      else if (f.type === 'RequestRedirect') this.redirect = requestRedirect(f.requestRedirect, entry.path, ctx.scheme, ctx.port)
+    }
+    this.requestEdit = composeEdits(requestEdits)
+    this.responseEdit = composeEdits(responseEdits)
+    const route = entry.route || '(default)'
+    this.backends = entry.backends.map(b => compileBackend(b, entry, ctx, route))
+    this.picker = new SmoothWeightedPicker(entry.backends.map(b => b.weight))
+    this.noBackendSeries = ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: '' })
+  }
+
+  handle(x: Exchange): void {
+    if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
+    if (this.requestEdit) this.requestEdit(x.headers)
+    if (this.rewrite) this.rewrite(x)
+    const i = this.picker.next()
+    const backend = i < 0 ? null : this.backends[i]
+    if (!backend || !backend.cluster) {
+      const series = backend ? backend.series : this.noBackendSeries
+      const what = backend?.service ? `Service ${backend.service} is not known to this proxy` : 'the route has no usable backend'
+      fail(x, new ProxyError('no_backend', what), status => series.observe(status, performance.now() - x.startMs))
+      return
+    }
+    if (backend.requestEdit) backend.requestEdit(x.headers)
+    const responseEdit = this.responseEdit ?? backend.responseEdit
+    if (responseEdit) x.responseHeaders = this.responseEdit && backend.responseEdit ? composeEdits([this.responseEdit, backend.responseEdit]) : responseEdit
+    const series = backend.series
+    const opts = backend.hashKey ? { ...backend.options, hashKey: backend.hashKey(x.req.headers, clientAddress(x.req.socket.remoteAddress)) } : backend.options
+    forward(x, backend.cluster, opts, status => series.observe(status, performance.now() - x.startMs))
+  }
+}
+
+function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContext, route: string): CompiledBackend {
+  const cluster = b.service ? ctx.clusters.get(b.service) ?? null : null
+  const req: (HeaderEdit | null)[] = [], res: (HeaderEdit | null)[] = []
+  for (const f of b.filters) {
+    if (f.type === 'RequestHeaderModifier') req.push(headerModifier(f.requestHeaderModifier))
+    else if (f.type === 'ResponseHeaderModifier') res.push(headerModifier(f.responseHeaderModifier))
+  }
+  const policyTimeout = cluster?.policy.timeoutMs ?? 0
+  return {
+    cluster, service: b.service,
+    requestEdit: composeEdits(req), responseEdit: composeEdits(res),
+    series: ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: b.service ?? '' }),
+    options: {
+      timeoutMs: entry.timeouts.requestMs || policyTimeout,
+      attemptTimeoutMs: entry.timeouts.backendRequestMs,
+      connectRetries: 2,
+      hashKey: null,
+    },
+    hashKey: cluster && cluster.policy.loadBalancer.type === 'RingHash' ? buildHashKeyExtractor(cluster.policy.loadBalancer.hashOn) : null,
+  }
+}

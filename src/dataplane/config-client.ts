@@ -1,0 +1,164 @@
+// A proxy's link to the control plane: register, receive versioned snapshots over one long-lived
+// NDJSON stream, ack or nack each, report status. When the control plane is away the proxy keeps
+// serving its last good config and reconnects with capped, jittered backoff.
+import { request, type IncomingMessage, type ClientRequest } from 'node:http'
+import type { Snapshot } from '../snapshot/types.js'
+import { backoffDelayMs } from '../lib/backoff.js'
+
+export interface Registration {
+  readonly kind: 'sidecar' | 'gateway'
+  readonly workload?: string
+  readonly replica?: number
+  readonly gateway?: string
+  readonly pid: number
+  readonly adminAddress: string
+  readonly inboundAddress?: string
+}
+
+export interface ConfigClientOptions {
+  readonly controlPlane: string           // http://host:port
+  readonly token: string
+  readonly registration: () => Registration
+  /** Applies a snapshot; throws (or rejects) to nack it. */
+  readonly apply: (snapshot: Snapshot, version: number) => Promise<void>
+  readonly appReady: () => boolean
+  readonly log: (line: string) => void
+}
+
+export class ConfigClient {
+  private id: string | null = null
+  private acked = 0
+  private nack: { version: number; reason: string } | null = null
+  private stream: ClientRequest | null = null
+  private heartbeat: NodeJS.Timeout | null = null
+  private stopped = false
+  private failures = 0
+  private applying: Promise<void> = Promise.resolve()
+  identity = ''
+  connected = false
+
+  constructor(private readonly opts: ConfigClientOptions) {}
+
+  get ackedVersion(): number { return this.acked }
+
+  start(): void { void this.connect() }
+
+  stop(): void {
+    this.stopped = true
+    if (this.heartbeat) clearInterval(this.heartbeat)
+    this.stream?.destroy()
+  }
+
+  /** Sends status now (used when app readiness changes). */
+  reportNow(): void { void this.report() }
+
+  private async connect(): Promise<void> {
+    if (this.stopped) return
+    try {
+      const reg = await this.post('/api/v1/proxies', this.opts.registration()) as { id: string; identity: string; heartbeatMs: number }
+      this.id = reg.id
+      this.identity = reg.identity
+      this.openStream(reg.id)
+      if (this.heartbeat) clearInterval(this.heartbeat)
+      this.heartbeat = setInterval(() => void this.report(), reg.heartbeatMs)
+      this.heartbeat.unref()
+    } catch (err) {
+      this.retry(`register: ${(err as Error).message}`)
+    }
+  }
+
+  private retry(why: string): void {
+    this.connected = false
+    this.stream = null
+    if (this.stopped) return
+    const delay = backoffDelayMs(this.failures++, 100, 5000, Math.random())
+    if (this.failures <= 1 || this.failures % 10 === 0) this.opts.log(`control plane unreachable (${why}); serving last config, retrying`)
+    setTimeout(() => void this.connect(), Math.max(50, delay)).unref()
+  }
+
+  private openStream(id: string): void {
+    const url = new URL(`/api/v1/proxies/${id}/stream`, this.opts.controlPlane)
+    const req = request(url, { headers: { authorization: `Bearer ${this.opts.token}` } })
+    this.stream = req
+    let done = false
+    const end = (why: string) => { if (!done) { done = true; this.retry(why) } }
+    req.on('response', (res: IncomingMessage) => {
+      if (res.statusCode !== 200) { res.resume(); end(`stream answered ${res.statusCode}`); return }
+      this.connected = true
+      this.failures = 0
+      res.setEncoding('utf8')
+      let buf = ''
+      res.on('data', (chunk: string) => {
+        buf += chunk
+        let nl: number
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl)
+          buf = buf.slice(nl + 1)
+          if (line) this.onMessage(line)
+        }
+      })
+      res.on('end', () => end('stream ended'))
+      res.on('error', err => end(err.message))
+    })
+    req.on('error', err => end(err.message))
+    req.end()
+  }
+
+  private onMessage(line: string): void {
+    let msg: { type: string; version?: number; snapshot?: Snapshot }
+    try { msg = JSON.parse(line) } catch { this.opts.log('control plane sent a malformed line; ignored'); return }
+    const version = msg.version ?? 0
+    if (msg.type === 'version') {
+      this.applying = this.applying.then(() => { if (this.nack?.version !== version) this.acked = Math.max(this.acked, version); return this.report() })
+    } else if (msg.type === 'snapshot' && msg.snapshot) {
+      const snap = { ...msg.snapshot, version } as Snapshot
+      this.applying = this.applying.then(async () => {
+        try {
+          await this.opts.apply(snap, version)
+          this.acked = version
+          this.nack = null
+        } catch (err) {
+          this.nack = { version, reason: (err as Error).message }
+          this.opts.log(`rejected config version ${version}: ${(err as Error).message}; keeping version ${this.acked}`)
+        }
+        await this.report()
+      })
+    }
+  }
+
+  private async report(): Promise<void> {
+    if (!this.id || this.stopped) return
+    try {
+      await this.post(`/api/v1/proxies/${this.id}/status`, { appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack })
+    } catch (err) {
+      if ((err as { status?: number }).status === 404) { this.stream?.destroy() } // forgotten: register again
+    }
+  }
+
+  private post(path: string, body: unknown): Promise<unknown> {
+    const url = new URL(path, this.opts.controlPlane)
+    const text = JSON.stringify(body)
+    return new Promise((resolve, reject) => {
+      const req = request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        timeout: 5000,
+      }, res => {
+        let data = ''
+        res.setEncoding('utf8')
+        res.on('data', c => { data += c })
+        res.on('end', () => {
+          if ((res.statusCode ?? 500) >= 300) {
+            const err = new Error(`${res.statusCode}: ${data.slice(0, 200)}`) as Error & { status?: number }
+            err.status = res.statusCode
+            return reject(err)
+          }
+          try { resolve(data ? JSON.parse(data) : {}) } catch (e) { reject(e) }
+        })
+      })
+      req.on('timeout', () => req.destroy(new Error('timed out')))
+      req.on('error', reject)
+      req.end(text)
+    })
+  }
+}

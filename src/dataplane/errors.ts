@@ -1,0 +1,29 @@
+// Typed failures of the data plane and the one place that turns them into responses.
+import type { ServerResponse } from 'node:http'
+
+export type Reason =
+  | 'no_route' | 'no_backend' | 'denied' | 'unauthenticated' | 'rate_limited' | 'overloaded'
+  | 'unavailable' | 'timeout' | 'too_large' | 'bad_request' | 'fault_injected' | 'upstream_reset'
+
+const STATUS: Record<Reason, number> = {
+  no_route: 404, no_backend: 500, denied: 403, unauthenticated: 401, rate_limited: 429, overloaded: 503,
+  unavailable: 503, timeout: 504, too_large: 413, bad_request: 400, fault_injected: 503, upstream_reset: 502,
+}
+
+export class ProxyError extends Error {
+  constructor(readonly reason: Reason, message: string, readonly status = STATUS[reason], options?: { cause?: unknown }) {
+    super(message, options)
+  }
+}
+
+/** Writes the mesh's own response for a failure; if the response already started, cuts it off. */
+export function respondError(res: ServerResponse, err: ProxyError): void {
+  if (res.headersSent) { res.destroy(err); return }
+  const body = `${err.reason}: ${err.message}\n`
+  res.writeHead(err.status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-trellis-reason': err.reason,
+  })
+  res.end(body)
+}

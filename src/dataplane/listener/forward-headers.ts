@@ -1,0 +1,56 @@
+// Header hygiene on the way to an upstream: hop-by-hop headers out, forwarding headers in.
+// A client's `Connection: x-forwarded-for` must not remove what the mesh adds, so named
+// headers are removed first and the mesh's own are set afterwards.
+import { randomUUID } from 'node:crypto'
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings',
+])
+
+export interface ForwardContext {
+  readonly clientAddress: string
+  readonly proto: 'http' | 'https'
+  /** Trust the incoming x-forwarded-* and x-request-id (mesh-internal hop) or reset them (edge). */
+  readonly edge: boolean
+  /** Strip x-trellis-* and x-forwarded-client-cert that came from outside the mesh. */
+  readonly stripMeshHeaders: boolean
+}
+
+export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: ForwardContext): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  const connection = incoming.connection
+  const named = connection ? connection.toLowerCase().split(',').map(s => s.trim()) : null
+  for (const name in incoming) {
+    if (HOP_BY_HOP.has(name)) continue
+    if (named !== null && named.includes(name)) continue
+    if (ctx.stripMeshHeaders && (name.startsWith('x-trellis-') || name === 'x-forwarded-client-cert')) continue
+    out[name] = incoming[name]
+  }
+  if (incoming.te === 'trailers') out.te = 'trailers'
+  const prior = ctx.edge ? undefined : incoming['x-forwarded-for']
+  out['x-forwarded-for'] = prior ? `${prior}, ${ctx.clientAddress}` : ctx.clientAddress
+  out['x-forwarded-proto'] = ctx.edge ? ctx.proto : (incoming['x-forwarded-proto'] ?? ctx.proto)
+  if (!incoming['x-request-id']) out['x-request-id'] = randomUUID()
+  else out['x-request-id'] = incoming['x-request-id']
+  return out
+}
+
+/** Response headers back to the client, hop-by-hop removed. */
+export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  const connection = incoming.connection
+  const named = connection ? connection.toLowerCase().split(',').map(s => s.trim()) : null
+  for (const name in incoming) {
+    if (HOP_BY_HOP.has(name)) continue
+    if (named !== null && named.includes(name)) continue
+    out[name] = incoming[name]
+  }
+  return out
+}
+
+export function clientAddress(remote: string | undefined): string {
+  if (!remote) return 'unknown'
+  return remote.startsWith('::ffff:') ? remote.slice(7) : remote
+}

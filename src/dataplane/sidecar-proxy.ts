@@ -1,0 +1,136 @@
+// The sidecar: an inbound listener in front of the app, one outbound listener per upstream Service,
+// an admin port, and the link to the control plane. Each snapshot builds new routers, then swaps them.
+import type { Server } from 'node:http'
+import type { RouteTableIR, QualifiedName } from '../ir/index.js'
+import { DEFAULT_TRAFFIC_POLICY } from '../ir/index.js'
+import type { SidecarSnapshot, Snapshot } from '../snapshot/types.js'
+import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
+import { startAdminServer } from './admin-server.js'
+import { AppProbe } from './app-probe.js'
+import { buildRouter } from './build/build-router.js'
+import { ConfigClient } from './config-client.js'
+import { HttpListener } from './listener/http-listener.js'
+import { Cluster } from './upstream/cluster.js'
+import { ClusterSet } from './upstream/cluster-set.js'
+
+export interface SidecarOptions {
+  readonly workload: QualifiedName
+  readonly replica: number
+  readonly appPort: number
+  readonly appHost?: string
+  readonly inboundPort?: number
+  readonly adminPort?: number
+  readonly upstreamPorts?: ReadonlyMap<string, number>   // service (short or qualified) → local port
+  readonly controlPlane: string
+  readonly token: string
+  readonly host?: string
+  readonly log?: (line: string) => void
+}
+
+const APP_CLUSTER = 'local/app'
+
+export class SidecarProxy {
+  readonly metrics = new ProxyMetrics()
+  private readonly clusters = new ClusterSet()
+  private readonly inbound = new HttpListener({ name: 'inbound', proto: 'http', edge: false, stripMeshHeaders: true })
+  private readonly outbound = new Map<QualifiedName, HttpListener>()
+  private readonly appCluster: Cluster
+  private readonly probe: AppProbe
+  private readonly client: ConfigClient
+  private admin: Server | null = null
+  private snapshot: SidecarSnapshot | null = null
+  private readonly host: string
+  private readonly log: (line: string) => void
+
+  constructor(private readonly opts: SidecarOptions) {
+    this.host = opts.host ?? '127.0.0.1'
+    this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
+    const appHost = opts.appHost ?? '127.0.0.1'
+    this.appCluster = new Cluster(APP_CLUSTER, {
+      service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
+      healthCheck: null, endpoints: [{ address: `${appHost}:${opts.appPort}`, instance: null, labels: {}, mesh: false }],
+    })
+    this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
+      listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
+    })
+    this.probe = new AppProbe(opts.appPort, appHost, () => this.client.reportNow())
+    this.client = new ConfigClient({
+      controlPlane: opts.controlPlane, token: opts.token, log: this.log,
+      registration: () => ({
+        kind: 'sidecar', workload: opts.workload, replica: opts.replica, pid: process.pid,
+        adminAddress: `${this.host}:${this.adminPort}`, inboundAddress: `${this.host}:${this.inbound.port}`,
+      }),
+      apply: snap => this.apply(snap),
+      appReady: () => this.probe.ready,
+    })
+  }
+
+  get adminPort(): number { return (this.admin?.address() as { port: number } | null)?.port ?? 0 }
+  get inboundPort(): number { return this.inbound.port }
+  get ackedVersion(): number { return this.client.ackedVersion }
+  outboundPort(service: QualifiedName): number { return this.outbound.get(service)?.port ?? 0 }
+
+  async start(): Promise<void> {
+    await this.inbound.listen(this.opts.inboundPort ?? 0, this.host)
+    this.admin = await startAdminServer({
+      metrics: this.metrics,
+      ready: () => this.snapshot !== null,
+      config: () => ({
+        version: this.client.ackedVersion, identity: this.client.identity, connected: this.client.connected,
+        inbound: `${this.host}:${this.inbound.port}`, app: `127.0.0.1:${this.opts.appPort}`,
+        outbound: Object.fromEntries([...this.outbound].map(([s, l]) => [s, `${this.host}:${l.port}`])),
+        snapshot: this.snapshot,
+      }),
+    }, this.opts.adminPort ?? 0, this.host)
+    this.probe.start()
+    this.client.start()
+  }
+
+  /** Builds everything for the new snapshot first; only then swaps it in. Throws to reject it. */
+  async apply(snap: Snapshot): Promise<void> {
+    if (snap.kind !== 'sidecar') throw new Error(`expected a sidecar snapshot, got ${snap.kind}`)
+    this.clusters.update(snap.clusters)
+    const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
+    for (const ol of snap.outbound) {
+      routers.set(ol.service, buildRouter(ol.routes, {
+        listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: 80,
+      }))
+    }
+    for (const ol of snap.outbound) {
+      if (this.outbound.has(ol.service)) continue
+      const listener = new HttpListener({ name: `outbound|${ol.service}`, proto: 'http', edge: false, stripMeshHeaders: false })
+      const port = this.portFor(ol.service, ol.localPort)
+      try { await listener.listen(port, this.host) } catch (err) {
+        throw new Error(`cannot listen for ${ol.service} on ${this.host}:${port}: ${(err as Error).message}`)
+      }
+      this.outbound.set(ol.service, listener)
+    }
+    for (const [service, router] of routers) this.outbound.get(service)!.router = router
+    for (const [service, listener] of this.outbound) {
+      if (!routers.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
+    }
+    this.snapshot = snap
+  }
+
+  async stop(drainMs: number): Promise<void> {
+    this.client.stop()
+    this.probe.stop()
+    await Promise.all([this.inbound.close(drainMs), ...[...this.outbound.values()].map(l => l.close(drainMs))])
+    this.admin?.close()
+    this.clusters.close()
+    this.appCluster.close()
+  }
+
+  private portFor(service: QualifiedName, localPort: number | null): number {
+    const given = this.opts.upstreamPorts
+    const short = service.slice(service.indexOf('/') + 1)
+    return given?.get(service) ?? given?.get(short) ?? localPort ?? 0
+  }
+}
+
+function defaultTable(service: string): RouteTableIR {
+  return { hosts: [{ hostname: '*', entries: [{
+    route: 'inbound', rule: 0, match: 0, path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [],
+    filters: [], backends: [{ service, weight: 1, filters: [] }], timeouts: { requestMs: 0, backendRequestMs: 0 }, retry: null,
+  }] }] }
+}

@@ -1,0 +1,30 @@
+// One live instance as a caller sees it: its address, a keep-alive connection pool and load stats.
+// Endpoint objects outlive snapshots (reused by address) so pools and latency history survive updates.
+import { Agent } from 'node:http'
+import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
+
+export class Endpoint implements Pickable {
+  readonly stats = new EndpointStats()
+  readonly host: string
+  readonly port: number
+  readonly agent: Agent
+  /** Removed from discovery: no new requests; the pool closes once in-flight ones finish. */
+  retired = false
+
+  constructor(readonly key: string, readonly instance: string | null) {
+    const i = key.lastIndexOf(':')
+    this.host = key.slice(0, i).replace(/^\[|\]$/g, '')
+    this.port = Number(key.slice(i + 1))
+    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
+  }
+
+  retire(): void {
+    if (this.retired) return
+    this.retired = true
+    const close = () => {
+      if (this.stats.inflight > 0) { setTimeout(close, 1000).unref(); return }
+      this.agent.destroy()
+    }
+    setTimeout(close, 100).unref()
+  }
+}

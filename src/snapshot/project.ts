@@ -1,0 +1,94 @@
+// IR + live instances → the snapshot one proxy needs. Pure: same input, same output.
+import type { MeshIR, QualifiedName, RouteTableIR, ServiceIR, Labels } from '../ir/index.js'
+import type {
+  ClusterIR, EndpointIR, GatewaySnapshot, InstanceRecord, OutboundListenerIR, SidecarSnapshot,
+} from './types.js'
+
+export function projectSidecar(
+  ir: MeshIR, workloadName: QualifiedName, instances: readonly InstanceRecord[], version: number,
+): SidecarSnapshot | null {
+  const workload = ir.workloads.find(w => w.name === workloadName)
+  if (!workload) return null
+  const services = serviceIndex(ir)
+  const outbound: OutboundListenerIR[] = []
+  const tables: RouteTableIR[] = []
+  for (const up of workload.upstreams) {
+    const svc = services.get(up.service)
+    if (!svc) continue
+    outbound.push({ service: svc.name, protocol: svc.protocol, localPort: up.localPort, routes: svc.routes })
+    tables.push(svc.routes)
+  }
+  outbound.sort((a, b) => cmp(a.service, b.service))
+  const served = workload.services.map(s => services.get(s)).filter((s): s is ServiceIR => !!s)
+  return {
+    kind: 'sidecar',
+    version,
+    mesh: ir.mesh,
+    workload: workload.name,
+    identity: workload.identity,
+    inbound: { services: workload.services, protocol: served[0]?.protocol ?? 'http' },
+    outbound,
+    clusters: projectClusters(services, tables, instances),
+  }
+}
+
+export function projectGateway(
+  ir: MeshIR, gatewayName: QualifiedName, instances: readonly InstanceRecord[], version: number,
+): GatewaySnapshot | null {
+  const gateway = ir.gateways.find(g => g.name === gatewayName)
+  if (!gateway) return null
+  const tables = gateway.listeners.map(l => l.routes)
+  return { kind: 'gateway', version, mesh: ir.mesh, gateway, clusters: projectClusters(serviceIndex(ir), tables, instances) }
+}
+
+/** Every Service a set of route tables can send to (backends and mirrors), with its live endpoints. */
+export function projectClusters(
+  services: ReadonlyMap<QualifiedName, ServiceIR>, tables: readonly RouteTableIR[], instances: readonly InstanceRecord[],
+): ClusterIR[] {
+  const wanted = new Set<QualifiedName>()
+  for (const table of tables) {
+    for (const host of table.hosts) {
+      for (const entry of host.entries) {
+        for (const backend of entry.backends) {
+          if (backend.service) wanted.add(backend.service)
+          for (const f of backend.filters) if (f.type === 'RequestMirror' && f.requestMirror.service) wanted.add(f.requestMirror.service)
+        }
+        for (const f of entry.filters) if (f.type === 'RequestMirror' && f.requestMirror.service) wanted.add(f.requestMirror.service)
+      }
+    }
+  }
+  const clusters: ClusterIR[] = []
+  for (const name of [...wanted].sort(cmp)) {
+    const svc = services.get(name)
+    if (!svc) continue
+    clusters.push({
+      service: svc.name, protocol: svc.protocol, port: svc.port, policy: svc.policy,
+      healthCheck: svc.healthCheck, endpoints: projectEndpoints(svc, instances),
+    })
+  }
+  return clusters
+}
+
+export function projectEndpoints(svc: ServiceIR, instances: readonly InstanceRecord[]): EndpointIR[] {
+  const out: EndpointIR[] = []
+  if (svc.selector) {
+    for (const inst of instances) {
+      if (!inst.ready || inst.draining || !selects(svc.selector, inst.labels)) continue
+      out.push({ address: inst.address, instance: `${inst.workload}/${inst.replica}`, labels: inst.labels, mesh: true })
+    }
+  }
+  for (const ep of svc.endpoints) out.push({ address: ep.address, instance: null, labels: ep.labels, mesh: false })
+  out.sort((a, b) => cmp(a.address, b.address))
+  return out
+}
+
+export function selects(selector: Labels, labels: Labels): boolean {
+  for (const key in selector) if (labels[key] !== selector[key]) return false
+  return true
+}
+
+function serviceIndex(ir: MeshIR): Map<QualifiedName, ServiceIR> {
+  return new Map(ir.services.map(s => [s.name, s]))
+}
+
+function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0 }
