@@ -1,0 +1,45 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { compareHostnames, intersectHostname, routeHostnames } from './hostnames.js'
+
+const intersections: { route: string; listener: string; want: string | null }[] = [
+  { route: 'api.example.com', listener: 'api.example.com', want: 'api.example.com' },
+  { route: 'api.example.com', listener: 'www.example.com', want: null },
+  { route: 'api.example.com', listener: '*.example.com', want: 'api.example.com' },
+  { route: 'a.b.example.com', listener: '*.example.com', want: 'a.b.example.com' },
+  { route: 'example.com', listener: '*.example.com', want: null },
+  { route: '*.example.com', listener: 'api.example.com', want: 'api.example.com' },
+  { route: '*.example.com', listener: 'example.com', want: null },
+  { route: '*.example.com', listener: '*.example.com', want: '*.example.com' },
+  { route: '*.api.example.com', listener: '*.example.com', want: '*.api.example.com' },
+  { route: '*.example.com', listener: '*.api.example.com', want: '*.api.example.com' },
+  { route: '*.example.com', listener: '*.example.org', want: null },
+  { route: 'api.example.com', listener: '*.api.example.com', want: null },
+  { route: 'xexample.com', listener: '*.example.com', want: null },
+]
+
+for (const c of intersections) {
+  test(`intersectHostname(${c.route}, ${c.listener})`, () => {
+    assert.equal(intersectHostname(c.route, c.listener), c.want)
+  })
+}
+
+const lists: { name: string; route: string[]; listener: string | null; want: string[] }[] = [
+  { name: 'neither side', route: [], listener: null, want: ['*'] },
+  { name: 'listener only', route: [], listener: '*.example.com', want: ['*.example.com'] },
+  { name: 'route only', route: ['a.example.com', 'b.example.com'], listener: null, want: ['a.example.com', 'b.example.com'] },
+  { name: 'some match', route: ['a.example.com', 'a.example.org'], listener: '*.example.com', want: ['a.example.com'] },
+  { name: 'none match', route: ['a.example.org'], listener: '*.example.com', want: [] },
+]
+
+for (const c of lists) {
+  test(`routeHostnames: ${c.name}`, () => {
+    assert.deepEqual(routeHostnames(c.route, c.listener), c.want)
+  })
+}
+
+test('compareHostnames orders exact, then wildcards longest first, then *', () => {
+  const hosts = ['*', '*.example.com', 'b.example.com', '*.api.example.com', 'a.example.com']
+  assert.deepEqual([...hosts].sort(compareHostnames),
+    ['a.example.com', 'b.example.com', '*.api.example.com', '*.example.com', '*'])
+})

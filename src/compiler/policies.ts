@@ -1,0 +1,73 @@
+// Policy attachment: every policy's targetRef(s) must name something; TrafficPolicies → per-Service IR.
+import type { TrafficPolicyIR } from '../ir/policy.js'
+import { targetsOf, type TargetRef } from '../resources/common.js'
+import { GATEWAY_GROUP } from '../resources/gateway-api-refs.js'
+import type { GatewaySpec } from '../resources/gateway.js'
+import type { TrafficPolicySpec } from '../resources/traffic-policy.js'
+import type { ValidResource } from '../resources/validate-resource.js'
+import type { FieldPath } from '../config/source.js'
+import { SERVICE_GROUPS } from './backends.js'
+import { notFound, type Catalog } from './catalog.js'
+import type { DiagnosticSink } from './diagnostics.js'
+import { compileTrafficPolicy } from './traffic-policy-ir.js'
+
+export const POLICY_KINDS = ['TrafficPolicy', 'AuthorizationPolicy', 'SecurityPolicy', 'RateLimitPolicy', 'ClientTrafficPolicy']
+
+type PolicySpec = { targetRef?: TargetRef; targetRefs?: TargetRef[] }
+
+/** The qualified name of the target, or null (with an error) when it attaches to nothing. */
+function resolveTarget(cat: Catalog, sink: DiagnosticSink, policy: ValidResource, ref: TargetRef, path: FieldPath): string | null {
+  const src = policy.source
+  const groups = ref.kind === 'Service' ? SERVICE_GROUPS : [GATEWAY_GROUP]
+  if (ref.group !== undefined && !groups.includes(ref.group)) {
+    sink.error(src, [...path, 'group'], 'INVALID_VALUE', `group "${ref.group}" does not fit kind ${ref.kind}`,
+      `use group: ${JSON.stringify(groups[0])}, or leave it out`)
+    return null
+  }
+  const ns = ref.namespace ?? policy.namespace
+  const q = `${ns}/${ref.name}`
+  if (!cat.exists(ref.kind, q)) {
+    const nf = notFound(cat, ref.kind, ns, ref.name, policy.namespace)
+    sink.error(src, [...path, 'name'], 'REF_NOT_FOUND', nf.message, nf.hint)
+    return null
+  }
+  if (ref.sectionName !== undefined) {
+    const gw = ref.kind === 'Gateway' ? cat.get<GatewaySpec>('Gateway', q) : undefined
+    if (ref.kind !== 'Gateway') {
+      sink.error(src, [...path, 'sectionName'], 'NO_SECTION', `a ${ref.kind} target has no sections`, 'leave sectionName out', 'key')
+      return null
+    }
+    if (gw && !gw.spec.listeners.some(l => l.name === ref.sectionName)) {
+      sink.error(src, [...path, 'sectionName'], 'REF_NOT_FOUND', `listener "${ref.sectionName}" not found in Gateway "${ref.name}"`,
+        `known: ${gw.spec.listeners.map(l => l.name).sort().join(', ')}`)
+      return null
+    }
+  }
+  return q
+}
+
+/** Checks every policy's targets; returns the TrafficPolicy of each Service that has one. */
+export function attachPolicies(cat: Catalog, sink: DiagnosticSink): Map<string, TrafficPolicyIR> {
+  const byService = new Map<string, ValidResource<TrafficPolicySpec>>()
+  const result = new Map<string, TrafficPolicyIR>()
+  for (const kind of POLICY_KINDS) {
+    for (const policy of cat.list<PolicySpec>(kind)) {
+      const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
+      if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
+      for (const t of targets) {
+        if (t.q === null || !cat.get('Service', t.q)) continue
+        const winner = byService.get(t.q)
+        if (winner) {
+          sink.warn(policy.source, t.path, 'POLICY_CONFLICT',
+            `Service "${t.ref.name}" already has TrafficPolicy "${winner.qualifiedName}"; this one is ignored for it`,
+            'attach one TrafficPolicy per Service (the first by namespace/name wins)')
+          continue
+        }
+        const tp = policy as ValidResource<TrafficPolicySpec>
+        byService.set(t.q, tp)
+        result.set(t.q, compileTrafficPolicy(tp.spec))
+      }
+    }
+  }
+  return result
+}

@@ -1,0 +1,55 @@
+// Port conflicts: Gateway listeners share no port (within or across Gateways), and Workload
+// upstream localPorts collide neither with each other nor with a listener.
+import type { LoadedResource } from '../config/source.js'
+import type { GatewaySpec } from '../resources/gateway.js'
+import type { ValidResource } from '../resources/validate-resource.js'
+import type { WorkloadSpec } from '../resources/workload.js'
+import type { Catalog } from './catalog.js'
+import type { DiagnosticSink } from './diagnostics.js'
+
+function byPosition(a: ValidResource, b: ValidResource): number {
+  const x: LoadedResource = a.source, y: LoadedResource = b.source
+  return (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.line - y.line || x.col - y.col
+}
+
+interface Owner { gateway: string; listener: string }
+
+export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
+  const listenerPorts = new Map<number, Owner>()
+  for (const gw of cat.list<GatewaySpec>('Gateway').sort(byPosition)) {
+    gw.spec.listeners.forEach((l, i) => {
+      const owner = listenerPorts.get(l.port)
+      if (!owner) {
+        listenerPorts.set(l.port, { gateway: gw.qualifiedName, listener: l.name })
+        return
+      }
+      const path = ['spec', 'listeners', i, 'port']
+      if (owner.gateway === gw.qualifiedName) {
+        sink.error(gw.source, path, 'PORT_CONFLICT', `port ${l.port} is already used by listener "${owner.listener}" of this Gateway`,
+          'give each listener its own port')
+      } else {
+        sink.error(gw.source, path, 'PORT_CONFLICT',
+          `port ${l.port} is already used by Gateway "${owner.gateway}" (listener "${owner.listener}")`, 'give each Gateway its own ports')
+      }
+    })
+  }
+  const localPorts = new Map<number, string>()
+  for (const w of cat.list<WorkloadSpec>('Workload').sort(byPosition)) {
+    w.spec.upstreams.forEach((u, i) => {
+      if (u.localPort === undefined) return
+      const path = ['spec', 'upstreams', i, 'localPort']
+      const listener = listenerPorts.get(u.localPort)
+      const other = localPorts.get(u.localPort)
+      if (listener) {
+        sink.error(w.source, path, 'PORT_CONFLICT',
+          `localPort ${u.localPort} is already used by Gateway "${listener.gateway}" (listener "${listener.listener}")`,
+          'choose another port, or leave localPort out to get a free one')
+      } else if (other) {
+        sink.error(w.source, path, 'PORT_CONFLICT', `localPort ${u.localPort} is already used by ${other}`,
+          'choose another port, or leave localPort out to get a free one')
+      } else {
+        localPorts.set(u.localPort, `Workload "${w.qualifiedName}" (upstream "${u.service}")`)
+      }
+    })
+  }
+}

@@ -1,0 +1,70 @@
+// Every route kind → entries attached to Services (mesh) and Gateway listeners, in precedence order.
+import type { HostRoutesIR, RouteEntryIR, RouteTableIR } from '../ir/route.js'
+import type { GRPCRouteSpec } from '../resources/grpc-route.js'
+import type { HTTPRouteSpec } from '../resources/http-route.js'
+import type { TCPRouteSpec } from '../resources/tcp-route.js'
+import type { ValidResource } from '../resources/validate-resource.js'
+import { resolveBackend } from './backends.js'
+import type { Catalog } from './catalog.js'
+import type { DiagnosticSink } from './diagnostics.js'
+import { compareHostnames } from './hostnames.js'
+import { sortByPrecedence } from './precedence.js'
+import { compileGrpcRouteEntries, compileHttpRouteEntries } from './route-entries.js'
+import { resolveParents, type RouteSpecLike } from './route-parents.js'
+
+export interface CompiledRoutes {
+  /** Mesh routes by Service (qualified name). */
+  readonly mesh: ReadonlyMap<string, readonly RouteEntryIR[]>
+  /** Gateway routes by listenerKey(gateway, listener), then hostname. */
+  readonly listeners: ReadonlyMap<string, ReadonlyMap<string, readonly RouteEntryIR[]>>
+}
+
+export function listenerKey(gateway: string, listener: string): string {
+  return `${gateway}\u0000${listener}`
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: readonly V[]): void {
+  const list = m.get(k) ?? []
+  list.push(...v)
+  m.set(k, list)
+}
+
+/** Backends of TCP/TLS routes: resolved for their diagnostics only (the IR does not carry them yet). */
+function checkStreamBackends(cat: Catalog, sink: DiagnosticSink, route: ValidResource<TCPRouteSpec>): void {
+  route.spec.rules.forEach((rule, r) => rule.backendRefs.forEach((b, i) =>
+    resolveBackend(cat, sink, route, b, ['spec', 'rules', r, 'backendRefs', i])))
+}
+
+export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoutes {
+  const mesh = new Map<string, RouteEntryIR[]>()
+  const listeners = new Map<string, Map<string, RouteEntryIR[]>>()
+  const kinds = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'] as const
+  for (const kind of kinds) {
+    for (const route of cat.list<RouteSpecLike>(kind)) {
+      const attachments = resolveParents(cat, sink, route)
+      let entries: RouteEntryIR[] = []
+      if (kind === 'HTTPRoute') entries = compileHttpRouteEntries(cat, sink, route as ValidResource<HTTPRouteSpec>)
+      else if (kind === 'GRPCRoute') entries = compileGrpcRouteEntries(cat, sink, route as ValidResource<GRPCRouteSpec>)
+      else checkStreamBackends(cat, sink, route as unknown as ValidResource<TCPRouteSpec>)
+      if (sink.hasErrors(route.source) || entries.length === 0) continue // a route with errors is left out
+      for (const a of attachments) {
+        if (a.type === 'service') push(mesh, a.service, entries)
+        else {
+          const key = listenerKey(a.gateway, a.listener)
+          const hosts = listeners.get(key) ?? new Map<string, RouteEntryIR[]>()
+          listeners.set(key, hosts)
+          for (const h of a.hostnames) push(hosts, h, entries)
+        }
+      }
+    }
+  }
+  return { mesh, listeners }
+}
+
+/** Host groups most specific first, entries in precedence order. */
+export function routeTable(hosts: ReadonlyMap<string, readonly RouteEntryIR[]> | undefined): RouteTableIR {
+  if (!hosts) return { hosts: [] }
+  const groups: HostRoutesIR[] = [...hosts.keys()].sort(compareHostnames)
+    .map(hostname => ({ hostname, entries: sortByPrecedence(hosts.get(hostname) ?? []) }))
+  return { hosts: groups }
+}

@@ -1,0 +1,39 @@
+// Workloads → WorkloadIR: defaults, resolved upstreams and the Services that select each workload.
+import { resolve } from 'node:path'
+import type { WorkloadIR } from '../ir/service.js'
+import type { ServiceSpec } from '../resources/service.js'
+import type { WorkloadSpec } from '../resources/workload.js'
+import { notFound, type Catalog } from './catalog.js'
+import type { DiagnosticSink } from './diagnostics.js'
+import { selects, sortedRecord } from './labels.js'
+
+export function compileWorkloads(cat: Catalog, sink: DiagnosticSink): WorkloadIR[] {
+  const services = cat.list<ServiceSpec>('Service')
+  const out: WorkloadIR[] = []
+  for (const w of cat.list<WorkloadSpec>('Workload')) {
+    const upstreams = w.spec.upstreams.map((u, i) => {
+      const q = `${w.namespace}/${u.service}`
+      if (!cat.exists('Service', q)) {
+        const nf = notFound(cat, 'Service', w.namespace, u.service, w.namespace)
+        sink.error(w.source, ['spec', 'upstreams', i, 'service'], 'REF_NOT_FOUND', nf.message, nf.hint)
+      }
+      return { service: q, localPort: u.localPort ?? null }
+    })
+    if (sink.hasErrors(w.source)) continue
+    const labels = sortedRecord(w.metadata.labels)
+    out.push({
+      name: w.qualifiedName,
+      labels,
+      command: [...w.spec.command],
+      replicas: w.spec.replicas,
+      env: sortedRecord(w.spec.env),
+      identity: w.spec.identity ?? w.name,
+      workingDir: resolve(w.source.dir, w.spec.workingDir ?? '.'),
+      upstreams: upstreams.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)),
+      services: services
+        .filter(s => s.namespace === w.namespace && selects(s.spec.selector, w.metadata.labels))
+        .map(s => s.qualifiedName),
+    })
+  }
+  return out
+}

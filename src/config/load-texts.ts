@@ -1,0 +1,79 @@
+// Texts → documents → LoadedResources (pure: no fs). Multi-document YAML and JSON, with positions.
+import { LineCounter, parseAllDocuments } from 'yaml'
+import type { Diagnostic } from '../ir/diagnostic.js'
+import { makeLocate } from './locate.js'
+import type { LoadedResource, SourceText } from './source.js'
+
+export interface LoadResult {
+  readonly resources: LoadedResource[]
+  readonly diagnostics: Diagnostic[]
+}
+
+function str(v: unknown): string {
+  return typeof v === 'string' ? v : ''
+}
+
+function syntaxMessage(message: string): string {
+  const first = message.split('\n')[0]
+  return first.replace(/\s*at line \d+, column \d+:?\s*$/, '')
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function loadText(src: SourceText, out: LoadResult): void {
+  const lineOffset = src.lineOffset ?? 0
+  const lines = new LineCounter()
+  const docs = parseAllDocuments(src.text, { lineCounter: lines, prettyErrors: false })
+  const list = Array.isArray(docs) ? docs : []
+  for (const doc of list) {
+    const diag = (offset: number, code: string, message: string, hint?: string): void => {
+      const { line, col } = lines.linePos(offset)
+      out.diagnostics.push({
+        severity: 'error', code, file: src.file, line: line + lineOffset, col, path: '', resource: '', message,
+        ...(hint ? { hint } : {}),
+      })
+    }
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) diag(e.pos[0], 'YAML_SYNTAX', syntaxMessage(e.message))
+      continue
+    }
+    if (doc.contents === null) continue
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 })
+    if (value === null || value === undefined) continue
+    const start = doc.contents.range?.[0] ?? doc.range[0]
+    if (!isPlainObject(value)) {
+      diag(start, 'NOT_A_RESOURCE', 'a document must be a mapping', 'write apiVersion, kind, metadata and spec')
+      continue
+    }
+    const lineStart = src.text.lastIndexOf('\n', start - 1) + 1
+    let text = src.text.slice(lineStart, doc.range[2])
+    if (!text.endsWith('\n')) text += '\n'
+    const pos = lines.linePos(start)
+    const meta = isPlainObject(value.metadata) ? value.metadata : {}
+    const namespace = str(meta.namespace) || 'default'
+    const name = str(meta.name)
+    out.resources.push({
+      apiVersion: str(value.apiVersion),
+      kind: str(value.kind),
+      namespace,
+      name,
+      qualifiedName: `${namespace}/${name}`,
+      file: src.file,
+      dir: src.dir,
+      line: pos.line + lineOffset,
+      col: pos.col,
+      text,
+      value,
+      locate: makeLocate(doc.contents, start, lines, lineOffset),
+    })
+  }
+}
+
+/** Parses every source; syntax errors become diagnostics, empty documents are skipped. */
+export function loadTexts(sources: readonly SourceText[]): LoadResult {
+  const out: LoadResult = { resources: [], diagnostics: [] }
+  for (const src of sources) loadText(src, out)
+  return out
+}

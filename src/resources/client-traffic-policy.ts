@@ -1,0 +1,23 @@
+// ClientTrafficPolicy: how a listener treats its clients (size limits, timeouts, client IP, path rules).
+import { checkTargets, targetFields } from './common.js'
+import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
+import { obj } from './schema-object.js'
+import { bool, duration, int, opt, refine, type Infer } from './schema.js'
+
+export const clientTrafficPolicySpec = refine(obj({
+  ...targetFields(['Gateway', 'Service']),
+  limits: opt(obj({
+    maxRequestHeadersBytes: opt(int(1)),
+    maxRequestHeaders: opt(int(1)),
+    maxUrlBytes: opt(int(1)),
+    maxRequestBodyBytes: opt(int(0)),
+    maxConnections: opt(int(1)),
+    http2MaxConcurrentStreams: opt(int(1)),
+  })),
+  timeouts: opt(obj({ requestHeaders: opt(duration()), idle: opt(duration()), request: opt(duration()) })),
+  clientIP: opt(obj({ trustedHops: int(0, 64) })),
+  paths: opt(obj({ allowEncodedSlashes: opt(bool()), allowBackslashes: opt(bool()), allowSemicolons: opt(bool()) })),
+}), checkTargets)
+export type ClientTrafficPolicySpec = Infer<typeof clientTrafficPolicySpec>
+
+registerKind({ kind: 'ClientTrafficPolicy', apiVersion: TRELLIS_V1ALPHA1, spec: clientTrafficPolicySpec })

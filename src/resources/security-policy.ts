@@ -1,0 +1,58 @@
+// SecurityPolicy: who may come in from outside at a Gateway or HTTPRoute (JWT, API keys, CORS, audit).
+import { checkTargets, nonEmpty, targetFields } from './common.js'
+import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
+import { obj } from './schema-object.js'
+import { bool, def, duration, list, opt, refine, str, type Infer } from './schema.js'
+
+const url = () => str({ pattern: /^https?:\/\/\S+$/, describe: 'an http:// or https:// URL' })
+const headerName = () => str({ pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, describe: 'an HTTP header name' })
+
+const jwks = refine(obj({ file: opt(nonEmpty()), url: opt(url()) }), (j, path, issues) => {
+  if ((j.file === undefined) === (j.url === undefined)) {
+    issues.error(path, 'INVALID_VALUE', 'jwks needs exactly one of file or url')
+  }
+})
+
+const provider = obj({
+  name: nonEmpty(),
+  issuer: nonEmpty(),
+  audiences: opt(list(nonEmpty())),
+  jwks,
+  fromHeaders: opt(list(headerName())),
+  fromCookies: opt(list(nonEmpty())),
+  clockSkew: opt(duration()),
+  claimToHeaders: opt(list(obj({ claim: nonEmpty(), header: headerName() }))),
+})
+
+const jwt = refine(obj({ providers: list(provider, { min: 1 }), optional: def(bool(), false) }), (j, path, issues) => {
+  const seen = new Set<string>()
+  j.providers.forEach((p, i) => {
+    if (seen.has(p.name)) issues.error([...path, 'providers', i, 'name'], 'DUPLICATE', `provider "${p.name}" is defined twice`)
+    seen.add(p.name)
+  })
+})
+
+const cors = refine(obj({
+  allowOrigins: list(str({ pattern: /^(\*|https?:\/\/[^\s/]+)$/, describe: 'an origin such as https://app.example.com, or *' })),
+  allowMethods: opt(list(str({ pattern: /^([A-Z]+|\*)$/, describe: 'an HTTP method in upper case, or *' }))),
+  allowHeaders: opt(list(str({ pattern: /^([A-Za-z0-9!#$%&'*+\-.^_`|~]+|\*)$/, describe: 'an HTTP header name, or *' }))),
+  exposeHeaders: opt(list(headerName())),
+  allowCredentials: def(bool(), false),
+  maxAge: opt(duration()),
+}), (c, path, issues) => {
+  if (c.allowCredentials && c.allowOrigins.includes('*')) {
+    issues.error([...path, 'allowOrigins'], 'INVALID_VALUE', '"*" cannot be used with allowCredentials: true',
+      'list the allowed origins')
+  }
+})
+
+export const securityPolicySpec = refine(obj({
+  ...targetFields(['Gateway', 'HTTPRoute']),
+  jwt: opt(jwt),
+  apiKey: opt(obj({ header: def(headerName(), 'x-api-key'), keysFile: nonEmpty() })),
+  cors: opt(cors),
+  audit: opt(obj({ file: nonEmpty() })),
+}), checkTargets)
+export type SecurityPolicySpec = Infer<typeof securityPolicySpec>
+
+registerKind({ kind: 'SecurityPolicy', apiVersion: TRELLIS_V1ALPHA1, spec: securityPolicySpec })

@@ -1,0 +1,70 @@
+// TrafficPolicy: how callers treat one Service (balancing, timeout, retries, limits, ejection, faults).
+import { checkTargets, nonEmpty, targetFields } from './common.js'
+import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
+import { obj } from './schema-object.js'
+import {
+  bool, def, duration, int, INVALID, list, num, oneOf, opt, refine, scalar, show, type Infer,
+} from './schema.js'
+
+export const LOAD_BALANCERS = ['RoundRobin', 'Random', 'LeastRequest', 'EWMA', 'RingHash'] as const
+export const RETRY_ON = [
+  'connect-failure', 'reset', 'unavailable', '5xx', 'gateway-error', 'retriable-4xx',
+  'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted',
+] as const
+
+/** A retryOn condition: a name or an HTTP status (number or digits), kept as a string. */
+const retryOnValue = () => {
+  const expected = `one of ${RETRY_ON.join(', ')} or an HTTP status from 100 to 599`
+  return scalar<string>(expected, (v, path, issues) => {
+    const s = typeof v === 'number' ? String(v) : v
+    if (typeof s === 'string' && ((RETRY_ON as readonly string[]).includes(s) || /^[1-5]\d\d$/.test(s))) return s
+    issues.error(path, typeof v === 'string' ? 'INVALID_VALUE' : 'INVALID_TYPE', `${show(v)} is not valid`, `use ${expected}`)
+    return INVALID
+  })
+}
+
+const hashOn = refine(obj({ header: opt(nonEmpty()), cookie: opt(nonEmpty()), sourceIP: opt(bool()) }),
+  (h, path, issues) => {
+    const set = [h.header !== undefined, h.cookie !== undefined, h.sourceIP === true].filter(Boolean).length
+    if (set !== 1) issues.error(path, 'INVALID_VALUE', 'hashOn needs exactly one of header, cookie or sourceIP: true')
+  })
+
+const loadBalancer = refine(obj({ type: oneOf(LOAD_BALANCERS), hashOn: opt(hashOn) }), (lb, path, issues) => {
+  if (lb.hashOn && lb.type !== 'RingHash') {
+    issues.error([...path, 'hashOn'], 'INVALID_VALUE', 'hashOn is only used with type RingHash', undefined, 'key')
+  }
+})
+
+export const retriesSchema = obj({
+  attempts: def(int(0, 100), 2),
+  perTryTimeout: def(duration(), 0),
+  retryOn: def(list(retryOnValue()), ['connect-failure', 'reset']),
+  backoff: def(refine(obj({ base: def(duration(), 25), max: def(duration(), 250) }), (b, path, issues) => {
+    if (b.max < b.base) issues.error([...path, 'max'], 'INVALID_VALUE', 'max must not be below base')
+  }), { base: 25, max: 250 }),
+  budget: def(obj({ percent: def(num(0, 100), 20), minRetriesPerSecond: def(int(0), 10) }),
+    { percent: 20, minRetriesPerSecond: 10 }),
+})
+
+export const trafficPolicySpec = refine(obj({
+  ...targetFields(['Service']),
+  loadBalancer: opt(loadBalancer),
+  timeout: opt(duration()),
+  retries: opt(retriesSchema),
+  circuitBreaker: opt(obj({
+    maxConnections: def(int(1), 1024), maxPendingRequests: def(int(0), 1024), maxRequests: def(int(1), 1024),
+  })),
+  outlierDetection: opt(obj({
+    consecutiveErrors: def(int(1), 5),
+    interval: def(duration(), 5000),
+    baseEjectionTime: def(duration(), 30_000),
+    maxEjectionPercent: def(int(0, 100), 50),
+  })),
+  faultInjection: opt(obj({
+    delay: opt(obj({ percent: num(0, 100), duration: duration() })),
+    abort: opt(obj({ percent: num(0, 100), status: int(200, 599) })),
+  })),
+}), checkTargets)
+export type TrafficPolicySpec = Infer<typeof trafficPolicySpec>
+
+registerKind({ kind: 'TrafficPolicy', apiVersion: TRELLIS_V1ALPHA1, spec: trafficPolicySpec })
