@@ -201,6 +201,11 @@ export class ControlPlane {
       }
       return sendJson(res, 200, render)
     }
+    if (method === 'POST' && what === 'instances/pid') {
+      const body = (await readJson(req)) as { instance?: string; pid?: number }
+      const found = typeof body.pid === 'number' && this.registry.setAppPid(String(body.instance), body.pid)
+      return sendJson(res, found ? 200 : 404, { ok: found })
+    }
     if (method === 'POST' && what === 'drain') {
       const body = (await readJson(req)) as { instance?: string; draining?: boolean }
       const found = this.registry.setDraining(String(body.instance), body.draining !== false)

@@ -28,6 +28,7 @@ export interface ProxyRecord extends ProxyRegistration {
   appReady: boolean
   draining: boolean
   lastSeen: number
+  appPid: number | null
 }
 
 export class Registry {
@@ -45,7 +46,7 @@ export class Registry {
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
       ...reg, id, name, configVersion: 0, ackedVersion: 0, nack: null,
-      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now,
+      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now, appPid: null,
     }
     this.proxies.set(id, rec)
     this.onChange()
@@ -72,6 +73,12 @@ export class Registry {
     for (const rec of this.proxies.values()) {
       if (rec.name === name && rec.draining !== draining) { rec.draining = draining; this.onChange(); return true }
     }
+    return false
+  }
+
+  /** The app process that `up` started for an instance, for `get instances`. */
+  setAppPid(name: string, pid: number): boolean {
+    for (const rec of this.proxies.values()) if (rec.name === name) { rec.appPid = pid; return true }
     return false
   }
 

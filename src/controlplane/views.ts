@@ -21,7 +21,7 @@ export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
     name: p.name,
     workload: p.workload, replica: p.replica,
     services: ir.services.filter(s => s.selector && selects(s.selector, p.labels)).map(s => s.name),
-    address: p.inboundAddress, pid: p.pid, labels: p.labels,
+    address: p.inboundAddress, pid: p.appPid, proxyPid: p.pid, labels: p.labels,
     healthy: p.connected && p.appReady, ready: p.connected && p.appReady && !p.draining,
     draining: p.draining, ejected: false, proxy: p.id,
   }))

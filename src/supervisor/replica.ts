@@ -13,6 +13,7 @@ export interface ReplicaContext {
   readonly joinToken: string
   readonly out: (line: string) => void
   readonly ir: () => MeshIR
+  readonly onAppStart: (replica: Replica, pid: number) => void
 }
 
 export class Replica {
@@ -55,7 +56,7 @@ export class Replica {
       name: `${splitQualified(w.name)[1]}-${this.index}`,
       command: cmd.includes('/') ? join(w.workingDir, cmd) : cmd, args, cwd: w.workingDir,
       env: { ...process.env, ...w.env, ...this.appEnv() },
-    }, this.ctx.out)
+    }, this.ctx.out, child => { if (child.pid) this.ctx.onAppStart(this, child.pid) })
     this.app.start()
   }
 

@@ -131,7 +131,8 @@ class Mesh {
     for (const [name, w] of wanted) {
       if (this.replicas.has(name)) continue
       const index = Number(name.slice(name.lastIndexOf('/') + 1))
-      const replica = await Replica.create(w, index, { cli: CLI, controlPlane: this.cpUrl, joinToken: this.joinToken, out: this.out, ir: () => this.ir! })
+      const replica = await Replica.create(w, index, { cli: CLI, controlPlane: this.cpUrl, joinToken: this.joinToken, out: this.out, ir: () => this.ir!,
+        onAppStart: (r, pid) => { this.admin.call('POST', '/api/v1/instances/pid', { instance: r.name, pid }).catch(() => {}) } })
       this.replicas.set(name, { spec: JSON.stringify(w), replica })
       starts.push(replica.start(this.signal))
     }

@@ -35,6 +35,7 @@ export class FileStore implements Store {
   }
 
   private async write(state: StoreState): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 })
     const tmp = `${this.path}.tmp`
     const file = await open(tmp, 'w', 0o600)
     try {
