@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { compareHostnames, intersectHostname, routeHostnames } from './hostnames.js'
+import { compareHostnames, hostCovers, intersectHostname, routeHostnames } from './hostnames.js'
 
 const intersections: { route: string; listener: string; want: string | null }[] = [
   { route: 'api.example.com', listener: 'api.example.com', want: 'api.example.com' },
@@ -43,3 +43,20 @@ test('compareHostnames orders exact, then wildcards longest first, then *', () =
   assert.deepEqual([...hosts].sort(compareHostnames),
     ['a.example.com', 'b.example.com', '*.api.example.com', '*.example.com', '*'])
 })
+
+const coverCases: { general: string; specific: string; want: boolean }[] = [
+  { general: '*', specific: 'a.example.com', want: true },
+  { general: '*', specific: '*.example.com', want: true },
+  { general: '*.example.com', specific: 'a.example.com', want: true },
+  { general: '*.example.com', specific: '*.eu.example.com', want: true },
+  { general: '*.example.com', specific: 'example.com', want: false },
+  { general: '*.eu.example.com', specific: '*.example.com', want: false },
+  { general: 'a.example.com', specific: 'a.example.com', want: true },
+  { general: 'a.example.com', specific: '*', want: false },
+]
+
+for (const c of coverCases) {
+  test(`hostCovers(${c.general}, ${c.specific})`, () => {
+    assert.equal(hostCovers(c.general, c.specific), c.want)
+  })
+}

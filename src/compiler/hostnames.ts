@@ -37,6 +37,14 @@ export function routeHostnames(routeHosts: readonly string[], listenerHost: stri
   return [...out]
 }
 
+/** Does host group `general` also serve requests for `specific` (a hostname or wildcard)? */
+export function hostCovers(general: string, specific: string): boolean {
+  if (general === '*' || general === specific) return true
+  if (!isWildcard(general)) return false
+  const host = isWildcard(specific) ? specific.slice(2) : specific
+  return covers(general, host)
+}
+
 /** Host group order: exact names (alphabetical), then wildcards longest first, then '*'. */
 export function compareHostnames(a: string, b: string): number {
   const rank = (h: string) => (h === '*' ? 2 : isWildcard(h) ? 1 : 0)

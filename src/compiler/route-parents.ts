@@ -110,7 +110,7 @@ function attachToGateway(ctx: Ctx, ref: ParentRef, i: number, out: Attachment[])
   if (matching.length === 0) {
     const which = ref.sectionName !== undefined ? `listener "${ref.sectionName}" of Gateway "${ref.name}" has protocol ${listeners[0].protocol}`
       : `Gateway "${ref.name}" has no ${protocols.join(' or ')} listener${ref.port !== undefined ? ` on port ${ref.port}` : ''}`
-    sink.error(src, path, 'NO_LISTENER', which, `a ${route.kind} attaches to ${protocols.join(' or ')} listeners`)
+    sink.error(src, path, 'NO_LISTENER', which, `${route.kind} attaches to ${protocols.join(' or ')} listeners`)
     return
   }
   const allowed = matching.filter(l => allows(l, gw, route))
@@ -147,7 +147,7 @@ export function resolveParents(cat: Catalog, sink: DiagnosticSink, route: ValidR
     if (isService(ref)) attachToService({ cat, sink, route }, ref, i, out)
     else if (isGateway(ref)) attachToGateway({ cat, sink, route }, ref, i, out)
     else {
-      const what = groupOf(ref) ? `${ref.kind}.${groupOf(ref)}` : ref.kind
+      const what = ref.group ? `${ref.kind}.${ref.group}` : ref.kind
       sink.error(route.source, ['spec', 'parentRefs', i, 'kind'], 'PARENT_KIND', `parentRef kind "${what}" is not supported`,
         'use kind: Gateway (group gateway.networking.k8s.io) or kind: Service (group "")')
     }

@@ -7,7 +7,7 @@ import type { ValidResource } from '../resources/validate-resource.js'
 import { resolveBackend } from './backends.js'
 import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
-import { compareHostnames } from './hostnames.js'
+import { compareHostnames, hostCovers } from './hostnames.js'
 import { sortByPrecedence } from './precedence.js'
 import { compileGrpcRouteEntries, compileHttpRouteEntries } from './route-entries.js'
 import { resolveParents, type RouteSpecLike } from './route-parents.js'
@@ -61,10 +61,28 @@ export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoute
   return { mesh, listeners }
 }
 
-/** Host groups most specific first, entries in precedence order. */
+/**
+ * Host groups most specific first. A group's entries are its own in precedence order, then those of
+ * every less specific group that covers its hostname (Gateway API: rules of the route with the more
+ * specific hostname take precedence, the others still apply), so the data plane picks one group.
+ */
 export function routeTable(hosts: ReadonlyMap<string, readonly RouteEntryIR[]> | undefined): RouteTableIR {
   if (!hosts) return { hosts: [] }
-  const groups: HostRoutesIR[] = [...hosts.keys()].sort(compareHostnames)
-    .map(hostname => ({ hostname, entries: sortByPrecedence(hosts.get(hostname) ?? []) }))
+  const names = [...hosts.keys()].sort(compareHostnames)
+  const own = new Map(names.map(h => [h, sortByPrecedence(hosts.get(h) ?? [])]))
+  const groups: HostRoutesIR[] = names.map(hostname => {
+    const seen = new Set<string>()
+    const entries: RouteEntryIR[] = []
+    for (const g of names) {
+      if (!hostCovers(g, hostname)) continue
+      for (const e of own.get(g) ?? []) {
+        const key = `${e.route}\u0000${e.rule}\u0000${e.match}`
+        if (seen.has(key)) continue
+        seen.add(key)
+        entries.push(e)
+      }
+    }
+    return { hostname, entries }
+  })
   return { hosts: groups }
 }

@@ -36,7 +36,9 @@ function loadText(src: SourceText, out: LoadResult): void {
       })
     }
     if (doc.errors.length > 0) {
-      for (const e of doc.errors) diag(e.pos[0], 'YAML_SYNTAX', syntaxMessage(e.message))
+      // one problem, one line: later errors of a broken document are usually follow-ons of the first
+      const e = doc.errors[0]
+      diag(e.pos[0], 'YAML_SYNTAX', syntaxMessage(e.message))
       continue
     }
     if (doc.contents === null) continue

@@ -137,7 +137,7 @@ export function duration(): Schema<number, 'required'> {
 }
 
 export function list<T>(item: Schema<T, Presence>, opts: { min?: number; max?: number } = {}): Schema<T[], 'required'> {
-  const expected = `a list of ${item.expected}`
+  const expected = `a list, each ${item.expected}`
   return scalar(expected, (v, path, issues) => {
     if (!Array.isArray(v)) return wrongType(path, issues, expected, v)
     if (opts.min !== undefined && v.length < opts.min) {

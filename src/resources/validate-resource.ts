@@ -27,12 +27,6 @@ export interface Validation {
 export function validateResource(src: LoadedResource): Validation {
   const issues = new Issues()
   const value = src.value
-  for (const key of Object.keys(value)) {
-    if (TOP_FIELDS.includes(key)) continue
-    const near = closest(key, TOP_FIELDS)
-    issues.error([key], 'UNKNOWN_FIELD', `unknown field "${key}"`,
-      `valid fields: ${TOP_FIELDS.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`, 'key')
-  }
   const kind = value.kind
   const def = typeof kind === 'string' ? kindDef(kind) : undefined
   if (kind === undefined || kind === null) {
@@ -42,7 +36,15 @@ export function validateResource(src: LoadedResource): Validation {
     issues.error(['kind'], 'UNKNOWN_KIND', `unknown kind ${show(kind)}`,
       `known kinds: ${knownKinds().join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`)
   }
-  if (def && value.apiVersion !== def.apiVersion) {
+  // without a known kind, nothing else can be checked: report just that
+  if (!def) return { resource: null, issues: issues.list, named: false }
+  for (const key of Object.keys(value)) {
+    if (TOP_FIELDS.includes(key)) continue
+    const near = closest(key, TOP_FIELDS)
+    issues.error([key], 'UNKNOWN_FIELD', `unknown field "${key}"`,
+      `valid fields: ${TOP_FIELDS.join(', ')}${near ? ` (did you mean "${near}"?)` : ''}`, 'key')
+  }
+  if (value.apiVersion !== def.apiVersion) {
     if (value.apiVersion === undefined || value.apiVersion === null) {
       issues.error(['apiVersion'], 'MISSING_FIELD', 'missing required field "apiVersion"',
         `use apiVersion: ${def.apiVersion}`, 'key')
@@ -57,8 +59,7 @@ export function validateResource(src: LoadedResource): Validation {
   } else {
     metadata = metadataSchema.parse(value.metadata, ['metadata'], issues)
   }
-  const named = def !== undefined && metadata !== INVALID
-  if (!def) return { resource: null, issues: issues.list, named }
+  const named = metadata !== INVALID
 
   let spec: unknown = INVALID
   const rawSpec = value.spec ?? (def.specOptional ? {} : undefined)
