@@ -139,7 +139,7 @@ export class ControlPlane {
       res.writeHead(200, { 'content-type': this.metrics.registry.contentType })
       return void res.end(await this.metrics.registry.metrics())
     }
-    if (path.startsWith('/api/v1/proxies')) return this.handleProxyApi(req, res, path, method)
+    if (path.startsWith('/api/v1/proxies') && !(method === 'GET' && path === '/api/v1/proxies')) return this.handleProxyApi(req, res, path, method)
     if (!path.startsWith('/api/v1/')) return sendJson(res, 404, { error: 'not found' })
     if (!this.creds.isAdmin(req.headers.authorization)) throw new HttpError(401, 'admin token required (Authorization: Bearer …)')
     return this.handleAdminApi(req, res, url, method)
