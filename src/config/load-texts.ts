@@ -1,5 +1,5 @@
 // Texts → documents → LoadedResources (pure: no fs). Multi-document YAML and JSON, with positions.
-import { LineCounter, parseAllDocuments } from 'yaml'
+import { isCollection, LineCounter, parseAllDocuments, visit, type Document } from 'yaml'
 import type { Diagnostic } from '../ir/diagnostic.js'
 import { makeLocate } from './locate.js'
 import type { LoadedResource, SourceText } from './source.js'
@@ -22,6 +22,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
+/** Offset of the first key that is a list or mapping (which plain JS objects cannot hold), or null. */
+function collectionKeyAt(doc: Document): number | null {
+  let found: number | null = null
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        found = pair.key.range?.[0] ?? 0
+        return visit.BREAK
+      }
+      return undefined
+    },
+  })
+  return found
+}
+
 function loadText(src: SourceText, out: LoadResult): void {
   const lineOffset = src.lineOffset ?? 0
   const lines = new LineCounter()
@@ -42,9 +57,20 @@ function loadText(src: SourceText, out: LoadResult): void {
       continue
     }
     if (doc.contents === null) continue
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 })
-    if (value === null || value === undefined) continue
     const start = doc.contents.range?.[0] ?? doc.range[0]
+    const badKey = collectionKeyAt(doc)
+    if (badKey !== null) {
+      diag(badKey, 'YAML_SYNTAX', 'a mapping key must be a plain value, not a list or mapping')
+      continue
+    }
+    let value: unknown
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 })
+    } catch (err) {
+      diag(start, 'YAML_SYNTAX', (err as Error).message)
+      continue
+    }
+    if (value === null || value === undefined) continue
     if (!isPlainObject(value)) {
       diag(start, 'NOT_A_RESOURCE', 'a document must be a mapping', 'write apiVersion, kind, metadata and spec')
       continue

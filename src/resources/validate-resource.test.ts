@@ -1,0 +1,75 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { loadTexts } from '../config/load-texts.js'
+import { validateResource } from './index.js'
+
+function check(yaml: string): string[] {
+  const [r] = loadTexts([{ file: 'f.yaml', dir: '/d', text: yaml }]).resources
+  return validateResource(r).issues.map(i => {
+    const { line, col } = r.locate(i.path, i.at)
+    return `${line}:${col} ${i.path.join('.')}: ${i.message}${i.hint ? `; ${i.hint}` : ''}`
+  })
+}
+
+const svc = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: s }\nspec: ${spec}\n`
+const tp = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: { name: p }\nspec: ${spec}\n`
+
+const cases: { name: string; input: string; want: string[] }[] = [
+  { name: 'valid service', input: svc('{ port: 80 }'), want: [] },
+  {
+    name: 'integer range with the value shown',
+    input: svc('{ port: eighty }'),
+    want: ['4:15 spec.port: expected an integer from 1 to 65535, got "eighty"'],
+  },
+  {
+    name: 'unknown field lists the valid ones',
+    input: tp('{ targetRef: { kind: Service, name: s }, retries: { retires: 2 } }'),
+    want: ['4:59 spec.retries.retires: unknown field "retires"; valid fields: attempts, perTryTimeout, retryOn, backoff, budget'],
+  },
+  {
+    name: 'enum names every valid value',
+    input: tp('{ targetRef: { kind: Service, name: s }, loadBalancer: { type: Roundrobin } }'),
+    want: ['4:70 spec.loadBalancer.type: "Roundrobin" is not valid; use one of RoundRobin, Random, LeastRequest, EWMA, RingHash'],
+  },
+  {
+    name: 'policy without a target',
+    input: tp('{ timeout: 1s }'),
+    want: ['4:1 spec.targetRef: missing required field "targetRef"; name what the policy attaches to, e.g. { kind: Service, name: payments }'],
+  },
+  {
+    name: 'hashOn only with RingHash',
+    input: tp('{ targetRef: { kind: Service, name: s }, loadBalancer: { type: EWMA, hashOn: { header: x } } }'),
+    want: ['4:76 spec.loadBalancer.hashOn: hashOn is only used with type RingHash'],
+  },
+  {
+    name: 'metadata name must be a DNS label',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: Orders }\nspec: { port: 80 }\n',
+    want: ['3:19 metadata.name: "Orders" is not valid; use a name of lower-case letters, digits and "-" (at most 63, starting and ending with a letter or digit)'],
+  },
+  {
+    name: 'Mesh spec is optional',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: Mesh\nmetadata: { name: default }\n',
+    want: [],
+  },
+  {
+    name: 'HTTPS listener needs tls',
+    input: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: g }\nspec:\n  listeners: [{ name: h, port: 443, protocol: HTTPS }]\n',
+    want: ['5:15 spec.listeners.0.tls: missing required field "tls" for protocol HTTPS; give tls: { mode: Terminate, certificateRefs: [{ name: <Certificate> }] }'],
+  },
+  {
+    name: 'CORS wildcard with credentials',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: SecurityPolicy\nmetadata: { name: s }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  cors: { allowOrigins: ["*"], allowCredentials: true }\n',
+    want: ['6:25 spec.cors.allowOrigins: "*" cannot be used with allowCredentials: true; list the allowed origins'],
+  },
+  {
+    name: 'rate limit keys',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: RateLimitPolicy\nmetadata: { name: r }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: [{ key: user, requests: 1, per: 1s }]\n',
+    want: ['6:19 spec.limits.0.key: "user" is not valid; use consumer, ip or header:<name>'],
+  },
+]
+
+for (const c of cases) {
+  test(`validateResource: ${c.name}`, () => {
+    assert.deepEqual(check(c.input), c.want)
+  })
+}
