@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { readSources, loadAndCompile } from '../config/index.js'
+import { readSources } from '../config/index.js'
 import { formatDiagnostic } from '../ir/index.js'
 import { adminClient, withClientOptions } from './client-options.js'
 
@@ -15,16 +15,13 @@ export function registerApply(program: Command): void {
       .option('--wait', 'return once every proxy has acknowledged the change')
       .addHelpText('after', `\nInvalid input is refused whole; the running config stays as it was.\n\nExample:\n  trellis ${mode} -f routes/canary.yaml${mode === 'apply' ? ' --wait' : ''}`)
       .action(async (opts: { file: string[]; wait?: boolean; controlPlane?: string; state?: string }) => {
-        const local = loadAndCompile(opts.file)
-        const localErrors = local.diagnostics.filter(d => d.severity === 'error' && (mode === 'apply' || d.code !== 'REF_NOT_FOUND'))
-        if (mode === 'apply' && localErrors.some(d => d.code !== 'REF_NOT_FOUND')) {
-          // Schema errors are reported from the files as given; references are checked by the control plane against the whole mesh.
-          for (const d of localErrors) if (d.code !== 'REF_NOT_FOUND') process.stderr.write(`${formatDiagnostic(d)}\n`)
-          process.exitCode = 1
-          return
-        }
+        // The control plane validates the documents merged with what it already holds, so references
+        // to resources applied earlier resolve; errors come back with this command's file paths.
+        const read = readSources(opts.file)
+        const readErrors = read.diagnostics.filter(d => d.severity === 'error')
+        if (readErrors.length) { for (const d of readErrors) process.stderr.write(`${formatDiagnostic(d)}\n`); process.exitCode = 1; return }
         const client = adminClient(opts)
-        const res = await client.call<ApplyBody>('POST', `/api/v1/${mode}${opts.wait ? '?wait=1' : ''}`, { sources: readSources(opts.file).sources })
+        const res = await client.call<ApplyBody>('POST', `/api/v1/${mode}${opts.wait ? '?wait=1' : ''}`, { sources: read.sources })
         const body = res.body
         for (const w of body.warnings ?? []) process.stderr.write(`warning: ${w}\n`)
         if (res.status === 422) { for (const e of body.errors) process.stderr.write(`${e}\n`); process.exitCode = 1; return }

@@ -78,6 +78,12 @@ export async function up(opts: UpOptions): Promise<number> {
   return done
 }
 
+/** What makes a replica need a restart: everything but the replica count and informational fields. */
+function specOf(w: WorkloadIR): string {
+  const { replicas: _r, services: _s, ...rest } = w
+  return JSON.stringify(rest)
+}
+
 /** Keeps running processes in line with the control plane's IR. */
 class Mesh {
   private readonly replicas = new Map<string, { spec: string; replica: Replica }>()
@@ -119,22 +125,21 @@ class Mesh {
     const ir = this.ir
     const wanted = new Map<string, WorkloadIR>()
     for (const w of ir.workloads) for (let i = 0; i < w.replicas; i++) wanted.set(`${w.name}/${i}`, w)
-    // Scale down and replace changed replicas first (drained), then start what is missing.
-    for (const [name, entry] of this.replicas) {
-      const w = wanted.get(name)
-      if (!w || JSON.stringify(w) !== entry.spec) {
-        this.replicas.delete(name)
-        await this.drainAndStop(entry.replica, ir.mesh.drainTimeoutMs)
-      }
+    // Scale down first (drained), then roll changed replicas one at a time, then start new ones.
+    const removed = [...this.replicas].filter(([name]) => !wanted.has(name))
+    await Promise.all(removed.map(([name, entry]) => { this.replicas.delete(name); return this.drainAndStop(entry.replica, ir.mesh.drainTimeoutMs) }))
+    for (const [name, entry] of [...this.replicas]) {
+      const w = wanted.get(name)!
+      if (specOf(w) === entry.spec) continue
+      this.replicas.delete(name)
+      await this.drainAndStop(entry.replica, ir.mesh.drainTimeoutMs)
+      const replica = await this.startReplica(name, w)
+      await replica.started
+      await this.waitInstanceReady(name)
     }
     const starts: Promise<void>[] = []
     for (const [name, w] of wanted) {
-      if (this.replicas.has(name)) continue
-      const index = Number(name.slice(name.lastIndexOf('/') + 1))
-      const replica = await Replica.create(w, index, { cli: CLI, controlPlane: this.cpUrl, joinToken: this.joinToken, out: this.out, ir: () => this.ir!,
-        onAppStart: (r, pid) => { this.admin.call('POST', '/api/v1/instances/pid', { instance: r.name, pid }).catch(() => {}) } })
-      this.replicas.set(name, { spec: JSON.stringify(w), replica })
-      starts.push(replica.start(this.signal))
+      if (!this.replicas.has(name)) starts.push((await this.startReplica(name, w)).started)
     }
     for (const g of ir.gateways) {
       if (this.gateways.has(g.name)) continue
@@ -150,6 +155,23 @@ class Mesh {
       if (!ir.gateways.some(g => g.name === name)) { this.gateways.delete(name); await proc.stop(ir.mesh.drainTimeoutMs + 1000) }
     }
     await Promise.all(starts)
+  }
+
+  private async startReplica(name: string, w: WorkloadIR): Promise<{ started: Promise<void> }> {
+    const index = Number(name.slice(name.lastIndexOf('/') + 1))
+    const replica = await Replica.create(w, index, {
+      cli: CLI, controlPlane: this.cpUrl, joinToken: this.joinToken, out: this.out, ir: () => this.ir!,
+      onAppStart: (r, pid) => { this.admin.call('POST', '/api/v1/instances/pid', { instance: r.name, pid }).catch(() => {}) },
+    })
+    this.replicas.set(name, { spec: specOf(w), replica })
+    return { started: replica.start(this.signal) }
+  }
+
+  private async waitInstanceReady(name: string): Promise<void> {
+    await waitFor(async () => {
+      const res = await this.admin.call<{ items: { name: string; ready: boolean }[] }>('GET', '/api/v1/instances')
+      return res.status === 200 && res.body.items.some(i => i.name === name && i.ready)
+    }, this.signal, 60_000, name).catch(e => this.out(`up | ${(e as Error).message}`))
   }
 
   private async drainAndStop(replica: Replica, drainMs: number): Promise<void> {
