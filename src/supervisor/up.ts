@@ -21,7 +21,7 @@ export async function up(opts: UpOptions): Promise<number> {
   const out = (line: string) => process.stdout.write(line + '\n')
   const err = (line: string) => process.stderr.write(line + '\n')
   const { ir, diagnostics } = loadAndCompile([...opts.files])
-  for (const d of diagnostics) err(formatDiagnostic(d))
+  for (const d of diagnostics) err(`${d.severity === 'warning' ? 'warning: ' : ''}${formatDiagnostic(d)}`)
   if (diagnostics.some(d => d.severity === 'error')) return 1
 
   const stateDir = resolve(opts.stateDir)
