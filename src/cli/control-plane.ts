@@ -21,6 +21,7 @@ export function registerControlPlane(program: Command): void {
       const cp = new ControlPlane({ store, stateDir, listen: opts.listen, instanceTtlMs: Number(opts.instanceTtl) })
       await cp.start()
       writeFileSync(join(stateDir, 'control-plane-url'), `http://${cp.address}\n`, { mode: 0o600 })
+      writeFileSync(join(stateDir, 'control-plane.pid'), `${process.pid}\n`, { mode: 0o600 })
       process.stderr.write(`control plane listening on http://${cp.address} (store ${store.url})\n`)
       const stop = () => { void cp.stop().finally(() => process.exit(0)) }
       process.once('SIGTERM', stop)

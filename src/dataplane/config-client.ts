@@ -34,6 +34,7 @@ export class ConfigClient {
   private stopped = false
   private failures = 0
   private applying: Promise<void> = Promise.resolve()
+  private rejected: Snapshot | null = null
   identity = ''
   connected = false
 
@@ -109,21 +110,30 @@ export class ConfigClient {
     try { msg = JSON.parse(line) } catch { this.opts.log('control plane sent a malformed line; ignored'); return }
     const version = msg.version ?? 0
     if (msg.type === 'version') {
-      this.applying = this.applying.then(() => { if (this.nack?.version !== version) this.acked = Math.max(this.acked, version); return this.report() })
+      // Same content as the last snapshot: if that one was rejected, try it again (a port may be free now).
+      const retry = this.rejected
+      this.applying = this.applying.then(async () => {
+        if (retry) await this.applySnapshot({ ...retry, version } as Snapshot, version)
+        else { this.acked = Math.max(this.acked, version); await this.report() }
+      })
     } else if (msg.type === 'snapshot' && msg.snapshot) {
       const snap = { ...msg.snapshot, version } as Snapshot
-      this.applying = this.applying.then(async () => {
-        try {
-          await this.opts.apply(snap, version)
-          this.acked = version
-          this.nack = null
-        } catch (err) {
-          this.nack = { version, reason: (err as Error).message }
-          this.opts.log(`rejected config version ${version}: ${(err as Error).message}; keeping version ${this.acked}`)
-        }
-        await this.report()
-      })
+      this.applying = this.applying.then(() => this.applySnapshot(snap, version))
     }
+  }
+
+  private async applySnapshot(snap: Snapshot, version: number): Promise<void> {
+    try {
+      await this.opts.apply(snap, version)
+      this.acked = version
+      this.nack = null
+      this.rejected = null
+    } catch (err) {
+      this.nack = { version, reason: (err as Error).message }
+      this.rejected = snap
+      this.opts.log(`rejected config version ${version}: ${(err as Error).message}; keeping version ${this.acked}`)
+    }
+    await this.report()
   }
 
   private async report(): Promise<void> {

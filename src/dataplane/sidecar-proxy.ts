@@ -89,6 +89,18 @@ export class SidecarProxy {
   /** Builds everything for the new snapshot first; only then swaps it in. Throws to reject it. */
   async apply(snap: Snapshot): Promise<void> {
     if (snap.kind !== 'sidecar') throw new Error(`expected a sidecar snapshot, got ${snap.kind}`)
+    // Bind new listeners first: if one fails, nothing of this snapshot has been applied.
+    const bound: [QualifiedName, HttpListener][] = []
+    for (const ol of snap.outbound) {
+      if (this.outbound.has(ol.service)) continue
+      const listener = new HttpListener({ name: `outbound|${ol.service}`, proto: 'http', edge: false, stripMeshHeaders: false })
+      const port = this.portFor(ol.service, ol.localPort)
+      try { await listener.listen(port, this.host) } catch (err) {
+        await Promise.all(bound.map(([, l]) => l.close(0)))
+        throw new Error(`cannot listen for ${ol.service} on ${this.host}:${port}: ${(err as Error).message}`)
+      }
+      bound.push([ol.service, listener])
+    }
     this.clusters.update(snap.clusters)
     const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
     for (const ol of snap.outbound) {
@@ -96,15 +108,7 @@ export class SidecarProxy {
         listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: 80,
       }))
     }
-    for (const ol of snap.outbound) {
-      if (this.outbound.has(ol.service)) continue
-      const listener = new HttpListener({ name: `outbound|${ol.service}`, proto: 'http', edge: false, stripMeshHeaders: false })
-      const port = this.portFor(ol.service, ol.localPort)
-      try { await listener.listen(port, this.host) } catch (err) {
-        throw new Error(`cannot listen for ${ol.service} on ${this.host}:${port}: ${(err as Error).message}`)
-      }
-      this.outbound.set(ol.service, listener)
-    }
+    for (const [service, listener] of bound) this.outbound.set(service, listener)
     for (const [service, router] of routers) this.outbound.get(service)!.router = router
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
