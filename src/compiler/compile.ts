@@ -7,6 +7,7 @@ import { knownKinds } from '../resources/index.js'
 import { buildCatalog } from './catalog.js'
 import { DiagnosticSink, sortDiagnostics } from './diagnostics.js'
 import { notEnforcedWarning } from './enforcement.js'
+import { compileClientTraffic } from './client-traffic-ir.js'
 import { compileGateways } from './gateways.js'
 import { compileMeshSettings } from './mesh-settings.js'
 import { attachPolicies } from './policies.js'
@@ -27,8 +28,9 @@ export function compile(resources: readonly LoadedResource[]): CompileResult {
   const policies = attachPolicies(cat, sink)
   const routes = compileRoutes(cat, sink)
   const workloads = compileWorkloads(cat, sink)
-  const gateways = compileGateways(cat, sink, routes)
-  const services = compileServices(cat, policies, routes.mesh)
+  const clientTraffic = compileClientTraffic(cat, sink)
+  const gateways = compileGateways(cat, sink, routes, clientTraffic.listeners)
+  const services = compileServices(cat, policies, routes.mesh, clientTraffic.services)
   const used = knownKinds().flatMap(k => cat.list(k)).filter(r => !sink.hasErrors(r.source))
   const warning = notEnforcedWarning(used)
   if (warning) sink.push(warning)

@@ -6,7 +6,9 @@ import type { GatewaySpec, Listener } from '../resources/gateway.js'
 import type { ValidResource } from '../resources/validate-resource.js'
 import { notFound, type Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
+import type { ClientTrafficIR } from '../ir/client-traffic.js'
 import { listenerKey, routeTable, type CompiledRoutes } from './routes.js'
+import { sortStreamRoutes } from './stream-routes.js'
 
 const CERT_GROUPS = ['trellis.dev', '']
 
@@ -34,7 +36,8 @@ function certificates(cat: Catalog, sink: DiagnosticSink, gw: ValidResource<Gate
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
-export function compileGateways(cat: Catalog, sink: DiagnosticSink, routes: CompiledRoutes): GatewayIR[] {
+export function compileGateways(cat: Catalog, sink: DiagnosticSink, routes: CompiledRoutes,
+  clientTraffic: ReadonlyMap<string, ClientTrafficIR>): GatewayIR[] {
   const out: GatewayIR[] = []
   for (const gw of cat.list<GatewaySpec>('Gateway')) {
     const listeners: ListenerIR[] = gw.spec.listeners.map((l, i) => ({
@@ -44,6 +47,8 @@ export function compileGateways(cat: Catalog, sink: DiagnosticSink, routes: Comp
       hostname: l.hostname ?? null,
       tls: l.tls ? { mode: l.tls.mode, certificates: certificates(cat, sink, gw, l, i) } : null,
       routes: routeTable(routes.listeners.get(listenerKey(gw.qualifiedName, l.name))),
+      tcpRoutes: sortStreamRoutes(routes.streams.get(listenerKey(gw.qualifiedName, l.name)) ?? []),
+      clientTraffic: clientTraffic.get(listenerKey(gw.qualifiedName, l.name)) ?? null,
     }))
     if (sink.hasErrors(gw.source)) continue
     out.push({ name: gw.qualifiedName, listeners: listeners.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) })

@@ -2,21 +2,24 @@
 import type { HostRoutesIR, RouteEntryIR, RouteTableIR } from '../ir/route.js'
 import type { GRPCRouteSpec } from '../resources/grpc-route.js'
 import type { HTTPRouteSpec } from '../resources/http-route.js'
+import type { StreamRouteIR } from '../ir/tcp.js'
 import type { TCPRouteSpec } from '../resources/tcp-route.js'
 import type { ValidResource } from '../resources/validate-resource.js'
-import { resolveBackend } from './backends.js'
 import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { compareHostnames, hostCovers } from './hostnames.js'
 import { sortByPrecedence } from './precedence.js'
 import { compileGrpcRouteEntries, compileHttpRouteEntries } from './route-entries.js'
 import { resolveParents, type RouteSpecLike } from './route-parents.js'
+import { compileStreamRules, meshStreamEntries, streamEntries, type CompiledStreamRule } from './stream-routes.js'
 
 export interface CompiledRoutes {
   /** Mesh routes by Service (qualified name). */
   readonly mesh: ReadonlyMap<string, readonly RouteEntryIR[]>
   /** Gateway routes by listenerKey(gateway, listener), then hostname. */
   readonly listeners: ReadonlyMap<string, ReadonlyMap<string, readonly RouteEntryIR[]>>
+  /** TCPRoute / TLSRoute entries by listenerKey(gateway, listener), unsorted. */
+  readonly streams: ReadonlyMap<string, readonly StreamRouteIR[]>
 }
 
 export function listenerKey(gateway: string, listener: string): string {
@@ -29,26 +32,26 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: readonly V[]): void {
   m.set(k, list)
 }
 
-/** Backends of TCP/TLS routes: resolved for their diagnostics only (the IR does not carry them yet). */
-function checkStreamBackends(cat: Catalog, sink: DiagnosticSink, route: ValidResource<TCPRouteSpec>): void {
-  route.spec.rules.forEach((rule, r) => rule.backendRefs.forEach((b, i) =>
-    resolveBackend(cat, sink, route, b, ['spec', 'rules', r, 'backendRefs', i])))
-}
-
 export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoutes {
   const mesh = new Map<string, RouteEntryIR[]>()
   const listeners = new Map<string, Map<string, RouteEntryIR[]>>()
+  const streams = new Map<string, StreamRouteIR[]>()
   const kinds = ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'] as const
   for (const kind of kinds) {
     for (const route of cat.list<RouteSpecLike>(kind)) {
       const attachments = resolveParents(cat, sink, route)
       let entries: RouteEntryIR[] = []
+      let rules: CompiledStreamRule[] | null = null
       if (kind === 'HTTPRoute') entries = compileHttpRouteEntries(cat, sink, route as ValidResource<HTTPRouteSpec>)
       else if (kind === 'GRPCRoute') entries = compileGrpcRouteEntries(cat, sink, route as ValidResource<GRPCRouteSpec>)
-      else checkStreamBackends(cat, sink, route as unknown as ValidResource<TCPRouteSpec>)
+      else {
+        rules = compileStreamRules(cat, sink, route as unknown as ValidResource<TCPRouteSpec>)
+        entries = meshStreamEntries(route.qualifiedName, rules)
+      }
       if (sink.hasErrors(route.source) || entries.length === 0) continue // a route with errors is left out
       for (const a of attachments) {
         if (a.type === 'service') push(mesh, a.service, entries)
+        else if (rules) push(streams, listenerKey(a.gateway, a.listener), streamEntries(route.qualifiedName, a.hostnames, rules))
         else {
           const key = listenerKey(a.gateway, a.listener)
           const hosts = listeners.get(key) ?? new Map<string, RouteEntryIR[]>()
@@ -58,7 +61,7 @@ export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoute
       }
     }
   }
-  return { mesh, listeners }
+  return { mesh, listeners, streams }
 }
 
 /**

@@ -1,6 +1,7 @@
 // Services → ServiceIR: defaults, the attached TrafficPolicy and mesh routes (or one default route).
 import type { RouteEntryIR } from '../ir/route.js'
 import type { ServiceIR } from '../ir/service.js'
+import type { ClientTrafficIR } from '../ir/client-traffic.js'
 import { DEFAULT_TRAFFIC_POLICY, type TrafficPolicyIR } from '../ir/policy.js'
 import type { ServiceSpec } from '../resources/service.js'
 import type { Catalog } from './catalog.js'
@@ -20,7 +21,7 @@ export function defaultServiceRoute(service: string): RouteEntryIR {
 }
 
 export function compileServices(cat: Catalog, policies: ReadonlyMap<string, TrafficPolicyIR>,
-  meshRoutes: ReadonlyMap<string, readonly RouteEntryIR[]>): ServiceIR[] {
+  meshRoutes: ReadonlyMap<string, readonly RouteEntryIR[]>, clientTraffic: ReadonlyMap<string, ClientTrafficIR>): ServiceIR[] {
   return cat.list<ServiceSpec>('Service').map(svc => {
     const s = svc.spec
     const q = svc.qualifiedName
@@ -45,6 +46,7 @@ export function compileServices(cat: Catalog, policies: ReadonlyMap<string, Traf
       routes: routes && routes.length > 0
         ? routeTable(new Map([['*', routes]]))
         : { hosts: [{ hostname: '*', entries: [defaultServiceRoute(q)] }] },
+      clientTraffic: clientTraffic.get(q) ?? null,
     }
   })
 }

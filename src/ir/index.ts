@@ -9,6 +9,8 @@ export * from './route.js'
 export * from './policy.js'
 export * from './service.js'
 export * from './gateway.js'
+export * from './tcp.js'
+export * from './client-traffic.js'
 export * from './diagnostic.js'
 
 export interface MeshIR {

@@ -2,6 +2,7 @@
 import type { Labels, QualifiedName } from './common.js'
 import type { RouteTableIR } from './route.js'
 import type { TrafficPolicyIR } from './policy.js'
+import type { ClientTrafficIR } from './client-traffic.js'
 
 export type ServiceProtocol = 'http' | 'http2' | 'grpc' | 'tcp'
 
@@ -25,6 +26,8 @@ export interface ServiceIR {
   readonly policy: TrafficPolicyIR
   /** Mesh routes (HTTPRoute/GRPCRoute with this Service as parent); one host group '*'. Empty = default route to self. */
   readonly routes: RouteTableIR
+  /** ClientTrafficPolicy of its instances' inbound side; null = DEFAULT_CLIENT_TRAFFIC. */
+  readonly clientTraffic: ClientTrafficIR | null
 }
 
 export interface UpstreamIR { readonly service: QualifiedName; readonly localPort: number | null }

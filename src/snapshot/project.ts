@@ -26,7 +26,10 @@ export function projectSidecar(
     mesh: ir.mesh,
     workload: workload.name,
     identity: workload.identity,
-    inbound: { services: workload.services, protocol: served[0]?.protocol ?? 'http' },
+    inbound: {
+      services: workload.services, protocol: served[0]?.protocol ?? 'http',
+      clientTraffic: served.find(s => s.clientTraffic !== null)?.clientTraffic ?? null,
+    },
     outbound,
     clusters: projectClusters(services, tables, instances),
   }
@@ -38,14 +41,20 @@ export function projectGateway(
   const gateway = ir.gateways.find(g => g.name === gatewayName)
   if (!gateway) return null
   const tables = gateway.listeners.map(l => l.routes)
-  return { kind: 'gateway', version, mesh: ir.mesh, gateway, clusters: projectClusters(serviceIndex(ir), tables, instances) }
+  const streamBackends = gateway.listeners.flatMap(l => l.tcpRoutes.flatMap(r => r.backends.map(b => b.service)))
+  return {
+    kind: 'gateway', version, mesh: ir.mesh, gateway,
+    clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends),
+  }
 }
 
 /** Every Service a set of route tables can send to (backends and mirrors), with its live endpoints. */
 export function projectClusters(
   services: ReadonlyMap<QualifiedName, ServiceIR>, tables: readonly RouteTableIR[], instances: readonly InstanceRecord[],
+  extra: readonly (QualifiedName | null)[] = [],
 ): ClusterIR[] {
   const wanted = new Set<QualifiedName>()
+  for (const name of extra) if (name) wanted.add(name)
   for (const table of tables) {
     for (const host of table.hosts) {
       for (const entry of host.entries) {

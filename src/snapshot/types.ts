@@ -1,6 +1,6 @@
 // What one proxy receives: the slice of the IR it needs plus live endpoints, under one version.
 import type {
-  GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
+  ClientTrafficIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
 } from '../ir/index.js'
 
 /** One live instance of a Service: the address callers connect to (the instance's sidecar inbound). */
@@ -35,7 +35,10 @@ export interface SidecarSnapshot {
   readonly mesh: MeshSettingsIR
   readonly workload: QualifiedName
   readonly identity: string
-  readonly inbound: { readonly services: readonly QualifiedName[]; readonly protocol: ServiceProtocol }
+  /** `clientTraffic`: the ClientTrafficPolicy of the first served Service that has one; null = defaults. */
+  readonly inbound: {
+    readonly services: readonly QualifiedName[]; readonly protocol: ServiceProtocol; readonly clientTraffic: ClientTrafficIR | null
+  }
   readonly outbound: readonly OutboundListenerIR[] // sorted by service
   readonly clusters: readonly ClusterIR[]          // sorted by service
 }
