@@ -47,15 +47,23 @@ function resolveTarget(cat: Catalog, sink: DiagnosticSink, policy: ValidResource
 }
 
 /** Checks every policy's targets; returns the TrafficPolicy of each Service that has one. */
-export function attachPolicies(cat: Catalog, sink: DiagnosticSink): Map<string, TrafficPolicyIR> {
+export interface AttachedPolicies { readonly services: Map<string, TrafficPolicyIR>; readonly routes: Map<string, TrafficPolicyIR> }
+
+export function attachPolicies(cat: Catalog, sink: DiagnosticSink): AttachedPolicies {
   const byService = new Map<string, ValidResource<TrafficPolicySpec>>()
   const result = new Map<string, TrafficPolicyIR>()
+  const routes = new Map<string, TrafficPolicyIR>()
   for (const kind of POLICY_KINDS) {
     for (const policy of cat.list<PolicySpec>(kind)) {
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
       if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
       for (const t of targets) {
-        if (t.q === null || !cat.get('Service', t.q)) continue
+        if (t.q === null) continue
+        if (t.ref.kind === 'HTTPRoute' || t.ref.kind === 'GRPCRoute') {
+          if (!routes.has(t.q)) routes.set(t.q, compileTrafficPolicy((policy as ValidResource<TrafficPolicySpec>).spec))
+          continue
+        }
+        if (!cat.get('Service', t.q)) continue
         const winner = byService.get(t.q)
         if (winner) {
           sink.warn(policy.source, t.path, 'POLICY_CONFLICT',
@@ -69,5 +77,5 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink): Map<string, 
       }
     }
   }
-  return result
+  return { services: result, routes }
 }

@@ -7,7 +7,7 @@ function entry(id: string, type: PathMatchType, value: string, extra: Partial<Ro
   return {
     route: extra.route ?? 'ns/r', rule: 0, match: 0, path: { type, value }, method: null, headers: [], queryParams: [],
     filters: [], backends: [{ service: id, weight: 1, filters: [] }], timeouts: { requestMs: 0, backendRequestMs: 0 },
-    retry: null, ...extra,
+    retry: null, fault: null, ...extra,
   }
 }
 const h = { type: 'Exact' as const, name: 'x', value: '1' }

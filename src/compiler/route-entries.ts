@@ -1,7 +1,7 @@
 // HTTPRoute / GRPCRoute rules → flat RouteEntryIRs, one per (rule, match).
 import type { FieldPath } from '../config/source.js'
 import type { BackendIR, PathMatchIR, RouteEntryIR, ValueMatchIR } from '../ir/route.js'
-import type { RetryIR } from '../ir/policy.js'
+import type { RetryIR, TrafficPolicyIR } from '../ir/policy.js'
 import type { GRPCRouteSpec, GRPCRule } from '../resources/grpc-route.js'
 import type { RouteFilter } from '../resources/http-filters.js'
 import type { GRPCMatch, HTTPMatch, ValueMatch } from '../resources/http-matches.js'
@@ -34,6 +34,11 @@ function backends(ctx: Ctx, rule: RuleLike, path: FieldPath): BackendIR[] {
   }))
 }
 
+/** A TrafficPolicy attached to the route supplies its timeout when the rule sets none. */
+function policyTimeouts(policy: TrafficPolicyIR | null) {
+  return policy && policy.timeoutMs > 0 ? { requestMs: policy.timeoutMs, backendRequestMs: 0 } : NO_TIMEOUTS
+}
+
 function routeRetry(rule: HTTPRule): RetryIR | null {
   const r = rule.retry
   if (!r) return null
@@ -49,7 +54,7 @@ function routeRetry(rule: HTTPRule): RetryIR | null {
   }
 }
 
-export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, route: ValidResource<HTTPRouteSpec>): RouteEntryIR[] {
+export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, route: ValidResource<HTTPRouteSpec>, policy: TrafficPolicyIR | null = null): RouteEntryIR[] {
   const ctx: Ctx = { cat, sink, route }
   const out: RouteEntryIR[] = []
   route.spec.rules.forEach((rule, r) => {
@@ -58,8 +63,8 @@ export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
     const bs = backends(ctx, rule as RuleLike, path)
     const timeouts = rule.timeouts
       ? { requestMs: rule.timeouts.request ?? 0, backendRequestMs: rule.timeouts.backendRequest ?? 0 }
-      : NO_TIMEOUTS
-    const retry = routeRetry(rule)
+      : policyTimeouts(policy)
+    const retry = routeRetry(rule) ?? policy?.retries ?? null
     const matches: (HTTPMatch | null)[] = rule.matches.length > 0 ? rule.matches : [null]
     matches.forEach((m, i) => {
       out.push({
@@ -68,7 +73,7 @@ export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
         method: m?.method ?? null,
         headers: m ? valueMatches(m.headers, true) : [],
         queryParams: m ? valueMatches(m.queryParams, false) : [],
-        filters, backends: bs, timeouts, retry,
+        filters, backends: bs, timeouts, retry, fault: policy?.faultInjection ?? null,
       })
     })
   })
@@ -90,7 +95,7 @@ export function grpcPath(m: GRPCMatch['method']): PathMatchIR {
   return { type: 'RegularExpression', value: `/[^/]+/${escapeRegex(m.method ?? '')}` }
 }
 
-export function compileGrpcRouteEntries(cat: Catalog, sink: DiagnosticSink, route: ValidResource<GRPCRouteSpec>): RouteEntryIR[] {
+export function compileGrpcRouteEntries(cat: Catalog, sink: DiagnosticSink, route: ValidResource<GRPCRouteSpec>, policy: TrafficPolicyIR | null = null): RouteEntryIR[] {
   const ctx: Ctx = { cat, sink, route }
   const out: RouteEntryIR[] = []
   route.spec.rules.forEach((rule: GRPCRule, r) => {
@@ -105,7 +110,7 @@ export function compileGrpcRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
         method: null,
         headers: m ? valueMatches(m.headers, true) : [],
         queryParams: [],
-        filters, backends: bs, timeouts: NO_TIMEOUTS, retry: null,
+        filters, backends: bs, timeouts: policyTimeouts(policy), retry: policy?.retries ?? null, fault: policy?.faultInjection ?? null,
       })
     })
   })

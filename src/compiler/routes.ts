@@ -1,5 +1,6 @@
 // Every route kind → entries attached to Services (mesh) and Gateway listeners, in precedence order.
 import type { HostRoutesIR, RouteEntryIR, RouteTableIR } from '../ir/route.js'
+import type { TrafficPolicyIR } from '../ir/policy.js'
 import type { GRPCRouteSpec } from '../resources/grpc-route.js'
 import type { HTTPRouteSpec } from '../resources/http-route.js'
 import type { StreamRouteIR } from '../ir/tcp.js'
@@ -32,7 +33,7 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: readonly V[]): void {
   m.set(k, list)
 }
 
-export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoutes {
+export function compileRoutes(cat: Catalog, sink: DiagnosticSink, routePolicies: ReadonlyMap<string, TrafficPolicyIR> = new Map()): CompiledRoutes {
   const mesh = new Map<string, RouteEntryIR[]>()
   const listeners = new Map<string, Map<string, RouteEntryIR[]>>()
   const streams = new Map<string, StreamRouteIR[]>()
@@ -42,8 +43,8 @@ export function compileRoutes(cat: Catalog, sink: DiagnosticSink): CompiledRoute
       const attachments = resolveParents(cat, sink, route)
       let entries: RouteEntryIR[] = []
       let rules: CompiledStreamRule[] | null = null
-      if (kind === 'HTTPRoute') entries = compileHttpRouteEntries(cat, sink, route as ValidResource<HTTPRouteSpec>)
-      else if (kind === 'GRPCRoute') entries = compileGrpcRouteEntries(cat, sink, route as ValidResource<GRPCRouteSpec>)
+      if (kind === 'HTTPRoute') entries = compileHttpRouteEntries(cat, sink, route as ValidResource<HTTPRouteSpec>, routePolicies.get(route.qualifiedName) ?? null)
+      else if (kind === 'GRPCRoute') entries = compileGrpcRouteEntries(cat, sink, route as ValidResource<GRPCRouteSpec>, routePolicies.get(route.qualifiedName) ?? null)
       else {
         rules = compileStreamRules(cat, sink, route as unknown as ValidResource<TCPRouteSpec>)
         entries = meshStreamEntries(route.qualifiedName, rules)

@@ -17,6 +17,7 @@ export function defaultServiceRoute(service: string): RouteEntryIR {
     backends: [{ service, weight: 1, filters: [] }],
     timeouts: { requestMs: 0, backendRequestMs: 0 },
     retry: null,
+    fault: null,
   }
 }
 

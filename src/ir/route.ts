@@ -2,7 +2,7 @@
 // Entries are flattened to one per (route, rule, match) and sorted by Gateway API precedence,
 // so the data plane only walks a list (or indexes it) and never re-sorts.
 import type { QualifiedName } from './common.js'
-import type { RetryIR } from './policy.js'
+import type { FaultInjectionIR, RetryIR } from './policy.js'
 
 export type PathMatchType = 'Exact' | 'PathPrefix' | 'RegularExpression'
 export type ValueMatchType = 'Exact' | 'RegularExpression'
@@ -60,6 +60,7 @@ export interface RouteEntryIR {
   readonly backends: readonly BackendIR[]
   readonly timeouts: RouteTimeoutsIR
   readonly retry: RetryIR | null
+  readonly fault: FaultInjectionIR | null  // from a TrafficPolicy attached to the route
 }
 
 /** Routes for one hostname of a listener. `hostname` is exact, `*.suffix`, or '*' (any). */

@@ -47,7 +47,7 @@ export const retriesSchema = obj({
 })
 
 export const trafficPolicySpec = refine(obj({
-  ...targetFields(['Service']),
+  ...targetFields(['Service', 'HTTPRoute', 'GRPCRoute']),
   loadBalancer: opt(loadBalancer),
   timeout: opt(duration()),
   retries: opt(retriesSchema),

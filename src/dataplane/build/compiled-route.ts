@@ -10,6 +10,8 @@ import { requestRedirect } from '../filters/request-redirect.js'
 import { urlRewrite } from '../filters/url-rewrite.js'
 import type { Cluster } from '../upstream/cluster.js'
 import { fail, forward, type ForwardOptions } from '../upstream/forward.js'
+import { faultInjection, type Fault } from '../filters/fault-injection.js'
+import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
 import { clientAddress } from '../listener/forward-headers.js'
 
@@ -29,6 +31,7 @@ interface CompiledBackend {
   readonly series: RequestSeries
   readonly options: ForwardOptions
   readonly hashKey: HashKeyExtractor | null
+  readonly fault: Fault | null
 }
 
 export class CompiledRoute {
@@ -74,7 +77,10 @@ export class CompiledRoute {
     if (responseEdit) x.responseHeaders = this.responseEdit && backend.responseEdit ? composeEdits([this.responseEdit, backend.responseEdit]) : responseEdit
     const series = backend.series
     const opts = backend.hashKey ? { ...backend.options, hashKey: backend.hashKey(x.req.headers, clientAddress(x.req.socket.remoteAddress)) } : backend.options
-    forward(x, backend.cluster, opts, status => series.observe(status, performance.now() - x.startMs))
+    const done = (status: number) => series.observe(status, performance.now() - x.startMs)
+    const cluster = backend.cluster
+    if (backend.fault) backend.fault(x, () => forward(x, cluster, opts, done), done)
+    else forward(x, cluster, opts, done)
   }
 }
 
@@ -93,9 +99,10 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
     options: {
       timeoutMs: entry.timeouts.requestMs || policyTimeout,
       attemptTimeoutMs: entry.timeouts.backendRequestMs,
-      connectRetries: 2,
+      retry: entry.retry ? new RetryPolicy(entry.retry) : null,
       hashKey: null,
     },
+    fault: faultInjection(entry.fault ?? cluster?.policy.faultInjection ?? null),
     hashKey: cluster && cluster.policy.loadBalancer.type === 'RingHash' ? buildHashKeyExtractor(cluster.policy.loadBalancer.hashOn) : null,
   }
 }

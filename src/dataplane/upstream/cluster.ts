@@ -1,25 +1,51 @@
-// Everything a proxy needs to reach one Service: its endpoints (kept across updates) and a balancer.
+// Everything a proxy needs to reach one Service: its endpoints (kept across updates), the balancer
+// over those eligible (healthy, not ejected — or all of them when none is: panic routing), and the
+// per-destination resilience state: retry budget, circuit breaker, outlier detection, health checks.
 import type { ClusterIR } from '../../snapshot/types.js'
 import type { TrafficPolicyIR } from '../../ir/index.js'
 import { buildBalancer } from '../balance/registry.js'
 import type { Balancer } from '../balance/balancer.js'
+import { CircuitBreaker } from '../resilience/circuit-breaker.js'
+import { OutlierDetector } from '../resilience/outlier-detector.js'
+import { RetryBudget } from '../resilience/retry-budget.js'
+import { DEFAULT_RETRY, RetryPolicy } from '../resilience/retry-policy.js'
 import { Endpoint } from './endpoint.js'
+import { HealthChecker } from './health-checker.js'
 
 export class Cluster {
   endpoints: Endpoint[] = []
-  private balancer: Balancer<Endpoint>
   policy: TrafficPolicyIR
+  retry: RetryPolicy = DEFAULT_RETRY
+  budget: RetryBudget
+  breaker: CircuitBreaker | null = null
+  outliers: OutlierDetector | null = null
+  private health: HealthChecker | null = null
+  private balancer: Balancer<Endpoint>
+  /** True while no endpoint is eligible and traffic is spread over all of them. */
+  panic = false
+  /** Retries sent to this Service (the budget counts refusals). */
+  retries = 0
   private readonly byKey = new Map<string, Endpoint>()
+  private budgetKey = ''
 
   constructor(readonly service: string, ir: ClusterIR) {
     this.policy = ir.policy
     this.balancer = buildBalancer(ir.policy.loadBalancer, [])
+    this.budget = new RetryBudget(20, 10)
     this.update(ir)
   }
 
-  /** Applies a new endpoint list and policy, reusing Endpoint objects by address. */
+  /** Applies a new endpoint list and policy, reusing Endpoint objects (and their state) by address. */
   update(ir: ClusterIR): void {
-    this.policy = ir.policy
+    const p = ir.policy
+    this.policy = p
+    this.retry = p.retries ? new RetryPolicy(p.retries) : DEFAULT_RETRY
+    const budgetKey = `${this.retry.budgetPercent}/${this.retry.budgetMinPerSecond}`
+    if (budgetKey !== this.budgetKey) { this.budget = new RetryBudget(this.retry.budgetPercent, this.retry.budgetMinPerSecond); this.budgetKey = budgetKey }
+    if (p.circuitBreaker) { if (this.breaker) this.breaker.update(p.circuitBreaker); else this.breaker = new CircuitBreaker(p.circuitBreaker) }
+    else this.breaker = null
+    if (p.outlierDetection) { if (this.outliers) this.outliers.cfg = p.outlierDetection; else this.outliers = new OutlierDetector(p.outlierDetection, () => this.rebalance()) }
+    else this.outliers = null
     const next: Endpoint[] = []
     const seen = new Set<string>()
     for (const e of ir.endpoints) {
@@ -32,14 +58,36 @@ export class Cluster {
       if (!seen.has(key)) { ep.retire(); this.byKey.delete(key) }
     }
     this.endpoints = next
-    this.balancer = buildBalancer(ir.policy.loadBalancer, next)
+    if (ir.healthCheck) {
+      if (!this.health) this.health = new HealthChecker(ir.healthCheck, () => this.rebalance())
+      else this.health.cfg = ir.healthCheck
+      this.health.track(next)
+    } else if (this.health) {
+      this.health.stop()
+      this.health = null
+      for (const ep of next) ep.healthy = true
+    }
+    this.rebalance()
+  }
+
+  /** Rebuilds the balancer over the eligible endpoints (state lives on the endpoints). */
+  rebalance(): void {
+    const eligible = this.endpoints.filter(e => e.eligible)
+    this.panic = eligible.length === 0 && this.endpoints.length > 0
+    this.balancer = buildBalancer(this.policy.loadBalancer, this.panic ? this.endpoints : eligible)
   }
 
   pick(hashKey: string | null, avoid: Endpoint | null): Endpoint | null {
     return this.balancer.pick(hashKey, avoid)
   }
 
+  /** Feeds passive health with one attempt's outcome. */
+  record(ep: Endpoint, ok: boolean): void {
+    if (this.outliers) this.outliers.record(ep, ok, this.endpoints)
+  }
+
   close(): void {
+    this.health?.stop()
     for (const ep of this.byKey.values()) ep.retire()
     this.byKey.clear()
     this.endpoints = []

@@ -1,5 +1,6 @@
-// One live instance as a caller sees it: its address, a keep-alive connection pool and load stats.
-// Endpoint objects outlive snapshots (reused by address) so pools and latency history survive updates.
+// One live instance as a caller sees it: its address, a keep-alive connection pool, load stats and
+// health state. Endpoint objects outlive snapshots (reused by address) so pools, latency history,
+// ejections and health survive config updates.
 import { Agent } from 'node:http'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
 
@@ -10,6 +11,15 @@ export class Endpoint implements Pickable {
   readonly agent: Agent
   /** Removed from discovery: no new requests; the pool closes once in-flight ones finish. */
   retired = false
+  // Passive health (outlier detection).
+  consecutiveErrors = 0
+  timesEjected = 0
+  ejectedUntil = 0                       // 0 = not ejected
+  ejectionTimer: NodeJS.Timeout | null = null
+  // Active health checks.
+  healthy = true
+  checkPasses = 0
+  checkFails = 0
 
   constructor(readonly key: string, readonly instance: string | null) {
     const i = key.lastIndexOf(':')
@@ -18,9 +28,12 @@ export class Endpoint implements Pickable {
     this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
   }
 
+  get eligible(): boolean { return this.healthy && this.ejectedUntil === 0 && !this.retired }
+
   retire(): void {
     if (this.retired) return
     this.retired = true
+    if (this.ejectionTimer) clearTimeout(this.ejectionTimer)
     const close = () => {
       if (this.stats.inflight > 0) { setTimeout(close, 1000).unref(); return }
       this.agent.destroy()

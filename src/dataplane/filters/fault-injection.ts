@@ -1,0 +1,26 @@
+// Fault injection for resilience testing: delay and/or abort a percentage of requests.
+// An injected abort carries x-trellis-reason: fault_injected.
+import type { FaultInjectionIR } from '../../ir/index.js'
+import { ProxyError, respondError } from '../errors.js'
+import type { Exchange } from '../exchange.js'
+
+/** Runs `next` now, later, or never (aborted); returns null when there is nothing to inject. */
+export type Fault = (x: Exchange, next: () => void, done: (status: number) => void) => void
+
+export function faultInjection(cfg: FaultInjectionIR | null, random: () => number = Math.random): Fault | null {
+  if (!cfg || (!cfg.delay && !cfg.abort)) return null
+  const delay = cfg.delay, abort = cfg.abort
+  return (x, next, done) => {
+    const go = () => {
+      if (abort && random() * 100 < abort.percent) {
+        const err = new ProxyError('fault_injected', 'injected fault', abort.status)
+        respondError(x.res, err)
+        done(abort.status)
+        return
+      }
+      next()
+    }
+    if (delay && random() * 100 < delay.percent) setTimeout(go, delay.durationMs)
+    else go()
+  }
+}

@@ -1,0 +1,30 @@
+// Passive health: an endpoint that answers with errors `consecutiveErrors` times in a row is ejected
+// for baseEjectionTime × times ejected, never ejecting more than maxEjectionPercent of endpoints.
+// An error is a 5xx, a connect failure, a reset or a timeout.
+import type { OutlierDetectionIR } from '../../ir/index.js'
+import type { Endpoint } from '../upstream/endpoint.js'
+
+export class OutlierDetector {
+  ejections = 0
+
+  constructor(public cfg: OutlierDetectionIR, private readonly onChange: () => void, private readonly now: () => number = Date.now) {}
+
+  /** Records one attempt's outcome; may eject the endpoint. */
+  record(ep: Endpoint, ok: boolean, all: readonly Endpoint[]): void {
+    if (ok) { ep.consecutiveErrors = 0; return }
+    ep.consecutiveErrors++
+    if (ep.ejectedUntil > 0 || ep.consecutiveErrors < this.cfg.consecutiveErrors) return
+    let ejected = 0
+    for (const e of all) if (e.ejectedUntil > 0) ejected++
+    if (((ejected + 1) * 100) / all.length > this.cfg.maxEjectionPercent) return
+    ep.timesEjected++
+    const duration = this.cfg.baseEjectionTimeMs * ep.timesEjected
+    ep.ejectedUntil = this.now() + duration
+    ep.consecutiveErrors = 0
+    this.ejections++
+    const timer = setTimeout(() => { ep.ejectedUntil = 0; this.onChange() }, duration)
+    timer.unref()
+    ep.ejectionTimer = timer
+    this.onChange()
+  }
+}
