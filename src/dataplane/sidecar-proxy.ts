@@ -43,6 +43,7 @@ export class SidecarProxy {
   private readonly log: (line: string) => void
 
   constructor(private readonly opts: SidecarOptions) {
+    this.metrics.addCollector(() => this.clusters.metricsText())
     this.host = opts.host ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     const appHost = opts.appHost ?? '127.0.0.1'

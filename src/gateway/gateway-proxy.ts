@@ -30,6 +30,7 @@ export class GatewayProxy {
   private readonly log: (line: string) => void
 
   constructor(private readonly opts: GatewayOptions) {
+    this.metrics.addCollector(() => this.clusters.metricsText())
     this.host = opts.listenAddress ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     this.client = new ConfigClient({

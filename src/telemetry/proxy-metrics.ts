@@ -23,6 +23,10 @@ export class RequestSeries {
 export class ProxyMetrics {
   private readonly series = new Map<string, RequestSeries>()
   private readonly counters = new Map<string, { help: string; values: Map<string, number> }>()
+  private readonly collectors: (() => string)[] = []
+
+  /** Adds text rendered at scrape time from state kept elsewhere (e.g. per-cluster counters). */
+  addCollector(render: () => string): void { this.collectors.push(render) }
 
   /** The series for a label set; the same object is returned for the same labels across rebuilds. */
   requestSeries(labels: Record<string, string>): RequestSeries {
@@ -66,6 +70,7 @@ export class ProxyMetrics {
       out.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`)
       for (const [labels, v] of c.values) out.push(`${name}${labels ? `{${labels}}` : ''} ${v}`)
     }
+    for (const c of this.collectors) out.push(c().trimEnd())
     return out.join('\n') + '\n'
   }
 }

@@ -23,4 +23,22 @@ export class ClusterSet {
     for (const c of this.byService.values()) c.close()
     this.byService.clear()
   }
+
+  /** Per-destination resilience counters and state in Prometheus text. */
+  metricsText(): string {
+    const rows: [string, string, string, (c: Cluster) => number][] = [
+      ['trellis_retries_total', 'counter', 'Retries sent, by destination Service.', c => c.retries],
+      ['trellis_retry_budget_exhausted_total', 'counter', 'Retries refused by the retry budget.', c => c.budget.exhausted],
+      ['trellis_circuit_breaker_rejections_total', 'counter', 'Requests rejected by the circuit breaker.', c => c.breaker?.rejected ?? 0],
+      ['trellis_outlier_ejections_total', 'counter', 'Endpoints ejected by outlier detection.', c => c.outliers?.ejections ?? 0],
+      ['trellis_endpoints_eligible', 'gauge', 'Endpoints healthy and not ejected.', c => c.endpoints.filter(e => e.eligible).length],
+      ['trellis_cluster_panic', 'gauge', '1 while no endpoint is eligible and traffic goes to all.', c => (c.panic ? 1 : 0)],
+    ]
+    const out: string[] = []
+    for (const [name, type, help, value] of rows) {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`)
+      for (const [service, c] of this.byService) out.push(`${name}{service="${service}"} ${value(c)}`)
+    }
+    return out.join('\n')
+  }
 }

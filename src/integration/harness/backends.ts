@@ -8,26 +8,30 @@ export interface Backend {
   readonly server: Server
   hits: number
   delayMs: number
+  /** Status of every answer (default 200); `/healthz` answers `healthStatus`. */
+  status: number
+  healthStatus: number
   closed: boolean
   close(): Promise<void>
 }
 
 export async function startBackend(name: string, opts: { delayMs?: number; port?: number } = {}): Promise<Backend> {
   const backend: Backend = {
-    name, port: 0, server: null as unknown as Server, hits: 0, delayMs: opts.delayMs ?? 0, closed: false,
+    name, port: 0, server: null as unknown as Server, hits: 0, delayMs: opts.delayMs ?? 0, status: 200, healthStatus: 200, closed: false,
     close: () => new Promise<void>(resolve => {
       if (backend.closed) return resolve()
       backend.closed = true
       backend.server.close(() => resolve()); backend.server.closeAllConnections() }),
   }
   const server = createServer((req, res) => {
+    if (req.url === '/healthz') { res.writeHead(backend.healthStatus); res.end(); return }
     backend.hits++
     let size = 0
     req.on('data', (c: Buffer) => { size += c.length })
     req.on('end', () => {
       const reply = () => {
         const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, bodyBytes: size })
-        res.writeHead(200, { 'content-type': 'application/json', 'x-backend': name })
+        res.writeHead(backend.status, { 'content-type': 'application/json', 'x-backend': name })
         res.end(body)
       }
       if (backend.delayMs > 0) setTimeout(reply, backend.delayMs)
