@@ -1,7 +1,7 @@
 // Plain-text tables for `trellis get`.
 const COLUMNS: Record<string, readonly string[]> = {
   proxies: ['name', 'kind', 'pid', 'adminAddress', 'configVersion', 'ackedVersion', 'connected'],
-  instances: ['name', 'services', 'address', 'pid', 'healthy', 'draining', 'ejected'],
+  instances: ['name', 'services', 'address', 'pid', 'healthy', 'ejected', 'circuit', 'draining'],
 }
 
 export function renderTable(kind: string, items: readonly Record<string, unknown>[]): string {

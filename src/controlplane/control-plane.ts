@@ -9,7 +9,7 @@ import { ConfigState, type ApplyResult } from './config-state.js'
 import { HttpError, readJson, sendJson } from './http-util.js'
 import { ControlPlaneMetrics } from './metrics.js'
 import { Pusher } from './push.js'
-import { Registry, type ProxyRegistration } from './registry.js'
+import { Registry, type Observed, type ProxyRegistration } from './registry.js'
 import type { Store } from './store/types.js'
 import { instanceViews, kindsFor, proxyView, resourceViews } from './views.js'
 
@@ -177,7 +177,8 @@ export class ControlPlane {
       return
     }
     if (parts[4] === 'status' && method === 'POST') {
-      const body = (await readJson(req)) as { appReady?: boolean; ackedVersion?: number; nack?: { version: number; reason: string } | null }
+      const body = (await readJson(req)) as { appReady?: boolean; ackedVersion?: number; nack?: { version: number; reason: string } | null; observed?: Observed | null }
+      if (body.observed && typeof body.observed === 'object') rec.observed = sanitizeObserved(body.observed)
       if (typeof body.ackedVersion === 'number' && body.ackedVersion > rec.ackedVersion) rec.ackedVersion = body.ackedVersion
       if (body.nack) { rec.nack = body.nack; this.metrics.nacks.inc(); this.log(`proxy ${rec.name} rejected version ${body.nack.version}: ${body.nack.reason}`) }
       this.registry.report(rec, body.appReady === true || rec.kind === 'gateway', Date.now())
@@ -257,4 +258,16 @@ function parseRegistration(body: unknown): ProxyRegistration {
 export function splitHostPort(listen: string): [string, number] {
   const i = listen.lastIndexOf(':')
   return [listen.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', Number(listen.slice(i + 1))]
+}
+
+/** Keeps only the expected shape of a proxy's report (it comes from the network). */
+function sanitizeObserved(o: Observed): Observed {
+  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 10_000) : [])
+  const circuits: Record<string, { open: boolean; active: number; rejected: number }> = {}
+  if (o.circuits && typeof o.circuits === 'object') {
+    for (const [k, v] of Object.entries(o.circuits).slice(0, 1000)) {
+      if (v && typeof v === 'object') circuits[k] = { open: v.open === true, active: Number(v.active) || 0, rejected: Number(v.rejected) || 0 }
+    }
+  }
+  return { ejected: strings(o.ejected), unhealthy: strings(o.unhealthy), circuits }
 }

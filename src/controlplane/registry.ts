@@ -29,7 +29,11 @@ export interface ProxyRecord extends ProxyRegistration {
   draining: boolean
   lastSeen: number
   appPid: number | null
+  /** What the proxy reports about its destinations (ejections, health checks, circuits). */
+  observed: Observed | null
 }
+
+export interface Observed { readonly ejected: readonly string[]; readonly unhealthy: readonly string[]; readonly circuits: Readonly<Record<string, { open: boolean; active: number; rejected: number }>> }
 
 export class Registry {
   private readonly proxies = new Map<string, ProxyRecord>()
@@ -46,7 +50,7 @@ export class Registry {
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
       ...reg, id, name, configVersion: 0, ackedVersion: 0, nack: null,
-      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now, appPid: null,
+      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now, appPid: null, observed: null,
     }
     this.proxies.set(id, rec)
     this.onChange()

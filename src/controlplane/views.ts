@@ -12,18 +12,31 @@ export function proxyView(p: ProxyRecord, trustDomain: string) {
     instance: p.kind === 'sidecar' ? p.name : null, replica: p.replica, pid: p.pid,
     identity: p.identity || `spiffe://${trustDomain}`, adminAddress: p.adminAddress, inboundAddress: p.inboundAddress,
     configVersion: p.configVersion, ackedVersion: p.ackedVersion, nack: p.nack, connected: p.connected,
-    appReady: p.appReady, draining: p.draining,
+    appReady: p.appReady, draining: p.draining, circuits: p.observed?.circuits ?? {},
   }
 }
 
 export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
+  // Health and ejection as the callers see them: any caller's view counts.
+  const ejectedBy = new Map<string, string[]>(), unhealthyFor = new Map<string, string[]>()
+  const openCircuits = new Set<string>()
+  for (const p of proxies) {
+    const o = p.observed
+    if (!o) continue
+    for (const i of o.ejected) ejectedBy.set(i, [...(ejectedBy.get(i) ?? []), p.name])
+    for (const i of o.unhealthy) unhealthyFor.set(i, [...(unhealthyFor.get(i) ?? []), p.name])
+    for (const [svc, c] of Object.entries(o.circuits)) if (c.open) openCircuits.add(svc)
+  }
   return proxies.filter(p => p.kind === 'sidecar' && p.workload).map(p => ({
     name: p.name,
     workload: p.workload, replica: p.replica,
     services: ir.services.filter(s => s.selector && selects(s.selector, p.labels)).map(s => s.name),
     address: p.inboundAddress, pid: p.appPid, proxyPid: p.pid, labels: p.labels,
-    healthy: p.connected && p.appReady, ready: p.connected && p.appReady && !p.draining,
-    draining: p.draining, ejected: false, proxy: p.id,
+    healthy: p.connected && p.appReady && !unhealthyFor.has(p.name), ready: p.connected && p.appReady && !p.draining,
+    draining: p.draining, ejected: ejectedBy.has(p.name), ejectedBy: ejectedBy.get(p.name) ?? [],
+    failingHealthChecksOf: unhealthyFor.get(p.name) ?? [],
+    circuit: ir.services.some(s => s.selector && selects(s.selector, p.labels) && openCircuits.has(s.name)) ? 'open' : 'closed',
+    proxy: p.id,
   }))
 }
 

@@ -22,6 +22,8 @@ export interface ConfigClientOptions {
   /** Applies a snapshot; throws (or rejects) to nack it. */
   readonly apply: (snapshot: Snapshot, version: number) => Promise<void>
   readonly appReady: () => boolean
+  /** Extra state for the control plane's views (ejections, health, circuits). */
+  readonly observe?: () => unknown
   readonly log: (line: string) => void
 }
 
@@ -139,7 +141,7 @@ export class ConfigClient {
   private async report(): Promise<void> {
     if (!this.id || this.stopped) return
     try {
-      await this.post(`/api/v1/proxies/${this.id}/status`, { appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack })
+      await this.post(`/api/v1/proxies/${this.id}/status`, { appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack, observed: this.opts.observe?.() ?? null })
     } catch (err) {
       if ((err as { status?: number }).status === 404) { this.stream?.destroy() } // forgotten: register again
     }

@@ -10,6 +10,9 @@ import { AppProbe } from './app-probe.js'
 import { buildRouter } from './build/build-router.js'
 import { ConfigClient } from './config-client.js'
 import { HttpListener } from './listener/http-listener.js'
+import { InboundListener } from './listener/inbound-listener.js'
+import { TcpListener } from './listener/tcp-listener.js'
+import { streamRouterFromTable } from './build/stream-router.js'
 import { Cluster } from './upstream/cluster.js'
 import { ClusterSet } from './upstream/cluster-set.js'
 
@@ -32,8 +35,9 @@ const APP_CLUSTER = 'local/app'
 export class SidecarProxy {
   readonly metrics = new ProxyMetrics()
   private readonly clusters = new ClusterSet()
-  private readonly inbound = new HttpListener({ name: 'inbound', proto: 'http', edge: false, stripMeshHeaders: true })
-  private readonly outbound = new Map<QualifiedName, HttpListener>()
+  private readonly inbound: InboundListener
+  /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
+  private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
   private readonly appCluster: Cluster
   private readonly probe: AppProbe
   private readonly client: ConfigClient
@@ -51,6 +55,7 @@ export class SidecarProxy {
       service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
       healthCheck: null, endpoints: [{ address: `${appHost}:${opts.appPort}`, instance: null, labels: {}, mesh: false }],
     })
+    this.inbound = new InboundListener({ route: 'inbound', service: APP_CLUSTER, cluster: this.appCluster })
     this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
       listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
     })
@@ -63,6 +68,7 @@ export class SidecarProxy {
       }),
       apply: snap => this.apply(snap),
       appReady: () => this.probe.ready,
+      observe: () => this.clusters.observe(),
     })
   }
 
@@ -91,10 +97,14 @@ export class SidecarProxy {
   async apply(snap: Snapshot): Promise<void> {
     if (snap.kind !== 'sidecar') throw new Error(`expected a sidecar snapshot, got ${snap.kind}`)
     // Bind new listeners first: if one fails, nothing of this snapshot has been applied.
-    const bound: [QualifiedName, HttpListener][] = []
+    const bound: [QualifiedName, HttpListener | TcpListener][] = []
     for (const ol of snap.outbound) {
-      if (this.outbound.has(ol.service)) continue
-      const listener = new HttpListener({ name: `outbound|${ol.service}`, proto: 'http', edge: false, stripMeshHeaders: false })
+      const existing = this.outbound.get(ol.service)
+      if (existing && (existing instanceof TcpListener) === (ol.protocol === 'tcp')) continue
+      if (existing) { this.outbound.delete(ol.service); await existing.close(0) }   // the Service changed protocol
+      const name = `outbound|${ol.service}`
+      const listener = ol.protocol === 'tcp' ? new TcpListener({ name, sniff: false, log: this.log })
+        : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
       const port = this.portFor(ol.service, ol.localPort)
       try { await listener.listen(port, this.host) } catch (err) {
         await Promise.all(bound.map(([, l]) => l.close(0)))
@@ -104,15 +114,19 @@ export class SidecarProxy {
     }
     this.clusters.update(snap.clusters)
     const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
+    const streams = new Map<QualifiedName, ReturnType<typeof streamRouterFromTable>>()
     for (const ol of snap.outbound) {
+      if (ol.protocol === 'tcp') { streams.set(ol.service, streamRouterFromTable(ol.routes, this.clusters.byService)); continue }
       routers.set(ol.service, buildRouter(ol.routes, {
         listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: 80,
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)
-    for (const [service, router] of routers) this.outbound.get(service)!.router = router
+    for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
+    for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
+    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null)
     for (const [service, listener] of this.outbound) {
-      if (!routers.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
+      if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }
     this.snapshot = snap
   }

@@ -38,6 +38,7 @@ export class GatewayProxy {
       registration: () => ({ kind: 'gateway', gateway: opts.gateway, pid: process.pid, adminAddress: `127.0.0.1:${this.adminPort}` }),
       apply: snap => this.apply(snap),
       appReady: () => true,
+      observe: () => this.clusters.observe(),
     })
   }
 

@@ -136,6 +136,21 @@ test('when every replica is ejected, traffic is spread over all of them (panic),
   assert.equal(r.status, 200, 'panic routing still reaches the (now recovered) replicas')
 })
 
+test('get instances shows ejections, failing health checks and circuit state as callers report them', async () => {
+  const [a] = backends.get('health')!
+  a.healthStatus = 500
+  const view = await eventually('reported', async () => {
+    const items = (await get(`${mesh.url}/api/v1/instances`, { authorization: `Bearer ${mesh.cp.creds.adminToken}` })).json().items as Record<string, unknown>[]
+    const panic = items.filter(i => i.workload === 'default/panic')
+    const health = items.find(i => i.name === 'default/health/0')
+    return panic.every(i => i.ejected === true) && health?.healthy === false ? { panic, health } : null
+  }, 8000)
+  assert.deepEqual(view.panic[0].ejectedBy, ['default/client/0'])
+  assert.deepEqual(view.health.failingHealthChecksOf, ['default/client/0'])
+  assert.equal(view.health.circuit, 'closed')
+  a.healthStatus = 200
+})
+
 test('active health checks take an unhealthy replica out and bring it back', async () => {
   const [a, b] = backends.get('health')!
   a.healthStatus = 500

@@ -41,4 +41,21 @@ export class ClusterSet {
     }
     return out.join('\n')
   }
+
+  /** What this proxy sees of its destinations, reported to the control plane for `trellis get`. */
+  observe(): Observation {
+    const ejected: string[] = [], unhealthy: string[] = [], circuits: Record<string, CircuitView> = {}
+    for (const [service, c] of this.byService) {
+      for (const ep of c.endpoints) {
+        const id = ep.instance ?? ep.key
+        if (ep.ejectedUntil > 0) ejected.push(id)
+        if (!ep.healthy) unhealthy.push(id)
+      }
+      if (c.breaker) circuits[service] = { open: c.breaker.open, active: c.breaker.active, rejected: c.breaker.rejected }
+    }
+    return { ejected, unhealthy, circuits }
+  }
 }
+
+export interface CircuitView { readonly open: boolean; readonly active: number; readonly rejected: number }
+export interface Observation { readonly ejected: string[]; readonly unhealthy: string[]; readonly circuits: Record<string, CircuitView> }
