@@ -1,14 +1,14 @@
-// The edge proxy of one Gateway: a listener per Gateway listener port, routing by hostname and
-// path with the same router and balancers as the sidecars.
+// The edge proxy of one Gateway: a server per Gateway listener port (HTTP, HTTPS, TCP, TLS
+// passthrough), routing by hostname and path (or SNI) with the same router and balancers as the sidecars.
 import type { Server } from 'node:http'
 import { startAdminServer } from '../dataplane/admin-server.js'
-import { buildRouter } from '../dataplane/build/build-router.js'
 import { ConfigClient } from '../dataplane/config-client.js'
-import { HttpListener } from '../dataplane/listener/http-listener.js'
+import type { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
+import { newStore, planPorts, PortServer } from './gateway-ports.js'
 
 export interface GatewayOptions {
   readonly gateway: QualifiedName
@@ -22,7 +22,7 @@ export interface GatewayOptions {
 export class GatewayProxy {
   readonly metrics = new ProxyMetrics()
   private readonly clusters = new ClusterSet()
-  private readonly listeners = new Map<number, HttpListener>()
+  private readonly listeners = new Map<number, PortServer>()
   private readonly client: ConfigClient
   private admin: Server | null = null
   private snapshot: GatewaySnapshot | null = null
@@ -54,25 +54,37 @@ export class GatewayProxy {
     this.client.start()
   }
 
+  /** Binds new ports and loads certificates first; if any fails, the snapshot is refused whole. */
   async apply(snap: Snapshot): Promise<void> {
     if (snap.kind !== 'gateway') throw new Error(`expected a gateway snapshot, got ${snap.kind}`)
-    this.clusters.update(snap.clusters)
-    const wanted = new Map<number, ReturnType<typeof buildRouter>>()
-    for (const l of snap.gateway.listeners) {
-      if (l.protocol !== 'HTTP') { this.log(`listener ${l.name}: protocol ${l.protocol} is not served yet`); continue }
-      wanted.set(l.port, buildRouter(l.routes, {
-        listener: `${snap.gateway.name}|${l.name}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: l.port,
-      }))
+    const plans = planPorts(snap.gateway.listeners, this.log)
+    const bound: PortServer[] = []
+    const stores = new Map<number, CertificateStore>()
+    const undo = async () => {
+      for (const s of stores.values()) s.close()
+      await Promise.all(bound.map(l => l.close(0)))
     }
-    for (const port of wanted.keys()) {
-      if (this.listeners.has(port)) continue
-      const listener = new HttpListener({ name: `port ${port}`, proto: 'http', edge: true, stripMeshHeaders: true })
-      try { await listener.listen(port, this.host) } catch (err) {
-        throw new Error(`cannot listen on ${this.host}:${port}: ${(err as Error).message}`)
+    for (const plan of plans) {
+      const existing = this.listeners.get(plan.port)
+      try {
+        if (existing && existing.protocol === plan.protocol) {
+          if (plan.protocol === 'HTTPS') stores.set(plan.port, newStore(plan, this.log))
+          continue
+        }
+        if (existing) { this.listeners.delete(plan.port); await existing.close(0) }   // the port changed protocol
+        const server = new PortServer(plan, this.log)
+        bound.push(server)
+        await server.listen(this.host)
+      } catch (err) {
+        await undo()
+        throw new Error(`cannot listen on ${this.host}:${plan.port}: ${(err as Error).message}`)
       }
-      this.listeners.set(port, listener)
     }
-    for (const [port, router] of wanted) this.listeners.get(port)!.router = router
+    this.clusters.update(snap.clusters)
+    for (const server of bound) this.listeners.set(server.plan.port, server)
+    const ctx = { gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics }
+    for (const plan of plans) this.listeners.get(plan.port)!.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
+    const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {
       if (!wanted.has(port)) { this.listeners.delete(port); void listener.close(snap.mesh.drainTimeoutMs) }
     }

@@ -1,9 +1,29 @@
-// A listener's route table → its Router: every entry compiled once into a CompiledRoute.
-import type { RouteTableIR } from '../../ir/index.js'
+// A listener's route table → its Router: every entry compiled once into a CompiledRoute (requests)
+// and an upgrade handler (HTTP/1.1 Upgrade tunnels), made lazily on the first Upgrade it sees.
+import type { RouteEntryIR, RouteTableIR } from '../../ir/index.js'
 import { compileRouteTable } from '../routing/route-table.js'
-import type { Router } from '../listener/http-listener.js'
+import type { RequestHandler, Router } from '../listener/http-listener.js'
+import type { Exchange } from '../exchange.js'
 import { CompiledRoute, type RouteBuildContext } from './compiled-route.js'
+import { buildUpgradeHandler, type UpgradeHandler } from './upgrade-route.js'
+import type { Duplex } from 'node:stream'
+
+class RouteHandler implements RequestHandler {
+  private readonly route: CompiledRoute
+  private upgrader: UpgradeHandler | null = null
+
+  constructor(private readonly entry: RouteEntryIR, private readonly ctx: RouteBuildContext) {
+    this.route = new CompiledRoute(entry, ctx)
+  }
+
+  handle(x: Exchange): void { this.route.handle(x) }
+
+  upgrade(x: Exchange, client: Duplex, head: Buffer, idleMs: number): void {
+    if (this.upgrader === null) this.upgrader = buildUpgradeHandler(this.entry, this.ctx.clusters)
+    this.upgrader(x, client, head, idleMs)
+  }
+}
 
 export function buildRouter(table: RouteTableIR, ctx: RouteBuildContext): Router {
-  return compileRouteTable(table, entry => new CompiledRoute(entry, ctx))
+  return compileRouteTable(table, entry => new RouteHandler(entry, ctx))
 }

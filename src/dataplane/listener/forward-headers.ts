@@ -16,6 +16,8 @@ export interface ForwardContext {
   readonly edge: boolean
   /** Strip x-trellis-* and x-forwarded-client-cert that came from outside the mesh. */
   readonly stripMeshHeaders: boolean
+  /** At the edge: how many of the client-sent x-forwarded-for entries (from the right) are kept. */
+  readonly trustedHops: number
 }
 
 export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: ForwardContext): OutgoingHttpHeaders {
@@ -29,7 +31,9 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
     out[name] = incoming[name]
   }
   if (incoming.te === 'trailers') out.te = 'trailers'
-  const prior = ctx.edge ? undefined : incoming['x-forwarded-for']
+  const sent = incoming['x-forwarded-for'] as string | string[] | undefined
+  const xff = Array.isArray(sent) ? sent.join(', ') : sent
+  const prior = !ctx.edge ? xff : ctx.trustedHops > 0 && xff ? trustedEntries(xff, ctx.trustedHops) : undefined
   out['x-forwarded-for'] = prior ? `${prior}, ${ctx.clientAddress}` : ctx.clientAddress
   out['x-forwarded-proto'] = ctx.edge ? ctx.proto : (incoming['x-forwarded-proto'] ?? ctx.proto)
   if (!incoming['x-request-id']) out['x-request-id'] = randomUUID()
@@ -48,6 +52,24 @@ export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingH
     out[name] = incoming[name]
   }
   return out
+}
+
+/** The last `hops` entries of an x-forwarded-for value, or undefined when none is left. */
+export function trustedEntries(xff: string, hops: number): string | undefined {
+  const kept = xff.split(',').slice(-hops).map(e => e.trim()).filter(e => e !== '')
+  return kept.length === 0 ? undefined : kept.join(', ')
+}
+
+/**
+ * The client's address as `trustedHops` decides: the leftmost trusted x-forwarded-for entry, or the
+ * socket peer when none is trusted (or the header has fewer entries than trusted hops claim).
+ */
+export function trustedClientAddress(xff: string | undefined, peer: string, hops: number): string {
+  if (hops === 0 || !xff) return peer
+  const parts = xff.split(',')
+  if (parts.length < hops) return peer
+  const v = parts[parts.length - hops].trim()
+  return v === '' ? peer : v
 }
 
 export function clientAddress(remote: string | undefined): string {

@@ -1,14 +1,28 @@
-// An HTTP/1.1 listener whose route table can be swapped atomically: requests in flight keep the
-// table they started with. Protocol errors from the parser (ambiguous framing, oversized headers)
-// are answered here, never forwarded.
+// An HTTP/1.1 listener (plain, or TLS-terminating with certificates picked by SNI) whose route table
+// can be swapped atomically: requests in flight keep the table they started with. It applies the
+// listener's ClientTrafficPolicy before routing: size limits (431/414/413), header/idle/request
+// timeouts, path rules, trusted x-forwarded-for hops, max connections. Protocol errors from the
+// parser (ambiguous framing, oversized headers) are answered here, never forwarded.
+// Upgrade: `websocket` is tunnelled by the matched route; any other upgrade (h2c) is ignored: the
+// request is handed back to the HTTP parser without its upgrade headers and served normally.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-traffic.js'
 import { ProxyError, respondError } from '../errors.js'
 import { Exchange } from '../exchange.js'
+import { limitBody } from './body-limit.js'
 import { clientAddress, forwardRequestHeaders, type ForwardContext } from './forward-headers.js'
-import { normalizePath } from './normalize-path.js'
+import { normalizePath, type PathRules } from './normalize-path.js'
+import type { TlsServerOptions } from './tls-certificates.js'
+import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
-export interface RequestHandler { handle(x: Exchange): void }
+export interface RequestHandler {
+  handle(x: Exchange): void
+  /** Tunnels an HTTP/1.1 Upgrade (WebSocket) to the route's backend. */
+  upgrade?(x: Exchange, client: Duplex, head: Buffer, idleMs: number): void
+}
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
 export interface HttpListenerOptions {
@@ -16,35 +30,57 @@ export interface HttpListenerOptions {
   readonly proto: 'http' | 'https'
   readonly edge: boolean                 // a Gateway listener: client-sent forwarding headers are not trusted
   readonly stripMeshHeaders: boolean
-  readonly maxHeaderBytes?: number
-  readonly headersTimeoutMs?: number
-  readonly idleTimeoutMs?: number
+  readonly clientTraffic?: ClientTrafficIR | null
+  /** TLS termination (proto https): certificates by SNI. */
+  readonly tls?: TlsServerOptions
 }
-
-const PATH_RULES = { allowEncodedSlashes: false, allowBackslashes: false, allowSemicolons: false }
 
 export class HttpListener {
   readonly server: Server
   router: Router | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
+  private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
+  private paths: PathRules = DEFAULT_CLIENT_TRAFFIC
+  /** The parser's own header-size limit, fixed when the server is made; smaller limits are checked per request. */
+  private readonly parserHeaderBytes: number
   draining = false
 
   constructor(opts: HttpListenerOptions) {
     this.opts = opts
-    this.server = createServer({
-      maxHeaderSize: opts.maxHeaderBytes ?? 61440,
-      headersTimeout: opts.headersTimeoutMs ?? 10_000,
+    const ct = opts.clientTraffic ?? DEFAULT_CLIENT_TRAFFIC
+    this.parserHeaderBytes = ct.maxRequestHeadersBytes
+    const serverOptions = {
+      maxHeaderSize: ct.maxRequestHeadersBytes,
+      connectionsCheckingInterval: 1000,
       requestTimeout: 0,
-      keepAliveTimeout: opts.idleTimeoutMs ?? 60_000,
-    }, (req, res) => this.onRequest(req, res))
-    this.server.on('connection', (s: Socket) => {
-      s.setNoDelay(true)
-      this.sockets.add(s)
-      s.once('close', () => this.sockets.delete(s))
-    })
+    }
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res)
+    this.server = opts.tls
+      ? createTlsServer({ ...serverOptions, ...opts.tls }, onRequest) as unknown as Server
+      : createServer(serverOptions, onRequest)
+    this.configure(ct)
+    this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket))
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
   }
+
+  /** Applies a (new) ClientTrafficPolicy; open connections pick up the new limits on their next request. */
+  configure(ct: ClientTrafficIR | null): void {
+    const c = ct ?? DEFAULT_CLIENT_TRAFFIC
+    this.ct = c
+    this.paths = { allowEncodedSlashes: c.allowEncodedSlashes, allowBackslashes: c.allowBackslashes, allowSemicolons: c.allowSemicolons }
+    const s = this.server
+    s.headersTimeout = c.requestHeadersTimeoutMs
+    s.requestTimeout = c.requestTimeoutMs
+    s.keepAliveTimeout = c.idleTimeoutMs
+    s.maxHeadersCount = c.maxRequestHeaders + 1     // one more than allowed, so that too many is seen
+    s.maxConnections = c.maxConnections
+    s.timeout = 0
+  }
+
+  /** Serves a connection accepted elsewhere (a sidecar's inbound port that switches protocols). */
+  accept(socket: Socket): void { this.server.emit('connection', socket) }
 
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -62,38 +98,78 @@ export class HttpListener {
   close(drainMs: number): Promise<void> {
     this.draining = true
     return new Promise(resolve => {
-      const timer = setTimeout(() => { this.server.closeAllConnections(); resolve() }, drainMs)
+      const timer = setTimeout(() => { this.server.closeAllConnections(); for (const s of this.sockets) s.destroy(); resolve() }, drainMs)
       timer.unref()
       this.server.close(() => { clearTimeout(timer); resolve() })
       this.server.closeIdleConnections()
     })
   }
 
+  private track(s: Socket): void {
+    s.setNoDelay(true)
+    this.sockets.add(s)
+    s.once('close', () => this.sockets.delete(s))
+  }
+
+  /** The size limits of ClientTrafficPolicy, or null when the request is within them. */
+  private checkLimits(req: IncomingMessage): ProxyError | null {
+    const ct = this.ct
+    const url = req.url ?? '/'
+    if (url.length > ct.maxUrlBytes) return new ProxyError('too_large', `request target longer than ${ct.maxUrlBytes} bytes`, 414)
+    const raw = req.rawHeaders
+    if (raw.length > 2 * ct.maxRequestHeaders) return new ProxyError('too_large', `more than ${ct.maxRequestHeaders} request headers`, 431)
+    if (ct.maxRequestHeadersBytes < this.parserHeaderBytes) {
+      let bytes = url.length + (req.method?.length ?? 0) + 12
+      for (let i = 0; i < raw.length; i += 2) bytes += raw[i].length + raw[i + 1].length + 4
+      if (bytes > ct.maxRequestHeadersBytes) return new ProxyError('too_large', `request headers exceed ${ct.maxRequestHeadersBytes} bytes`, 431)
+    }
+    if (ct.maxRequestBodyBytes > 0) {
+      const cl = req.headers['content-length']
+      if (cl !== undefined && Number(cl) > ct.maxRequestBodyBytes) {
+        return new ProxyError('too_large', `request body exceeds ${ct.maxRequestBodyBytes} bytes`, 413)
+      }
+    }
+    return null
+  }
+
+  /** Limits, path normalization and forwarding headers: the Exchange, or null when answered here. */
+  private admit(req: IncomingMessage, res: ServerResponse | null, reject: (err: ProxyError) => void): Exchange | null {
+    const limit = this.checkLimits(req)
+    if (limit) { reject(limit); return null }
+    const norm = normalizePath(req.url ?? '/', this.paths)
+    if ('error' in norm) { reject(new ProxyError('bad_request', norm.error)); return null }
+    const ctx: ForwardContext = {
+      clientAddress: clientAddress(req.socket.remoteAddress), proto: this.opts.proto,
+      edge: this.opts.edge, stripMeshHeaders: this.opts.stripMeshHeaders, trustedHops: this.ct.trustedHops,
+    }
+    return new Exchange(req, res as ServerResponse, norm.path, norm.query, forwardRequestHeaders(req.headers, ctx), performance.now())
+  }
+
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.draining) res.shouldKeepAlive = false
     const router = this.router
-    const start = performance.now()
-    const url = req.url ?? '/'
-    const norm = normalizePath(url, PATH_RULES)
-    if ('error' in norm) { respondError(res, new ProxyError('bad_request', norm.error)); req.resume(); return }
-    const ctx: ForwardContext = {
-      clientAddress: clientAddress(req.socket.remoteAddress), proto: this.opts.proto,
-      edge: this.opts.edge, stripMeshHeaders: this.opts.stripMeshHeaders,
-    }
-    const x = new Exchange(req, res, norm.path, norm.query, forwardRequestHeaders(req.headers, ctx), start)
+    const x = this.admit(req, res, err => { if (err.status === 413) res.shouldKeepAlive = false; respondError(res, err); req.resume() })
+    if (!x) return
+    if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
     if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
-    const route = router.match(hostOf(req), x.path, x.query, req.method ?? 'GET', req.headers)
+    const route = router.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
     if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }
     route.handle(x)
   }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy())
+    if (!isWebSocketUpgrade(req)) { handBack(this.server, req, socket as Socket, head, this.opts.tls !== undefined); return }
+    if (this.draining) { rejectUpgrade(socket, new ProxyError('unavailable', 'draining')); return }
+    const x = this.admit(req, null, err => rejectUpgrade(socket, err))
+    if (!x) return
+    const route = this.router?.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers) ?? null
+    if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
+    route.upgrade(x, socket, head, this.ct.idleTimeoutMs)
+  }
 }
 
-function hostOf(req: IncomingMessage): string {
-  const h = req.headers.host
-  return h ?? ''
-}
-
-function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
   const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'

@@ -1,0 +1,54 @@
+// A sidecar's inbound port: one socket accepting every connection, served as HTTP (through an
+// HttpListener that never listens itself) or, for a `tcp` Service, piped raw to the app. The port
+// is registered before the first snapshot says which protocol the app speaks, so the choice is made
+// per connection from the current mode; open connections keep the mode they started with.
+import { createServer, type Server, type Socket } from 'node:net'
+import type { ClientTrafficIR } from '../../ir/client-traffic.js'
+import type { ServiceProtocol } from '../../ir/service.js'
+import { singleStreamRouter, type StreamTarget } from '../build/stream-router.js'
+import { HttpListener, type Router } from './http-listener.js'
+import { TcpListener } from './tcp-listener.js'
+
+export class InboundListener {
+  private readonly server: Server
+  readonly http: HttpListener
+  readonly tcp: TcpListener
+  mode: 'http' | 'tcp' = 'http'
+
+  constructor(app: StreamTarget) {
+    this.http = new HttpListener({ name: 'inbound', proto: 'http', edge: false, stripMeshHeaders: true })
+    this.tcp = new TcpListener({ name: 'inbound', sniff: false })
+    this.tcp.router = singleStreamRouter(app)
+    this.server = createServer({ allowHalfOpen: true }, s => this.onConnection(s))
+  }
+
+  set router(r: Router | null) { this.http.router = r }
+  get router(): Router | null { return this.http.router }
+
+  /** The served Services' protocol and ClientTrafficPolicy, from a snapshot. */
+  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null): void {
+    this.mode = protocol === 'tcp' ? 'tcp' : 'http'
+    this.http.configure(clientTraffic)
+    this.server.maxConnections = clientTraffic?.maxConnections ?? 10_000
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => { this.server.off('error', reject); resolve(this.port) })
+    })
+  }
+
+  get port(): number { return (this.server.address() as { port: number } | null)?.port ?? 0 }
+
+  async close(drainMs: number): Promise<void> {
+    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
+    await Promise.all([this.http.close(drainMs), this.tcp.close(drainMs)])
+    await Promise.race([closed, new Promise(r => setTimeout(r, 50))])
+  }
+
+  private onConnection(s: Socket): void {
+    if (this.mode === 'tcp') this.tcp.accept(s)
+    else this.http.accept(s)
+  }
+}

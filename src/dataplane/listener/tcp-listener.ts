@@ -1,0 +1,110 @@
+// A TCP listener: each connection is routed by a swappable StreamRouter (plain TCP: one route;
+// TLS passthrough: by the SNI name of the ClientHello, read here without terminating TLS), then
+// joined to an endpoint of the chosen cluster byte for byte. Sniffing is bounded in bytes
+// (MAX_SNIFF_BYTES) and time; garbage, an unknown name or no endpoint closes the connection.
+import { createServer, type Server, type Socket } from 'node:net'
+import type { StreamRouter } from '../build/stream-router.js'
+import { connectCluster, DEFAULT_TCP_CONNECT } from '../upstream/tcp-connect.js'
+import { pipeSockets } from './pipe-sockets.js'
+import { MAX_SNIFF_BYTES, parseClientHelloSni } from './sni.js'
+
+export interface TcpListenerOptions {
+  readonly name: string
+  readonly sniff: boolean                  // TLS passthrough: route by SNI
+  readonly sniffTimeoutMs?: number         // default 5 s
+  readonly idleTimeoutMs?: number          // default 1 h; 0 = none
+  readonly maxConnections?: number         // default 10000
+  readonly log?: (line: string) => void
+}
+
+export class TcpListener {
+  readonly server: Server
+  router: StreamRouter | null = null
+  private readonly sockets = new Set<Socket>()
+  private readonly idleMs: number
+  private readonly sniffMs: number
+  private readonly log: (line: string) => void
+
+  constructor(private readonly opts: TcpListenerOptions) {
+    this.idleMs = opts.idleTimeoutMs ?? 3_600_000
+    this.sniffMs = opts.sniffTimeoutMs ?? 5000
+    this.log = opts.log ?? (() => {})
+    this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, s => this.onConnection(s))
+    this.server.maxConnections = opts.maxConnections ?? 10_000
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve(this.port)
+      })
+    })
+  }
+
+  get port(): number { return (this.server.address() as { port: number } | null)?.port ?? 0 }
+  get connections(): number { return this.sockets.size }
+
+  /** Stops accepting; open tunnels get up to `drainMs` to finish, then are cut. */
+  close(drainMs: number): Promise<void> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => { for (const s of this.sockets) s.destroy(); resolve() }, drainMs)
+      timer.unref()
+      this.server.close(() => { clearTimeout(timer); resolve() })
+    })
+  }
+
+  /** Serves a connection accepted elsewhere (a sidecar's inbound port). */
+  accept(client: Socket): void { this.onConnection(client) }
+
+  private onConnection(client: Socket): void {
+    this.sockets.add(client)
+    client.once('close', () => this.sockets.delete(client))
+    client.on('error', () => client.destroy())
+    client.setNoDelay(true)
+    if (!this.opts.sniff) { this.dispatch(client, null, null); return }
+    this.sniff(client)
+  }
+
+  private sniff(client: Socket): void {
+    let buf: Buffer = Buffer.alloc(0)
+    const timer = setTimeout(() => stop('no ClientHello in time'), this.sniffMs)
+    const stop = (why: string) => {
+      clearTimeout(timer)
+      client.off('data', onData)
+      this.log(`${this.opts.name}: closing connection: ${why}`)
+      client.destroy()
+    }
+    const onData = (chunk: Buffer) => {
+      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
+      const r = parseClientHelloSni(buf)
+      if (r.kind === 'more') {
+        if (buf.length > MAX_SNIFF_BYTES) stop('ClientHello too large')
+        return
+      }
+      clearTimeout(timer)
+      client.off('data', onData)
+      if (r.kind === 'invalid') { stop(r.why); return }
+      client.pause()
+      this.dispatch(client, r.serverName, buf)
+    }
+    client.on('data', onData)
+    client.resume()
+  }
+
+  private dispatch(client: Socket, serverName: string | null, head: Buffer | null): void {
+    const target = this.router?.route(serverName) ?? null
+    if (!target || !target.cluster) {
+      this.log(`${this.opts.name}: no route for ${serverName ?? 'connection'}`)
+      client.destroy()
+      return
+    }
+    connectCluster(target.cluster, DEFAULT_TCP_CONNECT, (err, upstream) => {
+      if (err || !upstream) { this.log(`${this.opts.name}: ${target.service}: ${err?.message}`); client.destroy(); return }
+      if (client.destroyed) { upstream.destroy(); return }
+      pipeSockets(client, upstream, this.idleMs, head)
+      client.resume()
+    })
+  }
+}

@@ -1,0 +1,111 @@
+// A Gateway's listeners grouped by port: one server per port, serving every listener of that port
+// (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough by SNI). A port's protocol is that of
+// its first listener (by name); listeners of another protocol on the same port are skipped and logged.
+import type { ClientTrafficIR, HostRoutesIR, ListenerIR, ListenerProtocol, RouteTableIR, StreamRouteIR } from '../ir/index.js'
+import { buildRouter } from '../dataplane/build/build-router.js'
+import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
+import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
+import { HttpListener } from '../dataplane/listener/http-listener.js'
+import { TcpListener } from '../dataplane/listener/tcp-listener.js'
+import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
+import type { Cluster } from '../dataplane/upstream/cluster.js'
+
+export interface PortPlan {
+  readonly port: number
+  readonly protocol: ListenerProtocol
+  readonly listeners: readonly ListenerIR[]
+}
+
+export function planPorts(listeners: readonly ListenerIR[], log: (line: string) => void): PortPlan[] {
+  const byPort = new Map<number, ListenerIR[]>()
+  for (const l of listeners) {
+    const list = byPort.get(l.port) ?? []
+    if (list.length > 0 && list[0].protocol !== l.protocol) {
+      log(`listener ${l.name}: port ${l.port} already serves ${list[0].protocol}; ${l.protocol} listener skipped`)
+      continue
+    }
+    if (l.protocol === 'TLS' && l.tls?.mode !== 'Passthrough') {
+      log(`listener ${l.name}: TLS listeners with mode Terminate are not served yet; use Passthrough, or HTTPS`)
+      continue
+    }
+    list.push(l)
+    byPort.set(l.port, list)
+  }
+  return [...byPort].map(([port, ls]) => ({ port, protocol: ls[0].protocol, listeners: ls }))
+}
+
+/** Route tables of the listeners sharing a port, host groups most specific first (first group of a hostname wins). */
+export function mergeRouteTables(tables: readonly RouteTableIR[]): RouteTableIR {
+  if (tables.length === 1) return tables[0]
+  const seen = new Set<string>()
+  const hosts: HostRoutesIR[] = []
+  for (const t of tables) for (const h of t.hosts) if (!seen.has(h.hostname)) { seen.add(h.hostname); hosts.push(h) }
+  const rank = (h: string) => (h === '*' ? 1e6 : h.startsWith('*.') ? 1e3 - h.length : 0)
+  return { hosts: hosts.map((h, i) => ({ h, i })).sort((a, b) => rank(a.h.hostname) - rank(b.h.hostname) || a.i - b.i).map(x => x.h) }
+}
+
+/** The server of one port and what its current snapshot gave it. */
+export class PortServer {
+  readonly http: HttpListener | null
+  readonly tcp: TcpListener | null
+  private certs: CertificateStore | null
+
+  /** Throws when the certificates of an HTTPS port cannot be loaded. */
+  constructor(readonly plan: PortPlan, log: (line: string) => void) {
+    const ct = clientTrafficOf(plan)
+    this.certs = plan.protocol === 'HTTPS' ? newStore(plan, log) : null
+    if (plan.protocol === 'HTTP' || plan.protocol === 'HTTPS') {
+      const certs = () => this.certs!
+      this.http = new HttpListener({
+        name: `port ${plan.port}`, proto: plan.protocol === 'HTTPS' ? 'https' : 'http', edge: true, stripMeshHeaders: true, clientTraffic: ct,
+        tls: this.certs ? { ...this.certs.serverOptions(), SNICallback: (name, cb) => cb(null, certs().contextFor(name)) } : undefined,
+      })
+      this.watchDefault()
+      this.tcp = null
+    } else {
+      this.tcp = new TcpListener({ name: `port ${plan.port}`, sniff: plan.protocol === 'TLS', log, maxConnections: ct?.maxConnections })
+      this.http = null
+    }
+  }
+
+  get protocol(): ListenerProtocol { return this.plan.protocol }
+
+  listen(host: string): Promise<number> { return (this.http ?? this.tcp!).listen(this.plan.port, host) }
+
+  /** Routes (and certificates) of a new snapshot; `certs` made beforehand so a bad file refuses the snapshot. */
+  update(plan: PortPlan, certs: CertificateStore | null, ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & { gateway: string }, clusters: ReadonlyMap<string, Cluster>): void {
+    const names = plan.listeners.map(l => l.name).join(',')
+    if (this.http) {
+      if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
+      this.http.configure(clientTrafficOf(plan))
+      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {
+        ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' : 'http', port: plan.port,
+      })
+    } else {
+      const entries: StreamRouteIR[] = sortBySpecificity(plan.listeners.flatMap(l => l.tcpRoutes))
+      this.tcp!.router = buildStreamRouter(entries, clusters)
+    }
+  }
+
+  /** New connections get the new default certificate too (clients without SNI). */
+  private watchDefault(): void {
+    const certs = this.certs, server = this.http?.server as unknown as { setSecureContext?: (o: object) => void } | undefined
+    if (!certs || !server?.setSecureContext) return
+    const opts = certs.serverOptions()
+    server.setSecureContext({ cert: opts.cert, key: opts.key })
+    certs.onDefaultChange = (cert, key) => server.setSecureContext!({ cert, key })
+  }
+
+  async close(drainMs: number): Promise<void> {
+    this.certs?.close()
+    await (this.http ?? this.tcp!).close(drainMs)
+  }
+}
+
+export function newStore(plan: PortPlan, log: (line: string) => void): CertificateStore {
+  return new CertificateStore(plan.listeners.map(l => ({ hostname: l.hostname, certificates: l.tls?.certificates ?? [] })), log)
+}
+
+function clientTrafficOf(plan: PortPlan): ClientTrafficIR | null {
+  return plan.listeners.find(l => l.clientTraffic !== null)?.clientTraffic ?? null
+}
