@@ -128,6 +128,7 @@ export class SidecarProxy {
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }
+    this.probe.use(snap.inbound.healthCheck)
     this.snapshot = snap
   }
 

@@ -98,3 +98,13 @@ test('the admin API refuses requests without the admin token', async () => {
   assert.equal((await get(`${mesh.url}/api/v1/instances`, { authorization: 'Bearer nope' })).status, 401)
   assert.equal((await get(`${mesh.url}/readyz`)).status === 401, false)
 })
+
+test('with a Service health check, the sidecar judges its own app by it (readiness), without restarting it', async () => {
+  await mesh.apply(CONFIG.replace('spec: { port: 80, selector: { app: api } }', 'spec: { port: 80, selector: { app: api }, healthCheck: { path: /healthz, interval: 100ms, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 2 } }'))
+  await mesh.settled()
+  const api0 = mesh.backends.find(b => b.name === 'api-0')!
+  api0.healthStatus = 503
+  await eventually('api-0 out of rotation', async () => mesh.cp.registry.instances().some(i => i.replica === 0 && i.workload === 'default/api' && !i.ready))
+  api0.healthStatus = 200
+  await eventually('api-0 back', async () => mesh.cp.registry.instances().some(i => i.replica === 0 && i.workload === 'default/api' && i.ready))
+})

@@ -29,6 +29,7 @@ export function projectSidecar(
     inbound: {
       services: workload.services, protocol: served[0]?.protocol ?? 'http',
       clientTraffic: served.find(s => s.clientTraffic !== null)?.clientTraffic ?? null,
+      healthCheck: served.find(s => s.healthCheck !== null)?.healthCheck ?? null,
     },
     outbound,
     clusters: projectClusters(services, tables, instances),

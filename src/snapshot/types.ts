@@ -38,6 +38,8 @@ export interface SidecarSnapshot {
   /** `clientTraffic`: the ClientTrafficPolicy of the first served Service that has one; null = defaults. */
   readonly inbound: {
     readonly services: readonly QualifiedName[]; readonly protocol: ServiceProtocol; readonly clientTraffic: ClientTrafficIR | null
+    /** The first served Service's health check: the sidecar judges its app's readiness by it. */
+    readonly healthCheck: HealthCheckIR | null
   }
   readonly outbound: readonly OutboundListenerIR[] // sorted by service
   readonly clusters: readonly ClusterIR[]          // sorted by service
