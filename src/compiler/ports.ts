@@ -1,5 +1,7 @@
-// Port conflicts: Gateway listeners share no port (within or across Gateways), and Workload
-// upstream localPorts collide neither with each other nor with a listener.
+// Port conflicts: Gateway listeners share no port across Gateways; within one Gateway, listeners of
+// the same protocol (HTTP, HTTPS or TLS) may share a port when their hostnames differ (one server,
+// routed by Host or SNI), as the Gateway API allows. Workload upstream localPorts collide neither
+// with each other nor with a listener.
 import type { LoadedResource } from '../config/source.js'
 import type { GatewaySpec } from '../resources/gateway.js'
 import type { ValidResource } from '../resources/validate-resource.js'
@@ -12,7 +14,9 @@ function byPosition(a: ValidResource, b: ValidResource): number {
   return (x.file < y.file ? -1 : x.file > y.file ? 1 : 0) || x.line - y.line || x.col - y.col
 }
 
-interface Owner { gateway: string; listener: string }
+interface Owner { gateway: string; listener: string; protocol: string; hostnames: Set<string> }
+
+const SHAREABLE = new Set(['HTTP', 'HTTPS', 'TLS'])
 
 export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
   const listenerPorts = new Map<number, Owner>()
@@ -20,13 +24,18 @@ export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
     gw.spec.listeners.forEach((l, i) => {
       const owner = listenerPorts.get(l.port)
       if (!owner) {
-        listenerPorts.set(l.port, { gateway: gw.qualifiedName, listener: l.name })
+        listenerPorts.set(l.port, { gateway: gw.qualifiedName, listener: l.name, protocol: l.protocol, hostnames: new Set([l.hostname ?? '*']) })
+        return
+      }
+      const host = l.hostname ?? '*'
+      if (owner.gateway === gw.qualifiedName && owner.protocol === l.protocol && SHAREABLE.has(l.protocol) && !owner.hostnames.has(host)) {
+        owner.hostnames.add(host)
         return
       }
       const path = ['spec', 'listeners', i, 'port']
       if (owner.gateway === gw.qualifiedName) {
         sink.error(gw.source, path, 'PORT_CONFLICT', `port ${l.port} is already used by listener "${owner.listener}" of this Gateway`,
-          'give each listener its own port')
+          'give each listener its own port, or the same protocol (HTTP, HTTPS or TLS) and a different hostname')
       } else {
         sink.error(gw.source, path, 'PORT_CONFLICT',
           `port ${l.port} is already used by Gateway "${owner.gateway}" (listener "${owner.listener}")`, 'give each Gateway its own ports')

@@ -1,0 +1,118 @@
+// HTTPS at the Gateway: two listeners share a port with different hostnames and Certificates; SNI
+// picks the certificate, routing works, x-forwarded-proto is https, and replacing the PEM files on
+// disk switches the certificate for new connections while an open keep-alive connection keeps working.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { Agent, request } from 'node:https'
+import type { TLSSocket } from 'node:tls'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '../supervisor/free-port.js'
+import { makeCert, type TestCert } from './harness/certs.js'
+import { eventually } from './harness/http.js'
+import { TestMesh } from './harness/mesh.js'
+
+const mesh = new TestMesh()
+const dir = mkdtempSync(join(tmpdir(), 'trellis-https-'))
+let port = 0
+let a1: TestCert, a2: TestCert, b: TestCert
+
+interface Got { status: number; body: any; cn: string; org: string; socket: TLSSocket }
+
+function get(host: string, ca: Buffer[], agent: Agent | false = false): Promise<Got> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/hello', servername: host, headers: { host }, ca, agent, timeout: 5000 }, res => {
+      let data = ''
+      const socket = res.socket as TLSSocket
+      const peer = socket.getPeerCertificate()
+      res.setEncoding('utf8')
+      res.on('data', c => { data += c })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: JSON.parse(data), cn: String(peer.subject?.CN), org: String(peer.subject?.O), socket })
+      })
+    })
+    req.on('timeout', () => req.destroy(new Error('timeout')))
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+before(async () => {
+  a1 = makeCert(dir, 'a1', 'a.example.com', ['a.example.com'], 'first')
+  a2 = makeCert(dir, 'a2', 'a.example.com', ['a.example.com'], 'second')
+  b = makeCert(dir, 'b', 'b.example.com')
+  copyFileSync(a1.certFile, join(dir, 'a.pem')); copyFileSync(a1.keyFile, join(dir, 'a-key.pem'))
+  port = await freePort()
+  await mesh.start()
+  await mesh.apply(`
+apiVersion: trellis.dev/v1alpha1
+kind: Certificate
+metadata: { name: a }
+spec: { certFile: ${join(dir, 'a.pem')}, keyFile: ${join(dir, 'a-key.pem')} }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Certificate
+metadata: { name: b }
+spec: { certFile: ${b.certFile}, keyFile: ${b.keyFile} }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Service
+metadata: { name: api }
+spec: { port: 80, selector: { app: api } }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Workload
+metadata: { name: api, labels: { app: api } }
+spec: { command: [x] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec:
+  listeners:
+    - { name: a, port: ${port}, protocol: HTTPS, hostname: a.example.com, tls: { certificateRefs: [{ name: a }] } }
+    - { name: b, port: ${port}, protocol: HTTPS, hostname: b.example.com, tls: { certificateRefs: [{ name: b }] } }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: api }
+spec:
+  parentRefs: [{ name: edge }]
+  rules: [{ backendRefs: [{ name: api, port: 80 }] }]
+`)
+  await mesh.replica('api', 0)
+  await mesh.gateway('edge')
+  await mesh.settled()
+})
+
+after(async () => {
+  await mesh.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('SNI picks the certificate of the listener hostname; routing works; x-forwarded-proto is https', async () => {
+  const ra = await get('a.example.com', [a1.cert, a2.cert])
+  assert.equal(ra.status, 200)
+  assert.equal(ra.cn, 'a.example.com')
+  assert.equal(ra.org, 'first')
+  assert.equal(ra.body.name, 'api-0')
+  assert.equal(ra.body.headers['x-forwarded-proto'], 'https')
+  const rb = await get('b.example.com', [b.cert])
+  assert.equal(rb.status, 200)
+  assert.equal(rb.cn, 'b.example.com')
+})
+
+test('replacing the files switches the certificate for new connections; an open keep-alive connection keeps working', async () => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const first = await get('a.example.com', [a1.cert, a2.cert], agent)
+  assert.equal(first.org, 'first')
+  copyFileSync(a2.keyFile, join(dir, 'a-key.pem'))
+  copyFileSync(a2.certFile, join(dir, 'a.pem'))
+  await eventually('the new certificate', async () => (await get('a.example.com', [a1.cert, a2.cert])).org === 'second', 10_000)
+  const again = await get('a.example.com', [a1.cert, a2.cert], agent)
+  assert.equal(again.status, 200)
+  assert.equal(again.socket, first.socket, 'the keep-alive connection was reused')
+  assert.equal(again.org, 'first')
+  agent.destroy()
+})
