@@ -8,6 +8,7 @@ import { registerGateway } from './gateway.js'
 import { registerApply } from './apply.js'
 import { registerGet } from './get.js'
 import { registerToken } from './token.js'
+import { registerRollout } from './rollout.js'
 
 const program = new Command()
 program
@@ -16,7 +17,7 @@ program
   .version('0.1.0')
   .showHelpAfterError()
 
-for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken]) {
+for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout]) {
   register(program)
 }
 

@@ -16,8 +16,9 @@ export function registerProxy(program: Command): void {
     .option('--upstream-port <svc=port...>', 'local port of an upstream listener', [])
     .option('--control-plane <url>', 'control plane URL (default: TRELLIS_CONTROL_PLANE or http://127.0.0.1:15000)')
     .option('--parent-pid <pid>', 'exit when this process is gone')
+    .option('--incarnation <id>', 'identifies this start of the replica; a replacement started beside it has another')
     .addHelpText('after', '\nExample:\n  TRELLIS_TOKEN=$(trellis token create --workload orders) trellis proxy --workload orders --app-port 8080\n  trellis proxy --listen 127.0.0.1:8081 --upstream http://127.0.0.1:8080 --admin-port 9901')
-    .action(async (opts: { workload?: string; appPort?: string; listen?: string; upstream?: string; replica: string; inboundPort?: string; adminPort?: string; upstreamPort: string[]; controlPlane?: string; parentPid?: string }) => {
+    .action(async (opts: { workload?: string; appPort?: string; listen?: string; upstream?: string; replica: string; inboundPort?: string; adminPort?: string; upstreamPort: string[]; controlPlane?: string; parentPid?: string; incarnation?: string }) => {
       if (opts.listen !== undefined || opts.upstream !== undefined) return runStatic(opts)
       if (!opts.workload || !opts.appPort) throw new Error('proxy needs --workload and --app-port (or --listen and --upstream for a standalone proxy)')
       const upstreamPorts = new Map<string, number>()
@@ -32,7 +33,7 @@ export function registerProxy(program: Command): void {
       const proxy = new SidecarProxy({
         workload, replica: Number(opts.replica), appPort: Number(opts.appPort),
         inboundPort: opts.inboundPort ? Number(opts.inboundPort) : undefined,
-        adminPort: opts.adminPort ? Number(opts.adminPort) : undefined, upstreamPorts,
+        adminPort: opts.adminPort ? Number(opts.adminPort) : undefined, upstreamPorts, incarnation: opts.incarnation,
         controlPlane: opts.controlPlane ?? process.env.TRELLIS_CONTROL_PLANE ?? 'http://127.0.0.1:15000', token,
       })
       await proxy.start()

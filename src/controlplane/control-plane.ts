@@ -34,6 +34,8 @@ export class ControlPlane {
   private persistScheduled = false
   private readonly heartbeatMs: number
   private readonly waiters = new Set<() => void>()
+  /** Restart generations per Workload (`trellis rollout restart`); `up` replaces replicas when one grows. */
+  private readonly rollouts: Record<string, number> = {}
   private readonly log: (line: string) => void
 
   constructor(private readonly opts: ControlPlaneOptions) {
@@ -203,13 +205,24 @@ export class ControlPlane {
       return sendJson(res, 200, render)
     }
     if (method === 'POST' && what === 'instances/pid') {
-      const body = (await readJson(req)) as { instance?: string; pid?: number }
-      const found = typeof body.pid === 'number' && this.registry.setAppPid(String(body.instance), body.pid)
+      const body = (await readJson(req)) as { instance?: string; pid?: number; incarnation?: string }
+      const found = typeof body.pid === 'number' && this.registry.setAppPid(String(body.instance), body.pid, typeof body.incarnation === 'string' ? body.incarnation : null)
       return sendJson(res, found ? 200 : 404, { ok: found })
     }
+    if (method === 'POST' && what === 'rollout/restart') {
+      const body = (await readJson(req)) as { workload?: string }
+      const name = String(body.workload ?? '')
+      const q = name.includes('/') ? name : `default/${name}`
+      if (!this.config.ir.workloads.some(w => w.name === q)) {
+        throw new HttpError(404, `Workload "${name}" not found; known: ${this.config.ir.workloads.map(w => w.name).join(', ') || 'none'}`)
+      }
+      this.rollouts[q] = (this.rollouts[q] ?? 0) + 1
+      this.bump(false)
+      return sendJson(res, 200, { workload: q, generation: this.rollouts[q], version: this.version })
+    }
     if (method === 'POST' && what === 'drain') {
-      const body = (await readJson(req)) as { instance?: string; draining?: boolean }
-      const found = this.registry.setDraining(String(body.instance), body.draining !== false)
+      const body = (await readJson(req)) as { instance?: string; draining?: boolean; incarnation?: string }
+      const found = this.registry.setDraining(String(body.instance), body.draining !== false, typeof body.incarnation === 'string' ? body.incarnation : null)
       if (found) await this.waitForAcks(this.version, 5000)
       return sendJson(res, found ? 200 : 404, { version: this.version })
     }
@@ -217,7 +230,7 @@ export class ControlPlane {
     if (what === 'status') {
       return sendJson(res, 200, { version: this.version, ready: this.isReady(), store: this.opts.store.url, warnings: this.config.warnings.map(formatDiagnostic) })
     }
-    if (what === 'ir') return sendJson(res, 200, { version: this.version, ir: this.config.ir })
+    if (what === 'ir') return sendJson(res, 200, { version: this.version, ir: this.config.ir, rollouts: this.rollouts })
     const td = this.config.ir.mesh.trustDomain
     if (what === 'proxies') return sendJson(res, 200, { items: this.registry.list().map(p => proxyView(p, td)) })
     if (what === 'instances') return sendJson(res, 200, { items: instanceViews(this.config.ir, this.registry.list()) })
@@ -248,7 +261,7 @@ function parseRegistration(body: unknown): ProxyRegistration {
     kind, workload: q(b.workload), gateway: q(b.gateway),
     replica: typeof b.replica === 'number' ? b.replica : null, pid: typeof b.pid === 'number' ? b.pid : null,
     labels: (b.labels && typeof b.labels === 'object' ? b.labels : {}) as Record<string, string>,
-    adminAddress: str(b.adminAddress) ?? '', inboundAddress: str(b.inboundAddress), identity: '',
+    adminAddress: str(b.adminAddress) ?? '', inboundAddress: str(b.inboundAddress), identity: '', incarnation: str(b.incarnation) ?? '',
   }
   if (kind === 'sidecar' && (!reg.workload || reg.replica === null)) throw new HttpError(400, 'sidecars register with workload and replica')
   if (kind === 'gateway' && !reg.gateway) throw new HttpError(400, 'gateways register with gateway')

@@ -16,6 +16,8 @@ export interface ProxyRegistration {
   readonly adminAddress: string
   readonly inboundAddress: string | null
   readonly identity: string             // SPIFFE ID
+  /** One start of one replica: a replacement started beside it (rolling restart) has another. */
+  readonly incarnation: string
 }
 
 export interface ProxyRecord extends ProxyRegistration {
@@ -45,7 +47,11 @@ export class Registry {
 
   register(reg: ProxyRegistration, now: number): ProxyRecord {
     const name = reg.kind === 'sidecar' ? `${reg.workload}/${reg.replica}` : `gateway:${reg.gateway}`
-    for (const old of this.proxies.values()) if (old.name === name) this.proxies.delete(old.id)
+    // A restarted proxy replaces its old record; a replacement of another incarnation runs beside it
+    // until that one is drained (surge), unless the old one is gone already.
+    for (const old of this.proxies.values()) {
+      if (old.name === name && (old.incarnation === reg.incarnation || !old.connected)) this.proxies.delete(old.id)
+    }
     this.recovered.delete(name)
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
@@ -73,16 +79,20 @@ export class Registry {
     this.onChange()
   }
 
-  setDraining(name: string, draining: boolean): boolean {
+  /** Marks an instance (one incarnation of it, or every one) draining: no new traffic. */
+  setDraining(name: string, draining: boolean, incarnation: string | null = null): boolean {
+    let found = false
     for (const rec of this.proxies.values()) {
-      if (rec.name === name && rec.draining !== draining) { rec.draining = draining; this.onChange(); return true }
+      if (rec.name !== name || (incarnation !== null && rec.incarnation !== incarnation)) continue
+      found = true
+      if (rec.draining !== draining) { rec.draining = draining; this.onChange() }
     }
-    return false
+    return found
   }
 
   /** The app process that `up` started for an instance, for `get instances`. */
-  setAppPid(name: string, pid: number): boolean {
-    for (const rec of this.proxies.values()) if (rec.name === name) { rec.appPid = pid; return true }
+  setAppPid(name: string, pid: number, incarnation: string | null = null): boolean {
+    for (const rec of this.proxies.values()) if (rec.name === name && (incarnation === null || rec.incarnation === incarnation)) { rec.appPid = pid; return true }
     return false
   }
 

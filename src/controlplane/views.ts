@@ -28,7 +28,7 @@ export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
     for (const [svc, c] of Object.entries(o.circuits)) if (c.open) openCircuits.add(svc)
   }
   return proxies.filter(p => p.kind === 'sidecar' && p.workload).map(p => ({
-    name: p.name,
+    name: p.name, incarnation: p.incarnation,
     workload: p.workload, replica: p.replica,
     services: ir.services.filter(s => s.selector && selects(s.selector, p.labels)).map(s => s.name),
     address: p.inboundAddress, pid: p.appPid, proxyPid: p.pid, labels: p.labels,

@@ -13,6 +13,7 @@ export interface Registration {
   readonly pid: number
   readonly adminAddress: string
   readonly inboundAddress?: string
+  readonly incarnation?: string
 }
 
 export interface ConfigClientOptions {

@@ -24,6 +24,7 @@ export interface SidecarOptions {
   readonly inboundPort?: number
   readonly adminPort?: number
   readonly upstreamPorts?: ReadonlyMap<string, number>   // service (short or qualified) → local port
+  readonly incarnation?: string
   readonly controlPlane: string
   readonly token: string
   readonly host?: string
@@ -65,6 +66,7 @@ export class SidecarProxy {
       registration: () => ({
         kind: 'sidecar', workload: opts.workload, replica: opts.replica, pid: process.pid,
         adminAddress: `${this.host}:${this.adminPort}`, inboundAddress: `${this.host}:${this.inbound.port}`,
+        incarnation: opts.incarnation ?? `${process.pid}`,
       }),
       apply: snap => this.apply(snap),
       appReady: () => this.probe.ready,

@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
 import { get, sleep } from './harness/http.js'
-import { ECHO_APP, UpProcess, tempProject, trellis } from './harness/up-process.js'
+import { ECHO_APP, UpProcess, tempProject, trellis, trellisAsync } from './harness/up-process.js'
 
 let cpPort = 0, gwPort = 0
 let dir = ''
@@ -63,7 +63,7 @@ before(async () => {
 })
 after(async () => { await up.stop(); rmSync(dir, { recursive: true, force: true }) })
 
-test('20 applies under steady load fail zero requests', async () => {
+test('20 applies under steady load fail zero requests', async t => {
   let stop = false, ok = 0
   const failures: string[] = []
   const deadline = Date.now() + 120_000
@@ -81,7 +81,7 @@ test('20 applies under steady load fail zero requests', async () => {
   for (let i = 0; i < 20; i++) changes.push([i % 2 ? [50, 50] : [90, 10], 2 + (i % 3 === 1 ? 1 : 0), i % 4 >= 2])
   for (const [weights, replicas, extra] of changes) {
     writeFileSync(join(dir, 'change.yaml'), mesh(weights, replicas, extra))
-    const res = trellis(dir, 'apply', '-f', 'change.yaml', '--wait')
+    const res = await trellisAsync(dir, 'apply', '-f', 'change.yaml', '--wait')
     assert.equal(res.status, 0, res.stderr)
     await sleep(150)
   }
@@ -89,6 +89,7 @@ test('20 applies under steady load fail zero requests', async () => {
   stop = true
   await load
   assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${ok + failures.length} requests failed`)
+  t.diagnostic(`${ok} requests, ${failures.length} failed`)
   assert.ok(ok > 200, `only ${ok} requests ran`)
   const instances = JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items
   const lastReplicas = changes[changes.length - 1][1]
@@ -125,4 +126,35 @@ spec: { port: 80, selector: { app: extra } }
   const after = trellis(dir, 'get', 'services').stdout
   assert.doesNotMatch(after, /extra/)
   assert.match(after, /api-v1/)
+})
+
+test('rollout restart under load replaces every replica and fails zero requests', async t => {
+  const before = JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items as { workload: string; pid: number }[]
+  let stop = false, ok = 0
+  const failures: string[] = []
+  const deadline = Date.now() + 120_000
+  const worker = async () => {
+    while (!stop && Date.now() < deadline) {
+      try {
+        const r = await get(`http://127.0.0.1:${gwPort}/v2/x`)
+        if (r.status === 200) ok++; else failures.push(`${r.status} ${r.headers['x-trellis-reason'] ?? ''}`)
+      } catch (err) { failures.push((err as Error).message) }
+    }
+  }
+  const load = Promise.all([0, 1, 2].map(worker))
+  // api-v2 has a single replica: only a surge (new one ready before the old one drains) keeps it served.
+  for (const w of ['api-v2', 'api-v1']) {
+    const res = await trellisAsync(dir, 'rollout', 'restart', w, '--wait')
+    assert.equal(res.status, 0, res.stderr)
+    assert.match(res.stdout, new RegExp(`default/${w} rolled out`))
+  }
+  stop = true
+  await load
+  assert.deepEqual(failures.slice(0, 10), [], `${failures.length} of ${ok + failures.length} failed`)
+  t.diagnostic(`${ok} requests, ${failures.length} failed`)
+  assert.ok(ok > 200, `only ${ok} requests ran`)
+  const after = JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items as { workload: string; pid: number }[]
+  const oldPids = new Set(before.map(i => i.pid))
+  assert.ok(after.every(i => !oldPids.has(i.pid)), 'every app process was replaced')
+  assert.equal(after.filter(i => i.workload === 'default/api-v2').length, 1)
 })

@@ -22,6 +22,8 @@ export class Replica {
   readonly appPort: number
   readonly adminPort: number
   readonly upstreamPorts: ReadonlyMap<string, number>
+  /** This start of the replica; a replacement started beside it (surge) gets another. */
+  readonly incarnation = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`
 
   private constructor(readonly workload: WorkloadIR, readonly index: number, private readonly ctx: ReplicaContext,
       ports: { app: number; admin: number; upstreams: Map<string, number> }) {
@@ -33,7 +35,8 @@ export class Replica {
     this.proxy = new ManagedProcess({
       name: `${short}-${index}.proxy`, command: process.execPath,
       args: [ctx.cli, 'proxy', '--workload', workload.name, '--replica', String(index), '--app-port', String(ports.app),
-        '--admin-port', String(ports.admin), '--control-plane', ctx.controlPlane, '--parent-pid', String(process.pid), ...upstreamArgs],
+        '--admin-port', String(ports.admin), '--control-plane', ctx.controlPlane, '--parent-pid', String(process.pid),
+        '--incarnation', this.incarnation, ...upstreamArgs],
       cwd: process.cwd(), env: { ...process.env, TRELLIS_TOKEN: ctx.joinToken },
     }, ctx.out)
   }

@@ -48,6 +48,18 @@ export function trellis(cwd: string, ...args: string[]): { status: number | null
   return { status: res.status, stdout: res.stdout, stderr: res.stderr }
 }
 
+/** Runs a CLI command without blocking the event loop (load generators keep running meanwhile). */
+export function trellisAsync(cwd: string, ...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = '', stderr = ''
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { stdout += d })
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
+    child.once('exit', status => { clearTimeout(timer); resolve({ status, stdout, stderr }) })
+  })
+}
+
 /** A temp folder holding the given files. */
 export function tempProject(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-up-'))
