@@ -74,7 +74,7 @@ export class HttpListener {
     s.headersTimeout = c.requestHeadersTimeoutMs
     s.requestTimeout = c.requestTimeoutMs
     s.keepAliveTimeout = c.idleTimeoutMs
-    s.maxHeadersCount = c.maxRequestHeaders + 1     // one more than allowed, so that too many is seen
+    s.maxHeadersCount = 0   // no silent truncation (it could drop Host); the count is checked per request, bytes bound it
     s.maxConnections = c.maxConnections
     s.timeout = 0
   }
