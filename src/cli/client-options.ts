@@ -5,7 +5,7 @@ import { AdminClient, findControlPlane } from '../controlplane/admin-client.js'
 export function withClientOptions(cmd: Command): Command {
   return cmd
     .option('--control-plane <url>', 'control plane URL (default: TRELLIS_CONTROL_PLANE, then .trellis/control-plane-url)')
-    .option('--state <dir>', 'state folder holding admin-token', '.trellis')
+    .option('--state <dir>', 'state folder holding admin-token and control-plane-url (default: .trellis)')
 }
 
 export function adminClient(opts: { controlPlane?: string; state?: string }): AdminClient {

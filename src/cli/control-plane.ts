@@ -9,12 +9,12 @@ import { exitWithParent } from './parent-watch.js'
 export function registerControlPlane(program: Command): void {
   program.command('control-plane')
     .description('Run the control plane alone.')
-    .option('--listen <addr>', 'address to serve on', '127.0.0.1:15000')
+    .option('--listen <addr>', 'address to serve on (default: the stored Mesh.spec.controlPlane.listen, else 127.0.0.1:15000)')
     .option('--state <dir>', 'state folder (admin token, join key, default store)', '.trellis')
     .option('--store <url>', 'memory | file:DIR (default: file:<state>)')
     .option('--instance-ttl <ms>', 'drop an instance whose proxy stops heartbeating for this long', '5000')
     .option('--parent-pid <pid>', 'exit when this process is gone')
-    .action(async (opts: { listen: string; state: string; store?: string; instanceTtl: string; parentPid?: string }) => {
+    .action(async (opts: { listen?: string; state: string; store?: string; instanceTtl: string; parentPid?: string }) => {
       const stateDir = resolve(opts.state)
       mkdirSync(stateDir, { recursive: true, mode: 0o700 })
       const store = openStore(opts.store ?? `file:${stateDir}`, stateDir)

@@ -9,9 +9,14 @@ export interface AdminTarget { readonly url: string; readonly token: string }
 export function findControlPlane(opts: { controlPlane?: string; state?: string }): AdminTarget {
   const stateDir = resolve(opts.state ?? '.trellis')
   const fromFile = (name: string) => { try { return readFileSync(join(stateDir, name), 'utf8').trim() } catch { return '' } }
-  const url = opts.controlPlane ?? process.env.TRELLIS_CONTROL_PLANE ?? (fromFile('control-plane-url') || 'http://127.0.0.1:15000')
-  const token = process.env.TRELLIS_ADMIN_TOKEN ?? fromFile('admin-token')
-  return { url, token }
+  // An explicit --state wins over the environment; the environment wins over the default folder.
+  const explicit = opts.state !== undefined
+  const url = opts.controlPlane ?? (explicit ? fromFile('control-plane-url') : '') ?? ''
+  const token = (explicit ? fromFile('admin-token') : '') || process.env.TRELLIS_ADMIN_TOKEN || fromFile('admin-token')
+  return {
+    url: url || process.env.TRELLIS_CONTROL_PLANE || fromFile('control-plane-url') || 'http://127.0.0.1:15000',
+    token,
+  }
 }
 
 export class AdminClient {

@@ -88,6 +88,7 @@ export class ControlPlane {
     const result = this.config.apply(sources, mode)
     this.metrics.applies.inc({ outcome: result.ok ? 'ok' : 'rejected' })
     if (!result.ok) return result
+    if (result.changes.every(c => c.action === 'unchanged')) return result // nothing changed: same version
     this.bump(false)
     await this.persist()
     return result
@@ -208,6 +209,12 @@ export class ControlPlane {
       const body = (await readJson(req)) as { instance?: string; pid?: number; incarnation?: string }
       const found = typeof body.pid === 'number' && this.registry.setAppPid(String(body.instance), body.pid, typeof body.incarnation === 'string' ? body.incarnation : null)
       return sendJson(res, found ? 200 : 404, { ok: found })
+    }
+    if (method === 'POST' && what === 'tokens') {
+      const body = (await readJson(req)) as { workload?: string | null; ttlMs?: number }
+      const ttl = typeof body.ttlMs === 'number' && body.ttlMs > 0 ? Math.min(body.ttlMs, 365 * 24 * 3600_000) : 24 * 3600_000
+      const w = typeof body.workload === 'string' && body.workload ? (body.workload.includes('/') ? body.workload : `default/${body.workload}`) : null
+      return sendJson(res, 201, { token: this.creds.createJoinToken(w, ttl, Date.now()), workload: w, expiresInMs: ttl })
     }
     if (method === 'POST' && what === 'rollout/restart') {
       const body = (await readJson(req)) as { workload?: string }

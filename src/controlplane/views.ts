@@ -30,7 +30,7 @@ export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
   return proxies.filter(p => p.kind === 'sidecar' && p.workload).map(p => ({
     name: p.name, incarnation: p.incarnation,
     workload: p.workload, replica: p.replica,
-    services: ir.services.filter(s => s.selector && selects(s.selector, p.labels)).map(s => s.name),
+    services: ir.services.filter(s => s.selector && selects(s.selector, p.labels) && s.name.split('/')[0] === (p.workload ?? '').split('/')[0]).map(s => s.name),
     address: p.inboundAddress, pid: p.appPid, proxyPid: p.pid, labels: p.labels,
     healthy: p.connected && p.appReady && !unhealthyFor.has(p.name), ready: p.connected && p.appReady && !p.draining,
     draining: p.draining, ejected: ejectedBy.has(p.name), ejectedBy: ejectedBy.get(p.name) ?? [],

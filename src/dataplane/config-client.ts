@@ -67,6 +67,11 @@ export class ConfigClient {
       this.heartbeat = setInterval(() => void this.report(), reg.heartbeatMs)
       this.heartbeat.unref()
     } catch (err) {
+      const status = (err as { status?: number }).status
+      if (status === 401 || status === 403 || status === 404) {
+        this.opts.log(`registration refused by the control plane: ${(err as Error).message}`)
+        this.failures = Math.max(this.failures, 6) // keep trying, slowly: the config or token may be fixed
+      }
       this.retry(`register: ${(err as Error).message}`)
     }
   }

@@ -120,7 +120,7 @@ export class SidecarProxy {
     for (const ol of snap.outbound) {
       if (ol.protocol === 'tcp') { streams.set(ol.service, streamRouterFromTable(ol.routes, this.clusters.byService)); continue }
       routers.set(ol.service, buildRouter(ol.routes, {
-        listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: 80,
+        listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: ol.port,
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)

@@ -6,7 +6,10 @@ import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
 import { eventually, get, sleep } from './harness/http.js'
-import { UpProcess, alive, tempProject, trellis } from './harness/up-process.js'
+import { CLI, UpProcess, alive, tempProject, trellis } from './harness/up-process.js'
+import { spawn, spawnSync } from 'node:child_process'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 
 const APP = `
 import { createServer, request } from 'node:http'
@@ -132,6 +135,30 @@ test('a killed control plane is restarted; proxies reconnect and traffic never s
     const items = JSON.parse(p.stdout).items as { connected: boolean }[]
     return items.length === 4 && items.every(i => i.connected)
   }, 20_000)
+})
+
+test('a proxy started by hand joins with a token from `trellis token create`', async () => {
+  const app = createServer((_req, res) => res.end(JSON.stringify({ env: { TRELLIS_WORKLOAD: 'by-hand' } })))
+  await new Promise<void>(r => app.listen(0, '127.0.0.1', () => r()))
+  const appPort = (app.address() as AddressInfo).port
+  const created = trellis(dir, 'token', 'create', '--workload', 'back', '--ttl', '10m')
+  assert.equal(created.status, 0, created.stderr)
+  const token = created.stdout.trim()
+  assert.match(token, /^[\w-]+\.[\w-]+$/)
+  const env = { ...process.env, TRELLIS_TOKEN: token, TRELLIS_CONTROL_PLANE: `http://127.0.0.1:${cpPort}` }
+  const wrong = spawnSync(process.execPath, [CLI, 'proxy', '--workload', 'front', '--replica', '7', '--app-port', String(appPort)], { env, encoding: 'utf8', timeout: 5000 })
+  assert.match(wrong.stderr, /join token is for workload default\/back/)
+  const proxy = spawn(process.execPath, [CLI, 'proxy', '--workload', 'back', '--replica', '5', '--app-port', String(appPort)], { env, stdio: 'ignore' })
+  try {
+    await eventually('hand-started instance healthy', async () => {
+      const items = JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items as { name: string; healthy: boolean }[]
+      return items.some(i => i.name === 'default/back/5' && i.healthy)
+    }, 15_000)
+    await eventually('traffic reaches it', async () => (await get(`http://127.0.0.1:${gwPort}/`)).json().env.TRELLIS_WORKLOAD === 'by-hand', 10_000)
+  } finally {
+    proxy.kill('SIGTERM')
+    app.close()
+  }
 })
 
 test('shutdown lets an in-flight request finish, then exits 0', async () => {

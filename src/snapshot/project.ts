@@ -15,7 +15,7 @@ export function projectSidecar(
   for (const up of workload.upstreams) {
     const svc = services.get(up.service)
     if (!svc) continue
-    outbound.push({ service: svc.name, protocol: svc.protocol, localPort: up.localPort, routes: svc.routes })
+    outbound.push({ service: svc.name, protocol: svc.protocol, localPort: up.localPort, port: svc.port, routes: svc.routes })
     tables.push(svc.routes)
   }
   outbound.sort((a, b) => cmp(a.service, b.service))
@@ -83,7 +83,7 @@ export function projectEndpoints(svc: ServiceIR, instances: readonly InstanceRec
   const out: EndpointIR[] = []
   if (svc.selector) {
     for (const inst of instances) {
-      if (!inst.ready || inst.draining || !selects(svc.selector, inst.labels)) continue
+      if (!inst.ready || inst.draining || !selects(svc.selector, inst.labels) || !sameNamespace(svc.name, inst.workload)) continue
       out.push({ address: inst.address, instance: `${inst.workload}/${inst.replica}`, labels: inst.labels, mesh: true })
     }
   }
@@ -95,6 +95,11 @@ export function projectEndpoints(svc: ServiceIR, instances: readonly InstanceRec
 export function selects(selector: Labels, labels: Labels): boolean {
   for (const key in selector) if (labels[key] !== selector[key]) return false
   return true
+}
+
+/** A Service selects instances of Workloads in its own namespace only. */
+function sameNamespace(a: QualifiedName, b: QualifiedName): boolean {
+  return a.slice(0, a.indexOf('/')) === b.slice(0, b.indexOf('/'))
 }
 
 function serviceIndex(ir: MeshIR): Map<QualifiedName, ServiceIR> {

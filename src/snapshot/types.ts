@@ -26,6 +26,7 @@ export interface OutboundListenerIR {
   readonly service: QualifiedName
   readonly protocol: ServiceProtocol
   readonly localPort: number | null       // null: the proxy chooses (or is told on its command line)
+  readonly port: number                   // the Service's port (redirects keep it)
   readonly routes: RouteTableIR
 }
 

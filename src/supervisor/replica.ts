@@ -57,7 +57,7 @@ export class Replica {
     const [cmd, ...args] = w.command
     this.app = new ManagedProcess({
       name: `${splitQualified(w.name)[1]}-${this.index}`,
-      command: cmd.includes('/') ? join(w.workingDir, cmd) : cmd, args, cwd: w.workingDir,
+      command: cmd.startsWith('/') || !cmd.includes('/') ? cmd : join(w.workingDir, cmd), args, cwd: w.workingDir,
       env: { ...process.env, ...w.env, ...this.appEnv() },
     }, this.ctx.out, child => { if (child.pid) this.ctx.onAppStart(this, child.pid) })
     this.app.start()
