@@ -17,7 +17,10 @@ export const NOT_ENFORCED: readonly NotEnforced[] = [
   { kind: 'SecurityPolicy', path: 'spec' },
   { kind: 'RateLimitPolicy', path: 'spec' },
   { kind: 'GRPCRoute', path: 'spec' },
-  ...ROUTE_FILTERS('HTTPRoute', 'requestMirror'),
+  // backendRef-level filters: header modifiers act; these do not yet.
+  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].requestMirror' },
+  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].urlRewrite' },
+  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].requestRedirect' },
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),
   { kind: 'Mesh', path: 'spec.mtls' },
   { kind: 'Gateway', path: 'spec.listeners[*].allowedRoutes.namespaces.selector' },

@@ -1,5 +1,6 @@
 // Typed failures of the data plane and the one place that turns them into responses.
 import type { ServerResponse } from 'node:http'
+import { grpcStatusFor, isGrpc } from './grpc/grpc-status.js'
 
 export type Reason =
   | 'no_route' | 'no_backend' | 'denied' | 'unauthenticated' | 'rate_limited' | 'overloaded'
@@ -16,9 +17,18 @@ export class ProxyError extends Error {
   }
 }
 
-/** Writes the mesh's own response for a failure; if the response already started, cuts it off. */
+/** Writes the mesh's own response for a failure; if the response already started, cuts it off.
+ *  A gRPC request gets a trailers-only gRPC status instead of an HTTP error body. */
 export function respondError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) { res.destroy(err); return }
+  if (isGrpc(res.req?.headers['content-type'])) {
+    res.writeHead(200, {
+      'content-type': 'application/grpc', 'grpc-status': String(grpcStatusFor(err.reason)),
+      'grpc-message': encodeURIComponent(`${err.reason}: ${err.message}`), 'x-trellis-reason': err.reason,
+    })
+    res.end()
+    return
+  }
   const body = `${err.reason}: ${err.message}\n`
   res.writeHead(err.status, {
     'content-type': 'text/plain; charset=utf-8',

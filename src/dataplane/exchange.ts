@@ -5,6 +5,8 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:
 export class Exchange {
   /** Response headers added by filters (ResponseHeaderModifier), applied when the response starts. */
   responseHeaders: ResponseHeaderEdit | null = null
+  /** Copies of the request body (mirrors); attached when the main request starts reading it. */
+  bodyTaps: BodyTap[] | null = null
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -18,3 +20,15 @@ export class Exchange {
 }
 
 export type ResponseHeaderEdit = (headers: OutgoingHttpHeaders) => void
+
+export interface BodyTap { data(chunk: Buffer): void; end(): void; abort(): void }
+
+/** Attaches the taps in the same tick the main consumer starts reading, so neither misses a chunk. */
+export function startBodyTaps(x: Exchange): void {
+  const taps = x.bodyTaps
+  if (!taps) return
+  x.bodyTaps = null
+  x.req.on('data', (chunk: Buffer) => { for (const t of taps) t.data(chunk) })
+  x.req.once('end', () => { for (const t of taps) t.end() })
+  x.req.once('error', () => { for (const t of taps) t.abort() })
+}

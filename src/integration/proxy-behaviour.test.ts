@@ -29,6 +29,16 @@ metadata: { name: api, labels: { app: api } }
 spec: { command: [x] }
 ---
 apiVersion: trellis.dev/v1alpha1
+kind: Service
+metadata: { name: shadow }
+spec: { port: 80, selector: { app: shadow } }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Workload
+metadata: { name: shadow, labels: { app: shadow } }
+spec: { command: [x] }
+---
+apiVersion: trellis.dev/v1alpha1
 kind: Workload
 metadata: { name: client, labels: { app: client } }
 spec: { command: [x], upstreams: [{ service: api }, { service: empty }] }
@@ -48,6 +58,9 @@ spec:
       filters: [{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: /new }, statusCode: 301 } }]
     - matches: [{ path: { type: PathPrefix, value: /ghost } }]
       backendRefs: [{ name: ghost, port: 80 }]
+    - matches: [{ path: { type: PathPrefix, value: /mirrored } }]
+      filters: [{ type: RequestMirror, requestMirror: { backendRef: { name: shadow, port: 80 } } }, { type: RequestMirror, requestMirror: { backendRef: { name: empty, port: 80 }, percent: 100 } }]
+      backendRefs: [{ name: api, port: 80 }]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -71,6 +84,7 @@ before(async () => {
   await mesh.apply(config(gwPort))
   const client = await mesh.replica('client', 0)
   await mesh.replica('api', 0)
+  await mesh.replica('shadow', 0, { delayMs: 1500 })
   await mesh.gateway('edge')
   await mesh.settled()
   url = `http://127.0.0.1:${client.sidecar.outboundPort('default/api')}`
@@ -169,4 +183,17 @@ test('request bodies stream through', async () => {
   const r = await get(`${url}/v1/upload`, { 'content-type': 'text/plain' }, 'POST', body)
   assert.equal(r.json().bodyBytes, body.length)
   void request
+})
+
+test('a mirrored request reaches the shadow with its body, and the slow or missing mirror never delays or fails the main one', async () => {
+  const shadow = mesh.backends.find(b => b.name === 'shadow-0')!
+  const body = 'm'.repeat(100_000)
+  const r = await get(`${url}/mirrored/x`, { 'content-type': 'text/plain' }, 'POST', body)
+  assert.equal(r.status, 200)
+  assert.equal(r.json().name, 'api-0')
+  assert.equal(r.json().bodyBytes, body.length)
+  assert.equal(shadow.responded, 0, 'the main answer came back before the slow mirror answered')
+  await new Promise(res => setTimeout(res, 1700))
+  assert.equal(shadow.hits, 1)
+  assert.equal(shadow.lastBodyBytes, body.length, 'the mirror got the whole body')
 })

@@ -11,6 +11,7 @@ import { urlRewrite } from '../filters/url-rewrite.js'
 import type { Cluster } from '../upstream/cluster.js'
 import { fail, forward, type ForwardOptions } from '../upstream/forward.js'
 import { faultInjection, type Fault } from '../filters/fault-injection.js'
+import { requestMirror, type Mirror } from '../filters/request-mirror.js'
 import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
 import { clientAddress } from '../listener/forward-headers.js'
@@ -39,6 +40,7 @@ export class CompiledRoute {
   private readonly requestEdit: HeaderEdit | null
   private readonly responseEdit: HeaderEdit | null
   private readonly rewrite: ((x: Exchange) => void) | null = null
+  private readonly mirrors: Mirror[] = []
   private readonly backends: CompiledBackend[]
   private readonly picker: SmoothWeightedPicker
   private readonly noBackendSeries: RequestSeries
@@ -51,6 +53,7 @@ export class CompiledRoute {
       else if (f.type === 'ResponseHeaderModifier') responseEdits.push(headerModifier(f.responseHeaderModifier))
       else if (f.type === 'URLRewrite') this.rewrite = urlRewrite(f.urlRewrite, entry.path)
       else if (f.type === 'RequestRedirect') this.redirect = requestRedirect(f.requestRedirect, entry.path, ctx.scheme, ctx.port)
+      else if (f.type === 'RequestMirror') { const m = requestMirror(f.requestMirror, ctx.clusters); if (m) this.mirrors.push(m) }
     }
     this.requestEdit = composeEdits(requestEdits)
     this.responseEdit = composeEdits(responseEdits)
@@ -64,6 +67,7 @@ export class CompiledRoute {
     if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)
+    for (let m = 0; m < this.mirrors.length; m++) this.mirrors[m](x)
     const i = this.picker.next()
     const backend = i < 0 ? null : this.backends[i]
     if (!backend || !backend.cluster) {

@@ -6,7 +6,7 @@ import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { monotonicNowMs } from '../balance/endpoint-stats.js'
 import { ProxyError, respondError } from '../errors.js'
-import type { Exchange } from '../exchange.js'
+import { startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { Cluster } from './cluster.js'
@@ -65,6 +65,7 @@ class Forwarding {
     const te = h['transfer-encoding'] !== undefined
     const length = h['content-length'] === undefined ? 0 : Number(h['content-length'])
     if (!te && length === 0) { this.body = EMPTY; this.attempt(null); return }
+    startBodyTaps(this.x)
     if (this.retry.attempts === 0 || (!te && length > REPLAY_LIMIT)) { this.replayable = false; this.attempt(null); return }
     const chunks: Buffer[] = []
     let size = 0
@@ -170,6 +171,7 @@ class Forwarding {
   private finish(status: number): void {
     if (this.finished) return
     this.finished = true
+    if (this.x.bodyTaps) { for (const t of this.x.bodyTaps) t.abort(); this.x.bodyTaps = null }
     if (this.timer) clearTimeout(this.timer)
     if (this.admitted && this.cluster.breaker) this.cluster.breaker.release()
     this.done(status)

@@ -12,12 +12,16 @@ export interface Backend {
   status: number
   healthStatus: number
   closed: boolean
+  /** Answers fully sent. */
+  responded: number
+  /** Body bytes of the last request. */
+  lastBodyBytes: number
   close(): Promise<void>
 }
 
 export async function startBackend(name: string, opts: { delayMs?: number; port?: number } = {}): Promise<Backend> {
   const backend: Backend = {
-    name, port: 0, server: null as unknown as Server, hits: 0, delayMs: opts.delayMs ?? 0, status: 200, healthStatus: 200, closed: false,
+    name, port: 0, server: null as unknown as Server, hits: 0, delayMs: opts.delayMs ?? 0, status: 200, healthStatus: 200, closed: false, responded: 0, lastBodyBytes: 0,
     close: () => new Promise<void>(resolve => {
       if (backend.closed) return resolve()
       backend.closed = true
@@ -32,7 +36,8 @@ export async function startBackend(name: string, opts: { delayMs?: number; port?
       const reply = () => {
         const body = JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, bodyBytes: size })
         res.writeHead(backend.status, { 'content-type': 'application/json', 'x-backend': name })
-        res.end(body)
+        backend.lastBodyBytes = size
+        res.end(body, () => { backend.responded++ })
       }
       if (backend.delayMs > 0) setTimeout(reply, backend.delayMs)
       else reply()

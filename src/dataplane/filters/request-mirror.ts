@@ -1,0 +1,44 @@
+// RequestMirror: a fire-and-forget copy of a share of requests to another Service. The copy never
+// slows or fails the main request: its response is discarded, its errors ignored, and if it cannot
+// keep up with the request body it is abandoned rather than applying back-pressure.
+import { request } from 'node:http'
+import type { RequestMirrorIR } from '../../ir/index.js'
+import type { BodyTap, Exchange } from '../exchange.js'
+import type { Cluster } from '../upstream/cluster.js'
+
+export type Mirror = (x: Exchange) => void
+
+const MIRROR_BUFFER = 256 * 1024
+
+export function requestMirror(cfg: RequestMirrorIR, clusters: ReadonlyMap<string, Cluster>, random: () => number = Math.random): Mirror | null {
+  if (!cfg.service || cfg.percent <= 0) return null
+  const cluster = clusters.get(cfg.service)
+  if (!cluster) return null
+  const percent = cfg.percent
+  return x => {
+    if (percent < 100 && random() * 100 >= percent) return
+    const ep = cluster.pick(null, null)
+    if (!ep) return
+    const headers = { ...x.headers }
+    const host = headers.host
+    if (typeof host === 'string') headers.host = host.endsWith('-shadow') ? host : `${host}-shadow`
+    const copy = request({ host: ep.host, port: ep.port, method: x.req.method, path: x.target, headers, agent: ep.agent, timeout: 30_000 })
+    copy.on('response', res => res.resume())
+    copy.on('error', () => {})
+    copy.on('timeout', () => copy.destroy())
+    const h = x.req.headers
+    if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) { copy.end(); return }
+    // Tee the body without ever pausing the main request: a copy that falls behind is abandoned.
+    const tap: BodyTap = {
+      data: chunk => {
+        if (copy.destroyed) return
+        if (copy.writableLength > MIRROR_BUFFER) { copy.destroy(); return }
+        copy.write(chunk)
+      },
+      end: () => { if (!copy.destroyed) copy.end() },
+      abort: () => copy.destroy(),
+    }
+    if (x.bodyTaps) x.bodyTaps.push(tap)
+    else x.bodyTaps = [tap]
+  }
+}
