@@ -5,10 +5,10 @@
 # time of the proxy's own stages).
 #
 #   bash bench/profile.sh                       # 10 s at -c50 after a 2 s warm-up
-#   DURATION=5 PROXY_CMD='node /tmp/variant/bin/trellis.js' bash bench/profile.sh
+#   DURATION=5 PROXY_ENTRY=/tmp/variant/bin/trellis.js bash bench/profile.sh
 #
 # Settings: DURATION [10] WARMUP [2] CONNS [50] LOAD_CPU [1] PROXY_CPU [0]
-#   PROF_DIR [/tmp/trellis-prof-<timestamp>] PROXY_CMD [node <repo>/bin/trellis.js]
+#   PROF_DIR [/tmp/trellis-prof-<timestamp>] PROXY_ENTRY [<repo>/bin/trellis.js]
 #   LISTEN_PORT [18200] BACKEND_PORT [18180] NODE_FLAGS [] extra flags for node
 # Every process started here is stopped by PID at the end; the whole script is bounded by timeouts.
 set -uo pipefail
@@ -22,7 +22,7 @@ PROXY_CPU=${PROXY_CPU:-0}
 LISTEN_PORT=${LISTEN_PORT:-18200}
 BACKEND_PORT=${BACKEND_PORT:-18180}
 PROF_DIR=${PROF_DIR:-/tmp/trellis-prof-$(date +%Y%m%d-%H%M%S)}
-PROXY_CMD=${PROXY_CMD:-node $REPO/bin/trellis.js}
+PROXY_ENTRY=${PROXY_ENTRY:-$REPO/bin/trellis.js}
 NODE_FLAGS=${NODE_FLAGS:-}
 
 log() { printf '[profile %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -78,8 +78,8 @@ PIDS+=("$!")
 wait_200 "$BACKEND_PORT" || { log "backend did not start"; exit 2; }
 
 # shellcheck disable=SC2086
-setsid taskset -c "$PROXY_CPU" env TRELLIS_DRAIN_TIMEOUT_MS=500 NODE_OPTIONS="--cpu-prof --cpu-prof-dir=$PROF_DIR $NODE_FLAGS" \
-  bash -c "exec $PROXY_CMD proxy --listen 127.0.0.1:$LISTEN_PORT --upstream http://127.0.0.1:$BACKEND_PORT" \
+setsid taskset -c "$PROXY_CPU" env TRELLIS_DRAIN_TIMEOUT_MS=500 node --cpu-prof --cpu-prof-dir="$PROF_DIR" $NODE_FLAGS \
+  "$PROXY_ENTRY" proxy --listen "127.0.0.1:$LISTEN_PORT" --upstream "http://127.0.0.1:$BACKEND_PORT" \
   >"$PROF_DIR/proxy.log" 2>&1 </dev/null &
 PROXY_PID=$!
 PIDS+=("$PROXY_PID")

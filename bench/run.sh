@@ -95,6 +95,10 @@ mkdir -p "$BENCH_DIR" || die "cannot create $BENCH_DIR"
 log "$RUNS run(s) of peers.sh, DURATION=${DURATION}s, peers: $PEERS trellis; at most ${MAX_TOTAL}s each; raw output in $BENCH_DIR"
 log "candidate: $CANDIDATE_CMD"
 
+# What is measured: dist/ is built from the work tree, so record the commit and uncommitted data-plane files.
+{ git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown
+  git -C "$REPO" status --porcelain -- src/dataplane src/telemetry 2>/dev/null; } >"$BENCH_DIR/source.txt"
+
 dirs=()
 for ((r = 1; r <= RUNS; r++)); do
   dir=$BENCH_DIR/run-$r
@@ -113,7 +117,7 @@ done
 ((${#dirs[@]} > 0)) || die "no run produced results (see $BENCH_DIR)"
 
 cmd="DURATION=$DURATION RUNS=$RUNS npm run bench"
-args=(--json "$REPO/bench/results/latest.json" --command "$cmd" --candidate "$CANDIDATE_CMD" --peers-sh "../shared/bench/peers.sh")
+args=(--json "$REPO/bench/results/latest.json" --source "$BENCH_DIR/source.txt" --command "$cmd" --candidate "$CANDIDATE_CMD" --peers-sh "../shared/bench/peers.sh")
 [[ -n ${NO_DOC:-} ]] || args+=(--doc "$REPO/docs/performance.md")
 node "$REPO/bench/summarize.mjs" "${args[@]}" "${dirs[@]}" || die "summarize failed"
 log "done: bench/results/latest.json${NO_DOC:+ (docs untouched)}${NO_DOC:- and docs/performance.md}; raw output in $BENCH_DIR"

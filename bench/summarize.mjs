@@ -3,7 +3,7 @@
 // rest of the document is left as it is).
 //
 //   node bench/summarize.mjs --json bench/results/latest.json [--doc docs/performance.md] \
-//     [--command "…"] [--candidate "…"] [--peers-sh "…"] RESULTS_DIR...
+//     [--command "…"] [--candidate "…"] [--peers-sh "…"] [--source FILE] RESULTS_DIR...
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -18,7 +18,7 @@ const COLUMNS = ['name', 'rps', 'p50', 'p99', 'errs', 'cpu_sat', 'achieved', 'r_
 
 // ---------------------------------------------------------------- arguments
 
-const opts = { json: null, doc: null, command: null, candidate: null, peersSh: '../shared/bench/peers.sh' }
+const opts = { json: null, doc: null, command: null, candidate: null, peersSh: '../shared/bench/peers.sh', source: null }
 const dirs = []
 const argv = process.argv.slice(2)
 for (let i = 0; i < argv.length; i++) {
@@ -28,6 +28,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--command') opts.command = argv[++i]
   else if (a === '--candidate') opts.candidate = argv[++i]
   else if (a === '--peers-sh') opts.peersSh = argv[++i]
+  else if (a === '--source') opts.source = argv[++i]
   else if (a.startsWith('--')) { console.error(`summarize: unknown option ${a}`); process.exit(2) }
   else dirs.push(a)
 }
@@ -137,6 +138,15 @@ const machine = {
   kernel: sh('uname', ['-srm']),
   node: process.version,
 }
+// What was measured: the commit, and which data-plane sources differed from it (dist/ is built
+// from the work tree). run.sh records this before the runs (--source FILE); else it is read now.
+function readSource() {
+  const text = opts.source && existsSync(opts.source) ? readFileSync(opts.source, 'utf8')
+    : `${sh('git', ['rev-parse', '--short', 'HEAD'])}\n${sh('git', ['status', '--porcelain', '--', 'src/dataplane', 'src/telemetry'])}`
+  const [commit, ...rest] = text.split('\n')
+  return { commit: commit.trim(), modified: rest.map(l => l.trim().replace(/^\S+\s+/, '')).filter(Boolean) }
+}
+const source = readSource()
 const date = new Date().toISOString()
 const first = runs[0]
 const setting = first.env.find(l => l.startsWith('backend=')) ?? ''
@@ -145,7 +155,7 @@ const commands = {
   peers: `CANDIDATE_NAME=trellis CANDIDATE_PORT=18100 CANDIDATE_CMD='${opts.candidate ?? ''}' bash ${opts.peersSh}`,
 }
 
-const result = { date, machine, settings: setting, commands, runs: runs.map(r => ({ dir: r.dir, env: r.env, peers: r.peers })), medians, ratios, targets }
+const result = { date, machine, source, settings: setting, commands, runs: runs.map(r => ({ dir: r.dir, env: r.env, peers: r.peers })), medians, ratios, targets }
 mkdirSync(dirname(opts.json), { recursive: true })
 writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n')
 
@@ -163,6 +173,7 @@ md.push(BEGIN, '', `### Latest run: ${date.slice(0, 10)}`, '')
 md.push(`Medians of ${runs.length} run${runs.length === 1 ? '' : 's'} of \`peers.sh\`; ratios are taken within each run, then the median.`)
 md.push('', '**Machine:** ' + `${machine.nproc} CPUs (${machine.cpu}), ${machine.memory}, ${machine.kernel}, Node ${machine.node}.`)
 for (const l of first.env) if (/^(nginx|wrk|backend=)/.test(l)) md.push(`\`${l}\``, '')
+md.push(`**Source:** commit \`${source.commit}\`` + (source.modified.length ? `, with uncommitted data-plane changes in ${source.modified.length} file(s) (${source.modified.slice(0, 6).map(f => `\`${f}\``).join(', ')}${source.modified.length > 6 ? ', …' : ''})` : ', clean data plane') + '.', '')
 md.push('Load per run (loadavg at start → end; hypervisor steal):', '')
 for (const [i, r] of runs.entries()) {
   const a = r.env.find(l => l.startsWith('loadavg at start'))?.replace('loadavg at start: ', '') ?? 'NA'
