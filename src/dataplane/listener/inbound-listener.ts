@@ -20,6 +20,8 @@ export class InboundListener {
     this.tcp = new TcpListener({ name: 'inbound', sniff: false })
     this.tcp.router = singleStreamRouter(app)
     this.server = createServer({ allowHalfOpen: true }, s => this.onConnection(s))
+    // The HTTP server never listens itself; 'listening' starts its connection checks (header and request timeouts).
+    this.http.server.emit('listening')
   }
 
   set router(r: Router | null) { this.http.router = r }
@@ -41,10 +43,15 @@ export class InboundListener {
 
   get port(): number { return (this.server.address() as { port: number } | null)?.port ?? 0 }
 
-  async close(drainMs: number): Promise<void> {
-    const closed = new Promise<void>(resolve => this.server.close(() => resolve()))
-    await Promise.all([this.http.close(drainMs), this.tcp.close(drainMs)])
-    await Promise.race([closed, new Promise(r => setTimeout(r, 50))])
+  /** Stops accepting; in-flight requests and tunnels get up to `drainMs`, then what is left is closed. */
+  close(drainMs: number): Promise<void> {
+    return new Promise(resolve => {
+      const timer = setTimeout(() => { void this.http.close(0); void this.tcp.close(0); resolve() }, drainMs)
+      timer.unref()
+      this.http.draining = true
+      this.http.server.closeIdleConnections()
+      this.server.close(() => { clearTimeout(timer); void this.http.close(0); void this.tcp.close(0); resolve() })
+    })
   }
 
   private onConnection(s: Socket): void {
