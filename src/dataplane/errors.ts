@@ -1,5 +1,5 @@
 // Typed failures of the data plane and the one place that turns them into responses.
-import type { ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 import { grpcStatusFor, isGrpc } from './grpc/grpc-status.js'
 
 export type Reason =
@@ -22,11 +22,10 @@ export class ProxyError extends Error {
 export function respondError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) { res.destroy(err); return }
   if (isGrpc(res.req?.headers['content-type'])) {
-    res.writeHead(200, {
+    endWithHeaders(res, 200, {
       'content-type': 'application/grpc', 'grpc-status': String(grpcStatusFor(err.reason)),
       'grpc-message': encodeURIComponent(`${err.reason}: ${err.message}`), 'x-trellis-reason': err.reason,
     })
-    res.end()
     return
   }
   const body = `${err.reason}: ${err.message}\n`
@@ -36,4 +35,14 @@ export function respondError(res: ServerResponse, err: ProxyError): void {
     'x-trellis-reason': err.reason,
   })
   res.end(body)
+}
+
+/**
+ * Sends a response that is headers only. On HTTP/2 the headers then carry END_STREAM, which gRPC
+ * requires of a trailers-only response (headers written first, then end(), would not).
+ */
+export function endWithHeaders(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
+  res.statusCode = status
+  for (const name in headers) { const v = headers[name]; if (v !== undefined) res.setHeader(name, v) }
+  res.end()
 }

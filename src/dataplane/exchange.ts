@@ -32,3 +32,11 @@ export function startBodyTaps(x: Exchange): void {
   x.req.once('end', () => { for (const t of taps) t.end() })
   x.req.once('error', () => { for (const t of taps) t.abort() })
 }
+
+/** Whether a request carries a body: framing headers on HTTP/1.1; on HTTP/2, an open stream. */
+export function requestHasBody(req: IncomingMessage): boolean {
+  const h = req.headers
+  if (h['content-length'] === '0') return false
+  if (req.httpVersionMajor === 2) return !(req as unknown as { stream?: { endAfterHeaders?: boolean } }).stream?.endAfterHeaders
+  return h['transfer-encoding'] !== undefined || h['content-length'] !== undefined
+}

@@ -3,7 +3,7 @@
 import type { Server } from 'node:http'
 import type { RouteTableIR, QualifiedName } from '../ir/index.js'
 import { DEFAULT_TRAFFIC_POLICY } from '../ir/index.js'
-import type { SidecarSnapshot, Snapshot } from '../snapshot/types.js'
+import type { ClusterIR, SidecarSnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
 import { startAdminServer } from './admin-server.js'
 import { AppProbe } from './app-probe.js'
@@ -40,6 +40,7 @@ export class SidecarProxy {
   /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
   private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
   private readonly appCluster: Cluster
+  private readonly appClusterIR: ClusterIR
   private readonly probe: AppProbe
   private readonly client: ConfigClient
   private admin: Server | null = null
@@ -52,10 +53,11 @@ export class SidecarProxy {
     this.host = opts.host ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     const appHost = opts.appHost ?? '127.0.0.1'
-    this.appCluster = new Cluster(APP_CLUSTER, {
+    this.appClusterIR = {
       service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
       healthCheck: null, endpoints: [{ address: `${appHost}:${opts.appPort}`, instance: null, labels: {}, mesh: false }],
-    })
+    }
+    this.appCluster = new Cluster(APP_CLUSTER, this.appClusterIR)
     this.inbound = new InboundListener({ route: 'inbound', service: APP_CLUSTER, cluster: this.appCluster })
     this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
       listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
@@ -131,6 +133,9 @@ export class SidecarProxy {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }
     this.probe.use(snap.inbound.healthCheck)
+    // Apps of http2 and grpc Services are reached over h2c.
+    const appProtocol = snap.inbound.protocol === 'http2' || snap.inbound.protocol === 'grpc' ? snap.inbound.protocol : 'http'
+    if (this.appCluster.protocol !== appProtocol) this.appCluster.update({ ...this.appClusterIR, protocol: appProtocol })
     this.snapshot = snap
   }
 

@@ -3,7 +3,7 @@
 // keep up with the request body it is abandoned rather than applying back-pressure.
 import { request } from 'node:http'
 import type { RequestMirrorIR } from '../../ir/index.js'
-import type { BodyTap, Exchange } from '../exchange.js'
+import { requestHasBody, type BodyTap, type Exchange } from '../exchange.js'
 import type { Cluster } from '../upstream/cluster.js'
 
 export type Mirror = (x: Exchange) => void
@@ -26,8 +26,7 @@ export function requestMirror(cfg: RequestMirrorIR, clusters: ReadonlyMap<string
     copy.on('response', res => res.resume())
     copy.on('error', () => {})
     copy.on('timeout', () => copy.destroy())
-    const h = x.req.headers
-    if (h['transfer-encoding'] === undefined && (h['content-length'] === undefined || h['content-length'] === '0')) { copy.end(); return }
+    if (!requestHasBody(x.req)) { copy.end(); return }
     // Tee the body without ever pausing the main request: a copy that falls behind is abandoned.
     const tap: BodyTap = {
       data: chunk => {

@@ -26,6 +26,7 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
   const named = connection ? connection.toLowerCase().split(',').map(s => s.trim()) : null
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name)) continue
+    if (name.charCodeAt(0) === 58) { if (name === ':authority' && incoming.host === undefined) out.host = incoming[name] as string; continue } // HTTP/2 pseudo-headers
     if (named !== null && named.includes(name)) continue
     if (ctx.stripMeshHeaders && (name.startsWith('x-trellis-') || name === 'x-forwarded-client-cert')) continue
     out[name] = incoming[name]

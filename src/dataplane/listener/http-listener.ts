@@ -7,7 +7,9 @@
 // request is handed back to the HTTP parser without its upgrade headers and served normally.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createTlsServer } from 'node:https'
-import type { Socket } from 'node:net'
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import { createServer as createH2Server, type Http2Server, type Http2Session } from 'node:http2'
+import { detectProtocol } from './detect-protocol.js'
 import type { Duplex } from 'node:stream'
 import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-traffic.js'
 import { ProxyError, respondError } from '../errors.js'
@@ -37,6 +39,10 @@ export interface HttpListenerOptions {
 
 export class HttpListener {
   readonly server: Server
+  /** Plain listeners: the port itself, telling h2c (prior knowledge) from HTTP/1.1 per connection. */
+  private readonly front: NetServer | null
+  private readonly h2: Http2Server | null
+  private readonly h2Sessions = new Set<Http2Session>()
   router: Router | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
@@ -59,6 +65,14 @@ export class HttpListener {
     this.server = opts.tls
       ? createTlsServer({ ...serverOptions, ...opts.tls }, onRequest) as unknown as Server
       : createServer(serverOptions, onRequest)
+    if (opts.tls) { this.front = null; this.h2 = null }
+    else {
+      const h2 = createH2Server({ settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams } }, onRequest as never)
+      h2.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+      this.h2 = h2
+      this.front = createNetServer(socket => this.accept(socket))
+      this.front.maxConnections = ct.maxConnections
+    }
     this.configure(ct)
     this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket))
@@ -80,27 +94,48 @@ export class HttpListener {
   }
 
   /** Serves a connection accepted elsewhere (a sidecar's inbound port that switches protocols). */
-  accept(socket: Socket): void { this.server.emit('connection', socket) }
+  accept(socket: Socket): void {
+    if (!this.h2) { this.server.emit('connection', socket); return }
+    const h2 = this.h2
+    detectProtocol(socket, s => this.server.emit('connection', s), d => { if (this.draining) d.destroy(); else h2.emit('connection', d) })
+  }
 
   listen(port: number, host: string): Promise<number> {
+    const srv = this.front ?? this.server
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject)
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject)
-        resolve((this.server.address() as { port: number }).port)
+      srv.once('error', reject)
+      srv.listen(port, host, () => {
+        srv.off('error', reject)
+        // The HTTP server is fed connections by the front and never listens itself; 'listening' starts
+        // its connection tracking (header and request timeouts), as listen() would.
+        if (this.front) this.server.emit('listening')
+        resolve((srv.address() as { port: number }).port)
       })
     })
   }
 
-  get port(): number { return (this.server.address() as { port: number } | null)?.port ?? 0 }
+  get port(): number { return ((this.front ?? this.server).address() as { port: number } | null)?.port ?? 0 }
 
   /** Stops accepting, lets in-flight requests finish for up to `drainMs`, then closes what is left. */
   close(drainMs: number): Promise<void> {
     this.draining = true
     return new Promise(resolve => {
-      const timer = setTimeout(() => { this.server.closeAllConnections(); for (const s of this.sockets) s.destroy(); resolve() }, drainMs)
+      const timer = setTimeout(() => {
+        this.server.closeAllConnections()
+        for (const s of this.sockets) s.destroy()
+        for (const s of this.h2Sessions) s.destroy()
+        resolve()
+      }, drainMs)
       timer.unref()
-      this.server.close(() => { clearTimeout(timer); resolve() })
+      for (const s of this.h2Sessions) s.close()          // GOAWAY: in-flight streams finish
+      const done = () => { clearTimeout(timer); resolve() }
+      if (this.front) {
+        this.front.close()
+        this.server.close()                               // stops its timeout checks; it never listened
+        this.server.closeIdleConnections()
+        const poll = setInterval(() => { if (this.sockets.size === 0 && this.h2Sessions.size === 0) { clearInterval(poll); done() } }, 50)
+        poll.unref()
+      } else this.server.close(done)
       this.server.closeIdleConnections()
     })
   }
@@ -139,7 +174,7 @@ export class HttpListener {
     const norm = normalizePath(req.url ?? '/', this.paths)
     if ('error' in norm) { reject(new ProxyError('bad_request', norm.error)); return null }
     const ctx: ForwardContext = {
-      clientAddress: clientAddress(req.socket.remoteAddress), proto: this.opts.proto,
+      clientAddress: clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress), proto: this.opts.proto,
       edge: this.opts.edge, stripMeshHeaders: this.opts.stripMeshHeaders, trustedHops: this.ct.trustedHops,
     }
     return new Exchange(req, res as ServerResponse, norm.path, norm.query, forwardRequestHeaders(req.headers, ctx), performance.now())
@@ -152,7 +187,7 @@ export class HttpListener {
     if (!x) return
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
     if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
-    const route = router.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
     if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }
     route.handle(x)
   }

@@ -1,6 +1,7 @@
 // A RetryIR compiled once into the questions the attempt loop asks: may this outcome be retried,
 // how long to back off, may this method be retried at all.
 import type { RetryIR } from '../../ir/index.js'
+import { GRPC_RETRY_NAMES } from '../grpc/grpc-status.js'
 
 /** How an attempt ended when no usable response came back. */
 export type AttemptFailure = 'connect-failure' | 'reset' | 'timeout'
@@ -17,6 +18,8 @@ export class RetryPolicy {
   readonly budgetMinPerSecond: number
   private readonly statuses = new Uint8Array(600) // 1 = retry this status
   private readonly onReset: boolean
+  /** gRPC statuses (by retryOn name) retried when they come back trailers-only. */
+  private readonly grpcStatuses = new Set<number>()
   private readonly onTimeout: boolean
   /** Only connect failures: nothing reached the app, so any request may be retried. */
   readonly connectOnly: boolean
@@ -36,14 +39,16 @@ export class RetryPolicy {
       else if (on === 'unavailable') this.statuses[503] = 1
       else if (on === 'retriable-4xx') this.statuses[409] = 1
       else if (/^\d{3}$/.test(on)) { this.statuses[Number(on)] = 1; if (on === '504') timeout = true }
-      // gRPC status names are matched on grpc-status by the gRPC path.
+      if (on in GRPC_RETRY_NAMES) this.grpcStatuses.add(GRPC_RETRY_NAMES[on])
     }
     this.onReset = reset
     this.onTimeout = timeout
-    this.connectOnly = !reset && !timeout && !this.statuses.some(v => v === 1)
+    this.connectOnly = !reset && !timeout && !this.statuses.some(v => v === 1) && this.grpcStatuses.size === 0
   }
 
   retriesStatus(status: number): boolean { return status < 600 && this.statuses[status] === 1 }
+
+  retriesGrpc(grpcStatus: number): boolean { return this.grpcStatuses.has(grpcStatus) }
 
   retriesFailure(kind: AttemptFailure): boolean {
     return kind === 'connect-failure' || (kind === 'reset' ? this.onReset : this.onTimeout)

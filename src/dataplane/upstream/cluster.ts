@@ -15,6 +15,8 @@ import { HealthChecker } from './health-checker.js'
 export class Cluster {
   endpoints: Endpoint[] = []
   policy: TrafficPolicyIR
+  /** http and tcp: HTTP/1.1 upstream connections; http2 and grpc: h2c. */
+  protocol: ClusterIR['protocol'] = 'http'
   retry: RetryPolicy = DEFAULT_RETRY
   budget: RetryBudget
   breaker: CircuitBreaker | null = null
@@ -39,6 +41,7 @@ export class Cluster {
   update(ir: ClusterIR): void {
     const p = ir.policy
     this.policy = p
+    this.protocol = ir.protocol
     this.retry = p.retries ? new RetryPolicy(p.retries) : DEFAULT_RETRY
     const budgetKey = `${this.retry.budgetPercent}/${this.retry.budgetMinPerSecond}`
     if (budgetKey !== this.budgetKey) { this.budget = new RetryBudget(this.retry.budgetPercent, this.retry.budgetMinPerSecond); this.budgetKey = budgetKey }

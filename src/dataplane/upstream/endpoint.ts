@@ -2,6 +2,7 @@
 // health state. Endpoint objects outlive snapshots (reused by address) so pools, latency history,
 // ejections and health survive config updates.
 import { Agent } from 'node:http'
+import { connect as h2connect, type ClientHttp2Session } from 'node:http2'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
 
 export class Endpoint implements Pickable {
@@ -20,12 +21,27 @@ export class Endpoint implements Pickable {
   healthy = true
   checkPasses = 0
   checkFails = 0
+  /** One multiplexed h2c session for http2 and grpc Services, made on first use. */
+  private session: ClientHttp2Session | null = null
 
   constructor(readonly key: string, readonly instance: string | null) {
     const i = key.lastIndexOf(':')
     this.host = key.slice(0, i).replace(/^\[|\]$/g, '')
     this.port = Number(key.slice(i + 1))
     this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
+  }
+
+  h2(): ClientHttp2Session {
+    const s = this.session
+    if (s && !s.closed && !s.destroyed) return s
+    const next = h2connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, { settings: { enablePush: false } })
+    next.on('error', () => {})                 // surfaced on each stream; the next request reconnects
+    const forget = () => { if (this.session === next) this.session = null }
+    next.once('close', forget)
+    next.once('goaway', forget)
+    next.setTimeout(60_000, () => { if (this.stats.inflight === 0) next.close() })
+    this.session = next
+    return next
   }
 
   get eligible(): boolean { return this.healthy && this.ejectedUntil === 0 && !this.retired }
@@ -37,6 +53,7 @@ export class Endpoint implements Pickable {
     const close = () => {
       if (this.stats.inflight > 0) { setTimeout(close, 1000).unref(); return }
       this.agent.destroy()
+      this.session?.close()
     }
     setTimeout(close, 100).unref()
   }

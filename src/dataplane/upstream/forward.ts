@@ -2,11 +2,15 @@
 // attempts on endpoints picked by the balancer, retried per the retry policy within the retry
 // budget, each attempt fed to outlier detection. Bodies are piped, never buffered whole; a body is
 // kept for replay only up to REPLAY_LIMIT bytes, beyond which the request is not retried.
-import { request, type ClientRequest, type IncomingMessage } from 'node:http'
+import { request, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import { constants, type ClientHttp2Stream } from 'node:http2'
+import type { Writable } from 'node:stream'
+import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status.js'
+import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { monotonicNowMs } from '../balance/endpoint-stats.js'
-import { ProxyError, respondError } from '../errors.js'
-import { startBodyTaps, type Exchange } from '../exchange.js'
+import { endWithHeaders, ProxyError, respondError } from '../errors.js'
+import { requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { Cluster } from './cluster.js'
@@ -32,9 +36,15 @@ class Forwarding {
   private readonly retry: RetryPolicy
   private finished = false
   private timer: NodeJS.Timeout | null = null
-  private upstream: ClientRequest | null = null
-  private body: Buffer | null = null          // replayable body (null = none or not replayable)
-  private replayable = true
+  private upstream: ClientRequest | ClientHttp2Stream | null = null
+  /** gRPC deadline (epoch ms) from the caller's grpc-timeout; 0 = none. Propagated to the next hop. */
+  private deadline = 0
+  private bodyless = false
+  private kept: Buffer[] = []                 // the body's first bytes, for replay on a retry
+  private keptBytes = 0
+  private overflow = false                    // more than REPLAY_LIMIT: no longer replayable
+  private bodyEnded = false
+  private sink: Writable | null = null        // the attempt the body currently flows to
   private tries = 0
   private admitted = false
 
@@ -45,13 +55,19 @@ class Forwarding {
   start(): void {
     const { x, cluster } = this
     cluster.budget.recordRequest()
-    if (this.opts.timeoutMs > 0) {
-      this.timer = setTimeout(() => this.fail(new ProxyError('timeout', `no response within ${this.opts.timeoutMs}ms`)), this.opts.timeoutMs)
+    let timeoutMs = this.opts.timeoutMs
+    const grpcTimeout = isGrpc(x.req.headers['content-type']) ? parseGrpcTimeout(x.req.headers['grpc-timeout']) : null
+    if (grpcTimeout !== null) {
+      this.deadline = Date.now() + grpcTimeout
+      if (timeoutMs === 0 || grpcTimeout < timeoutMs) timeoutMs = Math.max(1, grpcTimeout)
+    }
+    if (timeoutMs > 0) {
+      this.timer = setTimeout(() => this.fail(new ProxyError('timeout', `no response within ${timeoutMs}ms`)), timeoutMs)
     }
     x.res.once('close', () => { if (!x.res.writableFinished) { this.upstream?.destroy(); this.finish(499) } })
     const breaker = cluster.breaker
-    if (!breaker) { this.admitted = true; this.readBody(); return }
-    const admit = () => { this.admitted = true; if (this.finished) breaker.release(); else this.readBody() }
+    if (!breaker) { this.admitted = true; this.startBody(); return }
+    const admit = () => { this.admitted = true; if (this.finished) breaker.release(); else this.startBody() }
     if (!breaker.acquire(admit)) {
       this.fail(new ProxyError('overloaded', `too many requests to ${cluster.service} (circuit breaker)`))
       return
@@ -59,32 +75,41 @@ class Forwarding {
     if (!this.admitted) x.res.once('close', () => { if (!this.admitted) breaker.cancel(admit) })
   }
 
-  /** Bodyless requests go at once; small bodies are kept for replay when a retry could need them. */
-  private readBody(): void {
-    const h = this.x.req.headers
-    const te = h['transfer-encoding'] !== undefined
-    const length = h['content-length'] === undefined ? 0 : Number(h['content-length'])
-    if (!te && length === 0) { this.body = EMPTY; this.attempt(null); return }
-    startBodyTaps(this.x)
-    if (this.retry.attempts === 0 || (!te && length > REPLAY_LIMIT)) { this.replayable = false; this.attempt(null); return }
-    const chunks: Buffer[] = []
-    let size = 0
+  /**
+   * The body streams to the current attempt as it arrives (never waiting for all of it, so a
+   * bidirectional stream flows) while its first REPLAY_LIMIT bytes are kept, so a retry can replay
+   * them and continue. Past the limit the request is no longer retriable.
+   */
+  private startBody(): void {
     const req = this.x.req
-    const onData = (c: Buffer) => {
-      chunks.push(c)
-      size += c.length
-      if (size > REPLAY_LIMIT) {         // too big to keep: stream it, no retries
-        req.off('data', onData); req.off('end', onEnd); req.pause()
-        this.replayable = false
-        this.attempt(null, chunks)
+    if (!requestHasBody(req)) { this.bodyless = true; this.attempt(null); return }
+    startBodyTaps(this.x)
+    req.on('data', (chunk: Buffer) => {
+      if (!this.overflow) {
+        this.kept.push(chunk)
+        this.keptBytes += chunk.length
+        if (this.keptBytes > REPLAY_LIMIT) { this.overflow = true; this.kept = [] }
       }
-    }
-    const onEnd = () => { this.body = Buffer.concat(chunks, size); this.attempt(null) }
-    req.on('data', onData)
-    req.once('end', onEnd)
+      const sink = this.sink
+      if (sink && !sink.destroyed && !sink.write(chunk)) {
+        req.pause()
+        sink.once('drain', () => req.resume())
+      }
+    })
+    req.once('end', () => { this.bodyEnded = true; if (this.sink && !this.sink.destroyed) this.sink.end() })
+    this.attempt(null)
   }
 
-  private attempt(avoid: Endpoint | null, prefix: Buffer[] | null = null): void {
+  /** Points the request body at a new attempt: what was kept first, then the rest as it comes. */
+  private feed(sink: Writable): void {
+    this.sink = sink
+    if (this.bodyless) { sink.end(); return }
+    if (this.x.req.isPaused()) this.x.req.resume()     // a failed attempt may have held it back
+    for (const c of this.kept) sink.write(c)
+    if (this.bodyEnded) sink.end()
+  }
+
+  private attempt(avoid: Endpoint | null): void {
     if (this.finished) return
     const { x, cluster } = this
     const ep = cluster.pick(this.opts.hashKey, avoid)
@@ -100,6 +125,8 @@ class Forwarding {
       ep.stats.onEnd(now, now - started, ok)
       cluster.record(ep, ok)
     }
+    if (this.deadline > 0) x.headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now())
+    if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') { this.attemptH2(ep, end); return }
     const up = request({ host: ep.host, port: ep.port, method: x.req.method, path: x.target, headers: x.headers, agent: ep.agent })
     this.upstream = up
     const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
@@ -134,10 +161,77 @@ class Forwarding {
       const refused = kind === 'connect-failure'
       this.fail(new ProxyError(refused ? 'unavailable' : 'upstream_reset', `${cluster.service}: ${err.code ?? err.message}`, refused ? 503 : 502, { cause: err }))
     })
-    if (this.body) { up.end(this.body); return }
-    if (prefix) for (const c of prefix) up.write(c)
-    x.req.pipe(up)
+    this.feed(up)
     x.req.resume()
+  }
+
+  /** One attempt over the endpoint's multiplexed h2c session (http2 and grpc Services). */
+  private attemptH2(ep: Endpoint, end: (ok: boolean) => void): void {
+    const { x, cluster } = this
+    let stream: ClientHttp2Stream
+    try {
+      stream = ep.h2().request(h2RequestHeaders(x.req.method ?? 'GET', x.target, x.headers), { endStream: this.bodyless })
+    } catch (err) {
+      end(false)
+      if (!this.retryAfter('connect-failure', ep)) this.fail(new ProxyError('unavailable', `${cluster.service}: ${(err as Error).message}`))
+      return
+    }
+    this.upstream = stream
+    let responded = false
+    const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
+    if (tryTimeout > 0) {
+      stream.setTimeout(tryTimeout, () => {
+        if (responded) return
+        end(false)
+        stream.close(constants.NGHTTP2_CANCEL)
+        if (!this.retryAfter('timeout', ep)) this.fail(new ProxyError('timeout', `${cluster.service} did not answer within ${tryTimeout}ms`))
+      })
+    }
+    stream.on('response', (headers, flags) => {
+      responded = true
+      const status = Number(headers[':status'] ?? 502)
+      if (this.finished) { stream.close(); end(status < 500); return }
+      const grpcStatus = headers['grpc-status'] === undefined ? -1 : Number(headers['grpc-status'])
+      if ((this.retry.retriesStatus(status) || (grpcStatus > 0 && this.retry.retriesGrpc(grpcStatus))) && this.mayRetry(false)) {
+        end(status < 500)
+        stream.close()
+        this.scheduleRetry(ep)
+        return
+      }
+      const out = forwardResponseHeaders(withoutPseudo(headers))
+      if (x.responseHeaders) x.responseHeaders(out)
+      if (flags & constants.NGHTTP2_FLAG_END_STREAM) { // trailers-only (e.g. a gRPC status without a message)
+        endWithHeaders(x.res, status, out)
+        stream.resume()
+        end(status < 500)
+        this.finish(status)
+        return
+      }
+      x.res.writeHead(status, out)
+      stream.on('trailers', trailers => x.res.addTrailers(withoutPseudo(trailers) as OutgoingHttpHeaders))
+      stream.pipe(x.res)
+      stream.once('end', () => { end(status < 500); this.finish(status) })
+    })
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (this.finished) return
+      end(false)
+      if (responded) { x.res.destroy(); this.finish(502); return }
+      // A refused stream or a session that never connected reached no app.
+      const kind: AttemptFailure = CONNECT_ERRORS.has(err.code ?? '') || /REFUSED_STREAM|ECONNREFUSED/.test(`${err.message} ${(err as { cause?: Error }).cause?.message ?? ''}`)
+        ? 'connect-failure' : 'reset'
+      if (this.retryAfter(kind, ep)) return
+      const refused = kind === 'connect-failure'
+      this.fail(new ProxyError(refused ? 'unavailable' : 'upstream_reset', `${cluster.service}: ${err.code ?? err.message}`, refused ? 503 : 502, { cause: err }))
+    })
+    stream.on('close', () => {
+      if (!responded && !this.finished && stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
+        end(false)
+        if (!this.retryAfter(stream.rstCode === constants.NGHTTP2_REFUSED_STREAM ? 'connect-failure' : 'reset', ep)) {
+          this.fail(new ProxyError('upstream_reset', `${cluster.service}: stream reset (${stream.rstCode})`))
+        }
+      }
+    })
+    if (!this.bodyless) this.feed(stream)
   }
 
   private retryAfter(kind: AttemptFailure, ep: Endpoint): boolean {
@@ -149,7 +243,7 @@ class Forwarding {
   /** Retries left, body replayable, method safe (unless nothing reached the app), and budget allows. */
   private mayRetry(connectFailure: boolean): boolean {
     if (this.finished || this.x.res.headersSent || this.tries > this.retry.attempts) return false
-    if (!this.body || !this.replayable) return false
+    if (this.overflow) return false
     if (!connectFailure && !RetryPolicy.idempotent(this.x.req.method ?? 'GET')) return false
     return this.cluster.budget.tryRetry()
   }
@@ -177,8 +271,6 @@ class Forwarding {
     this.done(status)
   }
 }
-
-const EMPTY = Buffer.alloc(0)
 
 /** A refused connection never reached the app; a reset on a reused idle connection did not either. */
 function classify(err: NodeJS.ErrnoException, up: ClientRequest): AttemptFailure {

@@ -1,0 +1,47 @@
+// h2c with prior knowledge and HTTP/1.1 on one plain port: the first bytes of a connection decide.
+// An HTTP/2 client opens with the preface "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", which no HTTP/1.1
+// request starts with. Node's HTTP/2 server reads its socket's handle directly, so an HTTP/2
+// connection whose first bytes were already read is handed over through a small Duplex that
+// replays them; an HTTP/1.1 connection simply gets its bytes back with unshift().
+import type { Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
+const SNIFF_TIMEOUT_MS = 10_000
+
+export function detectProtocol(socket: Socket, onHttp1: (s: Socket) => void, onHttp2: (s: Duplex) => void): void {
+  socket.setNoDelay(true)
+  const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS)
+  socket.once('error', () => socket.destroy())
+  socket.once('data', (first: Buffer) => {
+    clearTimeout(timer)
+    socket.pause()
+    if (looksLikeHttp2(first)) { onHttp2(replaying(socket, first)); return }
+    socket.unshift(first)
+    onHttp1(socket)
+    socket.resume()
+  })
+  socket.once('close', () => clearTimeout(timer))
+}
+
+/** True when the bytes so far are (a prefix of) the HTTP/2 preface; "PRI " alone is enough to decide. */
+export function looksLikeHttp2(first: Buffer): boolean {
+  const n = Math.min(first.length, PREFACE.length)
+  return n >= 4 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
+}
+
+/** A Duplex over `socket` that first yields `first`; keeps the peer address for x-forwarded-for. */
+function replaying(socket: Socket, first: Buffer): Duplex {
+  const d = new Duplex({
+    read() { socket.resume() },
+    write(chunk: Buffer, _enc, cb) { socket.write(chunk, cb) },
+    final(cb) { socket.end(cb) },
+    destroy(err, cb) { socket.destroy(err ?? undefined); cb(err) },
+  })
+  ;(d as Duplex & { remoteAddress?: string }).remoteAddress = socket.remoteAddress
+  d.push(first)
+  socket.on('data', (c: Buffer) => { if (!d.push(c)) socket.pause() })
+  socket.once('end', () => d.push(null))
+  socket.once('close', () => d.destroy())
+  return d
+}
