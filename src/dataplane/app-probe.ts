@@ -9,6 +9,7 @@ export class AppProbe {
   private timer: NodeJS.Timeout | null = null
   private stopped = false
   private check: HealthCheckIR | null = null
+  private protocol = 'http'
   private passes = 0
   private fails = 0
 
@@ -18,8 +19,9 @@ export class AppProbe {
   stop(): void { this.stopped = true; if (this.timer) clearTimeout(this.timer) }
 
   /** Switches to the Service's health check (null: plain TCP connect). */
-  use(check: HealthCheckIR | null): void {
-    if (JSON.stringify(check) === JSON.stringify(this.check)) return
+  use(check: HealthCheckIR | null, protocol = 'http'): void {
+    if (JSON.stringify(check) === JSON.stringify(this.check) && protocol === this.protocol) return
+    this.protocol = protocol
     this.check = check
     this.passes = 0
     this.fails = 0
@@ -29,7 +31,7 @@ export class AppProbe {
     if (this.stopped) return
     const check = this.check
     const cfg: HealthCheckIR = check ?? { path: null, intervalMs: 1000, timeoutMs: 1000, unhealthyThreshold: 1, healthyThreshold: 1 }
-    void probe({ host: this.host, port: this.port }, cfg).then(ok => {
+    void probe({ host: this.host, port: this.port }, cfg, check ? this.protocol : 'tcp').then(ok => {
       if (ok) { this.passes++; this.fails = 0 } else { this.fails++; this.passes = 0 }
       const next = this.ready ? this.fails < cfg.unhealthyThreshold : this.passes >= cfg.healthyThreshold
       if (next !== this.ready) { this.ready = next; this.onChange(next) }

@@ -132,7 +132,7 @@ export class SidecarProxy {
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }
-    this.probe.use(snap.inbound.healthCheck)
+    this.probe.use(snap.inbound.healthCheck, snap.inbound.protocol)
     // Apps of http2 and grpc Services are reached over h2c.
     const appProtocol = snap.inbound.protocol === 'http2' || snap.inbound.protocol === 'grpc' ? snap.inbound.protocol : 'http'
     if (this.appCluster.protocol !== appProtocol) this.appCluster.update({ ...this.appClusterIR, protocol: appProtocol })

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict'
 import * as grpc from '@grpc/grpc-js'
 import { connect } from 'node:http2'
 import { TestMesh } from './harness/mesh.js'
-import { EchoClient, startEchoServer } from './harness/grpc-echo.js'
+import { EchoClient, startEchoServer, type EchoServer } from './harness/grpc-echo.js'
+import { probe } from '../dataplane/upstream/health-checker.js'
+import { eventually } from './harness/http.js'
 
 const CONFIG = `
 apiVersion: trellis.dev/v1alpha1
@@ -58,6 +60,7 @@ spec:
 
 const mesh = new TestMesh()
 const servers: grpc.Server[] = []
+const echo: EchoServer[] = []
 let client: InstanceType<typeof EchoClient>
 let nowhere: InstanceType<typeof EchoClient>
 
@@ -75,6 +78,7 @@ before(async () => {
   for (const [w, name] of [['echo-v1', 'v1'], ['echo-v2', 'v2']]) {
     const s = await startEchoServer(name)
     servers.push(s.server)
+    echo.push(s)
     await mesh.sidecar(w, 0, s.port)
   }
   await mesh.settled()
@@ -166,4 +170,24 @@ test('the mesh itself enforces grpc-timeout: DEADLINE_EXCEEDED from the sidecar,
     assert.equal(headers['grpc-status'], '4')
     assert.equal(headers['x-trellis-reason'], 'timeout')
   } finally { session.close() }
+})
+
+test('the gRPC health protocol: SERVING passes, NOT_SERVING fails', async () => {
+  const cfg = { path: null, intervalMs: 100, timeoutMs: 1000, unhealthyThreshold: 1, healthyThreshold: 1 }
+  const [v1] = echo
+  assert.equal(await probe({ host: '127.0.0.1', port: v1.port }, cfg, 'grpc'), true)
+  v1.health.status = 2
+  assert.equal(await probe({ host: '127.0.0.1', port: v1.port }, cfg, 'grpc'), false)
+  v1.health.status = 1
+})
+
+test('a grpc Service health check drives readiness through the gRPC health protocol', async () => {
+  await mesh.apply(CONFIG.replace('spec: { protocol: grpc, port: 50051, selector: { app: echo, version: v1 } }',
+    'spec: { protocol: grpc, port: 50051, selector: { app: echo, version: v1 }, healthCheck: { interval: 100ms, timeout: 500ms, unhealthyThreshold: 2, healthyThreshold: 1 } }'))
+  await mesh.settled()
+  const [v1] = echo
+  v1.health.status = 2 // NOT_SERVING
+  await eventually('echo-v1 out of rotation', async () => mesh.cp.registry.instances().some(i => i.workload === 'default/echo-v1' && !i.ready), 5000)
+  v1.health.status = 1
+  await eventually('echo-v1 back', async () => mesh.cp.registry.instances().some(i => i.workload === 'default/echo-v1' && i.ready), 5000)
 })

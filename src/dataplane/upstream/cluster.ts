@@ -62,8 +62,8 @@ export class Cluster {
     }
     this.endpoints = next
     if (ir.healthCheck) {
-      if (!this.health) this.health = new HealthChecker(ir.healthCheck, () => this.rebalance())
-      else this.health.cfg = ir.healthCheck
+      if (!this.health) this.health = new HealthChecker(ir.healthCheck, () => this.rebalance(), ir.protocol)
+      else { this.health.cfg = ir.healthCheck; this.health.protocol = ir.protocol }
       this.health.track(next)
     } else if (this.health) {
       this.health.stop()

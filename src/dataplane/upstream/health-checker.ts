@@ -5,12 +5,13 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import type { HealthCheckIR } from '../../ir/index.js'
 import type { Endpoint } from './endpoint.js'
+import { probeGrpcHealth } from '../grpc/grpc-health.js'
 
 export class HealthChecker {
   private timers = new Map<Endpoint, NodeJS.Timeout>()
   private stopped = false
 
-  constructor(public cfg: HealthCheckIR, private readonly onChange: () => void) {}
+  constructor(public cfg: HealthCheckIR, private readonly onChange: () => void, public protocol: string = 'http') {}
 
   /** Starts checking endpoints not yet checked; stops checking those gone. */
   track(endpoints: readonly Endpoint[]): void {
@@ -34,7 +35,7 @@ export class HealthChecker {
 
   private check(ep: Endpoint): void {
     if (!this.timers.has(ep)) return
-    probe(ep, this.cfg).then(ok => {
+    probe(ep, this.cfg, this.protocol).then(ok => {
       if (!this.timers.has(ep)) return
       if (ok) { ep.checkFails = 0; ep.checkPasses++ } else { ep.checkPasses = 0; ep.checkFails++ }
       if (ep.healthy && ep.checkFails >= this.cfg.unhealthyThreshold) { ep.healthy = false; this.onChange() }
@@ -44,7 +45,9 @@ export class HealthChecker {
   }
 }
 
-export function probe(ep: { host: string; port: number }, cfg: HealthCheckIR): Promise<boolean> {
+/** One check: gRPC health for grpc Services, else an HTTP GET of `path`, else a TCP connect. */
+export function probe(ep: { host: string; port: number }, cfg: HealthCheckIR, protocol: string = 'http'): Promise<boolean> {
+  if (protocol === 'grpc') return probeGrpcHealth(ep.host, ep.port, cfg.timeoutMs)
   return new Promise(resolve => {
     let settled = false
     const done = (ok: boolean) => { if (!settled) { settled = true; resolve(ok) } }

@@ -20,8 +20,23 @@ export const EchoService = {
 
 export const EchoClient = grpc.makeGenericClientConstructor(EchoService as unknown as grpc.ServiceDefinition, 'Echo')
 
-export async function startEchoServer(name: string): Promise<{ server: grpc.Server; port: number }> {
+/** grpc.health.v1.Health with hand-written protobuf: HealthCheckResponse{status} is bytes 08 <status>. */
+const HealthService = {
+  check: {
+    path: '/grpc.health.v1.Health/Check', requestStream: false, responseStream: false,
+    requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b,
+    responseSerialize: (status: number) => Buffer.from([0x08, status]), responseDeserialize: (b: Buffer) => b,
+  },
+}
+
+export interface EchoServer { server: grpc.Server; port: number; health: { status: number } }
+
+export async function startEchoServer(name: string): Promise<EchoServer> {
   const server = new grpc.Server()
+  const health = { status: 1 } // SERVING
+  server.addService(HealthService as unknown as grpc.ServiceDefinition, {
+    check: (_call: unknown, cb: grpc.sendUnaryData<number>) => cb(null, health.status),
+  } as unknown as grpc.UntypedServiceImplementation)
   const impl = {
     unary: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => cb(null, { text: call.request.text, from: name }),
     slow: (call: grpc.ServerUnaryCall<Msg, Msg>, cb: grpc.sendUnaryData<Msg>) => setTimeout(() => cb(null, { text: call.request.text, from: name }), call.request.delayMs ?? 1000),
@@ -43,5 +58,5 @@ export async function startEchoServer(name: string): Promise<{ server: grpc.Serv
   server.addService(EchoService as unknown as grpc.ServiceDefinition, impl as unknown as grpc.UntypedServiceImplementation)
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))))
-  return { server, port }
+  return { server, port, health }
 }
