@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { readSources } from '../config/index.js'
-import { formatDiagnostic } from '../ir/index.js'
 import { adminClient, withClientOptions } from './client-options.js'
 
 interface ApplyBody { version: number; changes: { key: string; action: string }[]; errors: string[]; warnings: string[]; acked?: boolean; error?: string }
@@ -17,10 +15,11 @@ export function registerApply(program: Command): void {
       .action(async (opts: { file: string[]; wait?: boolean; controlPlane?: string; state?: string }) => {
         // The control plane validates the documents merged with what it already holds, so references
         // to resources applied earlier resolve; errors come back with this command's file paths.
+        const [{ readSources }, { formatDiagnostic }] = await Promise.all([import('../config/index.js'), import('../ir/index.js')])
         const read = readSources(opts.file)
         const readErrors = read.diagnostics.filter(d => d.severity === 'error')
         if (readErrors.length) { for (const d of readErrors) process.stderr.write(`${formatDiagnostic(d)}\n`); process.exitCode = 1; return }
-        const client = adminClient(opts)
+        const client = await adminClient(opts)
         const res = await client.call<ApplyBody>('POST', `/api/v1/${mode}${opts.wait ? '?wait=1' : ''}`, { sources: read.sources })
         const body = res.body
         for (const w of body.warnings ?? []) process.stderr.write(`warning: ${w}\n`)

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { AdminClient, findControlPlane } from '../controlplane/admin-client.js'
+import type { AdminClient } from '../controlplane/admin-client.js'
 
 /** Flags every client command shares: where the control plane is and where its token lives. */
 export function withClientOptions(cmd: Command): Command {
@@ -8,6 +8,8 @@ export function withClientOptions(cmd: Command): Command {
     .option('--state <dir>', 'state folder holding admin-token and control-plane-url (default: .trellis)')
 }
 
-export function adminClient(opts: { controlPlane?: string; state?: string }): AdminClient {
+/** Loaded on use, so commands that never call the control plane don't pay for its HTTP client. */
+export async function adminClient(opts: { controlPlane?: string; state?: string }): Promise<AdminClient> {
+  const { AdminClient, findControlPlane } = await import('../controlplane/admin-client.js')
   return new AdminClient(findControlPlane(opts))
 }

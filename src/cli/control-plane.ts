@@ -2,8 +2,6 @@ import type { Command } from 'commander'
 import { resolve } from 'node:path'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ControlPlane } from '../controlplane/control-plane.js'
-import { openStore } from '../controlplane/store/open-store.js'
 import { exitWithParent } from './parent-watch.js'
 
 export function registerControlPlane(program: Command): void {
@@ -15,6 +13,7 @@ export function registerControlPlane(program: Command): void {
     .option('--instance-ttl <ms>', 'drop an instance whose proxy stops heartbeating for this long', '5000')
     .option('--parent-pid <pid>', 'exit when this process is gone')
     .action(async (opts: { listen?: string; state: string; store?: string; instanceTtl: string; parentPid?: string }) => {
+      const [{ ControlPlane }, { openStore }] = await Promise.all([import('../controlplane/control-plane.js'), import('../controlplane/store/open-store.js')])
       const stateDir = resolve(opts.state)
       mkdirSync(stateDir, { recursive: true, mode: 0o700 })
       const store = openStore(opts.store ?? `file:${stateDir}`, stateDir)

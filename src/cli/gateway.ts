@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { GatewayProxy } from '../gateway/gateway-proxy.js'
 import { exitWithParent } from './parent-watch.js'
 
 export function registerGateway(program: Command): void {
@@ -12,6 +11,7 @@ export function registerGateway(program: Command): void {
     .action(async (name: string, opts: { adminPort?: string; listenAddress: string; controlPlane?: string; parentPid?: string }) => {
       const token = process.env.TRELLIS_TOKEN
       if (!token) throw new Error('TRELLIS_TOKEN is not set; create one with `trellis token create`')
+      const { GatewayProxy } = await import('../gateway/gateway-proxy.js')
       const gw = new GatewayProxy({
         gateway: name.includes('/') ? name : `default/${name}`, token, listenAddress: opts.listenAddress,
         adminPort: opts.adminPort ? Number(opts.adminPort) : undefined,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { stringify } from 'yaml'
 import { adminClient, withClientOptions } from './client-options.js'
 import { renderTable } from './table.js'
 
@@ -10,12 +9,12 @@ export function registerGet(program: Command): void {
     .addHelpText('after', '\nExamples:\n  trellis get instances\n  trellis get proxies -o json\n  trellis get routes orders-canary -o yaml')
     .action(async (kind: string, name: string | undefined, opts: { output: string; controlPlane?: string; state?: string }) => {
       if (!['table', 'yaml', 'json'].includes(opts.output)) throw new Error(`-o must be table, yaml or json, got "${opts.output}"`)
-      const res = await adminClient(opts).call<{ items: Record<string, unknown>[]; error?: string }>('GET', `/api/v1/${encodeURIComponent(kind.toLowerCase())}${name ? `/${encodeURIComponent(name)}` : ''}`)
+      const res = await (await adminClient(opts)).call<{ items: Record<string, unknown>[]; error?: string }>('GET', `/api/v1/${encodeURIComponent(kind.toLowerCase())}${name ? `/${encodeURIComponent(name)}` : ''}`)
       if (res.status !== 200) throw new Error(res.body.error ?? `control plane answered ${res.status}`)
       let items = res.body.items
       if (name && (kind === 'proxies' || kind === 'instances')) items = items.filter(i => String(i.name).includes(name))
       if (opts.output === 'json') process.stdout.write(JSON.stringify({ items }, null, 2) + '\n')
-      else if (opts.output === 'yaml') process.stdout.write(stringify({ items }))
+      else if (opts.output === 'yaml') process.stdout.write((await import('yaml')).stringify({ items }))
       else process.stdout.write(renderTable(kind, items))
     })
 }

@@ -1,4 +1,6 @@
-// Entry point: argv → command. Each command lives in its own file and stays thin.
+// Entry point: argv → command. Each command lives in its own file and stays thin; its definition
+// (flags, --help) loads here, its implementation only inside its action (`await import()`), so
+// `trellis proxy` starts without the control plane, the config compiler or the supervisor.
 import { Command } from 'commander'
 import { registerValidate } from './validate.js'
 import { registerUp } from './up.js'

@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
-import { SidecarProxy } from '../dataplane/sidecar-proxy.js'
-import { StaticProxy, parseListen } from '../dataplane/static-proxy.js'
 import { exitWithParent } from './parent-watch.js'
+
+// The data plane is imported when the command runs, so other commands and --help never load it.
 
 export function registerProxy(program: Command): void {
   program.command('proxy')
@@ -30,6 +30,7 @@ export function registerProxy(program: Command): void {
       const token = process.env.TRELLIS_TOKEN
       if (!token) throw new Error('TRELLIS_TOKEN is not set; create one with `trellis token create`')
       const workload = opts.workload.includes('/') ? opts.workload : `default/${opts.workload}`
+      const { SidecarProxy } = await import('../dataplane/sidecar-proxy.js')
       const proxy = new SidecarProxy({
         workload, replica: Number(opts.replica), appPort: Number(opts.appPort),
         inboundPort: opts.inboundPort ? Number(opts.inboundPort) : undefined,
@@ -51,6 +52,7 @@ export function registerProxy(program: Command): void {
 
 async function runStatic(opts: { listen?: string; upstream?: string; adminPort?: string; parentPid?: string }): Promise<void> {
   if (!opts.listen || !opts.upstream) throw new Error('a standalone proxy needs both --listen HOST:PORT and --upstream http://HOST:PORT')
+  const { StaticProxy, parseListen } = await import('../dataplane/static-proxy.js')
   const { host, port } = parseListen(opts.listen)
   const proxy = new StaticProxy({ listenHost: host, listenPort: port, upstream: opts.upstream, adminPort: opts.adminPort ? Number(opts.adminPort) : 0 })
   await proxy.start()

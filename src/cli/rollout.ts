@@ -8,7 +8,7 @@ export function registerRollout(program: Command): void {
     .option('--wait', 'return once every replica has been replaced')
     .addHelpText('after', '\nExample:\n  trellis rollout restart orders-v1 --wait')
     .action(async (workload: string, opts: { wait?: boolean; controlPlane?: string; state?: string }) => {
-      const client = adminClient(opts)
+      const client = await adminClient(opts)
       const before = await client.call<{ items: { workload: string; incarnation: string }[] }>('GET', '/api/v1/instances')
       const res = await client.call<{ workload: string; generation: number; error?: string }>('POST', '/api/v1/rollout/restart', { workload })
       if (res.status !== 200) throw new Error(res.body.error ?? `control plane answered ${res.status}`)

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { up } from '../supervisor/up.js'
 
 export function registerUp(program: Command): void {
   program.command('up')
@@ -9,6 +8,7 @@ export function registerUp(program: Command): void {
     .option('--listen <addr>', 'control-plane address (default: Mesh.spec.controlPlane.listen)')
     .addHelpText('after', '\nPrints "ready" once every replica is healthy and every proxy runs the current config.\nCtrl-C drains and stops everything.\n\nExample:\n  trellis up -f examples/shop')
     .action(async (opts: { file: string[]; state: string; listen?: string }) => {
+      const { up } = await import('../supervisor/up.js')
       process.exitCode = await up({ files: opts.file, stateDir: opts.state, listen: opts.listen })
       process.exit()
     })

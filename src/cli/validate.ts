@@ -1,6 +1,4 @@
 import type { Command } from 'commander'
-import { loadAndCompile } from '../config/index.js'
-import { formatDiagnostic } from '../ir/index.js'
 
 export function registerValidate(program: Command): void {
   program.command('validate')
@@ -9,6 +7,7 @@ export function registerValidate(program: Command): void {
     .option('--print-ir', 'print the compiled intermediate representation as JSON')
     .addHelpText('after', '\nExamples:\n  trellis validate -f examples/shop\n  trellis validate -f mesh.yaml --print-ir')
     .action(async (opts: { file: string[]; printIr?: boolean }) => {
+      const [{ loadAndCompile }, { formatDiagnostic }] = await Promise.all([import('../config/index.js'), import('../ir/index.js')])
       const result = loadAndCompile(opts.file)
       const errors = result.diagnostics.filter(d => d.severity === 'error')
       for (const d of result.diagnostics) if (d.severity === 'warning') process.stderr.write(`warning: ${formatDiagnostic(d)}\n`)
