@@ -1,4 +1,5 @@
-// An HTTP/1.1 listener (plain, or TLS-terminating with certificates picked by SNI) whose route table
+// An HTTP listener (plain: HTTP/1.1 and h2c by prior knowledge; TLS-terminating: h2 and http/1.1 by
+// ALPN, with certificates picked by SNI) whose route table
 // can be swapped atomically: requests in flight keep the table they started with. It applies the
 // listener's ClientTrafficPolicy before routing: size limits (431/414/413), header/idle/request
 // timeouts, path rules, trusted x-forwarded-for hops, max connections. Protocol errors from the
@@ -6,9 +7,8 @@
 // Upgrade: `websocket` is tunnelled by the matched route; any other upgrade (h2c) is ignored: the
 // request is handed back to the HTTP parser without its upgrade headers and served normally.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import { createServer as createTlsServer } from 'node:https'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { createServer as createH2Server, type Http2Server, type Http2Session } from 'node:http2'
+import { createSecureServer, createServer as createH2Server, type Http2SecureServer, type Http2Server, type Http2Session } from 'node:http2'
 import { detectProtocol } from './detect-protocol.js'
 import type { Duplex } from 'node:stream'
 import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-traffic.js'
@@ -62,9 +62,7 @@ export class HttpListener {
       requestTimeout: 0,
     }
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res)
-    this.server = opts.tls
-      ? createTlsServer({ ...serverOptions, ...opts.tls }, onRequest) as unknown as Server
-      : createServer(serverOptions, onRequest)
+    this.server = opts.tls ? this.secureServer(opts.tls, ct, onRequest) : createServer(serverOptions, onRequest)
     if (opts.tls) { this.front = null; this.h2 = null }
     else {
       const h2 = createH2Server({ settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams } }, onRequest as never)
@@ -77,6 +75,23 @@ export class HttpListener {
     this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket))
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
+  }
+
+  /**
+   * The TLS-terminating server: an HTTP/2 secure server that also serves HTTP/1.1 (allowHTTP1), so
+   * ALPN offers h2 and http/1.1. HTTP/1.1 connections go through Node's own HTTP/1.1 server code on
+   * this object, so the HTTP/1.1 server settings (header size, timeouts, connection checks) are set
+   * on it as properties; 'upgrade', 'clientError' and 'request' are emitted here for both protocols.
+   */
+  private secureServer(tls: TlsServerOptions, ct: ClientTrafficIR, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
+    const srv: Http2SecureServer = createSecureServer({
+      ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams },
+    }, onRequest as never)
+    srv.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+    const http1 = srv as unknown as { maxHeaderSize: number; connectionsCheckingInterval: number }
+    http1.maxHeaderSize = ct.maxRequestHeadersBytes
+    http1.connectionsCheckingInterval = 1000
+    return srv as unknown as Server
   }
 
   /** Applies a (new) ClientTrafficPolicy; open connections pick up the new limits on their next request. */
@@ -121,7 +136,7 @@ export class HttpListener {
     this.draining = true
     return new Promise(resolve => {
       const timer = setTimeout(() => {
-        this.server.closeAllConnections()
+        this.server.closeAllConnections?.()
         for (const s of this.sockets) s.destroy()
         for (const s of this.h2Sessions) s.destroy()
         resolve()

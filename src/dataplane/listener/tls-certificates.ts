@@ -4,13 +4,12 @@
 // The PEM files are polled (fs.watchFile, one stat per file per interval) and reloaded when they
 // change: new connections get the new certificate, open ones keep theirs. A pair that fails to
 // load (half-written, mismatched) keeps the last good context and is tried again on the next change.
-// ALPN offers http/1.1; HTTP/2 at the edge is added by listing 'h2' first in ALPN_PROTOCOLS and
-// serving the port with an http2 secure server (allowHTTP1) instead of https.
+// ALPN offers h2 first, then http/1.1: the port is served by an http2 secure server with allowHTTP1.
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs'
 import { createSecureContext, type SecureContext } from 'node:tls'
 import type { CertificateIR } from '../../ir/gateway.js'
 
-export const ALPN_PROTOCOLS = ['http/1.1']
+export const ALPN_PROTOCOLS = ['h2', 'http/1.1']
 export const CERT_POLL_MS = 500
 
 export interface TlsServerOptions {

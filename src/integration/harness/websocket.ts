@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 const accept = (key: string) => createHash('sha1').update(key + GUID).digest('base64')
@@ -50,10 +51,13 @@ export function decodeFrame(d: Buffer): string | null {
 
 export interface WsClient { readonly socket: Socket; readonly status: number; readonly head: string; send(text: string): Promise<string | null> }
 
+/** TLS for `wss://`: the CA to trust; the Host is the SNI name; ALPN offers http/1.1 only. */
+export interface WsTls { readonly ca: Buffer[] }
+
 /** Connects, sends the Upgrade handshake and resolves with the response head (and the socket if 101). */
-export function openWebSocket(port: number, host: string, path: string): Promise<WsClient> {
+export function openWebSocket(port: number, host: string, path: string, tls?: WsTls): Promise<WsClient> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket: Socket = tls ? connectTls({ port, host: '127.0.0.1', servername: host, ca: tls.ca, ALPNProtocols: ['http/1.1'] }) : connect(port, '127.0.0.1')
     const key = randomBytes(16).toString('base64')
     let buf = Buffer.alloc(0)
     const timer = setTimeout(() => { socket.destroy(); reject(new Error('no handshake response')) }, 5000)
