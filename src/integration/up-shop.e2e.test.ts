@@ -59,6 +59,14 @@ test('get proxies and get instances list every process with the contract fields'
   assert.match(table.stdout, /orders-v2/)
 })
 
+test('check passes on a healthy mesh, line by line', () => {
+  const res = trellis(cwd, 'check')
+  assert.equal(res.status, 0, res.stdout + res.stderr)
+  assert.match(res.stdout, /^ok {4}control plane at http:\/\/127\.0\.0\.1:15000/m)
+  assert.match(res.stdout, /^ok {4}8 proxies connected and on the latest config/m)
+  assert.match(res.stdout, /^ok {4}no route points nowhere/m)
+})
+
 test('state files are private to their owner', () => {
   for (const f of ['admin-token', 'store.json']) assert.equal(statSync(join(cwd, '.trellis', f)).mode & 0o077, 0, f)
 })
