@@ -69,7 +69,7 @@ export async function up(opts: UpOptions): Promise<number> {
     await mesh.waitReady()
     const pending = mesh.gatewayPorts()
     out('ready')
-    out(`dashboard: ${cpUrl}/#token=${creds.adminToken}`)
+    out(`control plane: ${cpUrl} (admin token in ${join(stateDir, 'admin-token')})`)
     for (const p of pending) out(`gateway ${p}`)
   } catch (e) {
     if (!controller.signal.aborted) { err(`trellis up: ${(e as Error).message}`); await shutdown(); return 1 }
