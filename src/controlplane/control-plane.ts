@@ -107,10 +107,14 @@ export class ControlPlane {
   }
 
   /** Ready once every Workload has at least one healthy replica. */
+  /** Ready once every Workload has a healthy replica and every Gateway's listeners are bound
+   *  (its proxy applied a config: a proxy only acks once its listeners are listening). */
   isReady(): boolean {
     if (!this.server) return false
-    const healthy = new Set(this.registry.list().filter(p => p.kind === 'sidecar' && p.connected && p.appReady).map(p => p.workload))
-    return this.config.ir.workloads.every(w => healthy.has(w.name))
+    const proxies = this.registry.list()
+    const healthy = new Set(proxies.filter(p => p.kind === 'sidecar' && p.connected && p.appReady).map(p => p.workload))
+    const bound = new Set(proxies.filter(p => p.kind === 'gateway' && p.connected && p.ackedVersion > 0 && !p.nack).map(p => p.gateway))
+    return this.config.ir.workloads.every(w => healthy.has(w.name)) && this.config.ir.gateways.every(g => bound.has(g.name))
   }
 
   private bump(membership: boolean): void {
