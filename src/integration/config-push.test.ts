@@ -4,30 +4,14 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:net'
 import { TestMesh } from './harness/mesh.js'
+import { docs, service, workload } from './harness/fixtures.js'
 import { eventually, get } from './harness/http.js'
 import { freePort } from '../supervisor/free-port.js'
 
-const base = (extraUpstream: string) => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: other }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec: { command: [x], upstreams: [{ service: api }${extraUpstream}] }
-`
+const base = (extraUpstream: string) => docs(
+  service('api'), service('other', { selector: 'app: api' }),
+  workload('api'), workload('client', { spec: `upstreams: [{ service: api }${extraUpstream}]` }),
+)
 
 const mesh = new TestMesh()
 let blocker: Server

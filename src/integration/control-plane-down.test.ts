@@ -6,27 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ControlPlane } from '../controlplane/control-plane.js'
+import { docs, service, workload } from './harness/fixtures.js'
 import { FileStore } from '../controlplane/store/file-store.js'
 import { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import { startBackend, type Backend } from './harness/backends.js'
 import { eventually, get } from './harness/http.js'
 
-const CONFIG = `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec: { command: [x], upstreams: [{ service: api }] }
-`
+const CONFIG = docs(service('api'), workload('api'), workload('client', { upstreams: ['api'] }))
 
 const state = mkdtempSync(join(tmpdir(), 'trellis-cp-'))
 const cleanup: (() => Promise<unknown>)[] = []

@@ -2,29 +2,13 @@
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TestMesh } from './harness/mesh.js'
+import { docs, service, trafficPolicy, workload } from './harness/fixtures.js'
 import { get, eventually } from './harness/http.js'
 
-const CONFIG = `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [node, api.js], replicas: 3 }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec: { command: [node, client.js], upstreams: [{ service: api }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: TrafficPolicy
-metadata: { name: api }
-spec: { targetRef: { kind: Service, name: api }, loadBalancer: { type: RoundRobin } }
-`
+const CONFIG = docs(
+  service('api'), workload('api', { spec: 'replicas: 3' }), workload('client', { upstreams: ['api'] }),
+  trafficPolicy('api', 'loadBalancer: { type: RoundRobin }'),
+)
 
 const mesh = new TestMesh()
 let url = ''

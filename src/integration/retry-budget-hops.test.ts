@@ -5,37 +5,15 @@ import assert from 'node:assert/strict'
 import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { TestMesh } from './harness/mesh.js'
+import { docs, service, trafficPolicy, workload } from './harness/fixtures.js'
 import { get } from './harness/http.js'
 import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 
 const RETRIES = '{ attempts: 3, retryOn: [5xx], backoff: { base: 1ms, max: 2ms }, budget: { percent: 20, minRetriesPerSecond: 1 } }'
-const CONFIG = ['mid', 'back'].map(n => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: ${n} }
-spec: { port: 80, selector: { app: ${n} } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: TrafficPolicy
-metadata: { name: ${n} }
-spec: { targetRef: { kind: Service, name: ${n} }, retries: ${RETRIES} }
-`).join('\n---\n') + `
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec: { command: [x], upstreams: [{ service: mid }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: mid, labels: { app: mid } }
-spec: { command: [x], upstreams: [{ service: back }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: back, labels: { app: back } }
-spec: { command: [x], replicas: 2 }
-`
+const CONFIG = docs(
+  service('mid'), trafficPolicy('mid', `retries: ${RETRIES}`), service('back'), trafficPolicy('back', `retries: ${RETRIES}`),
+  workload('client', { upstreams: ['mid'] }), workload('mid', { upstreams: ['back'] }), workload('back', { spec: 'replicas: 2' }),
+)
 
 const mesh = new TestMesh()
 let midApp: Server
