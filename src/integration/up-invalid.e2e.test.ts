@@ -2,6 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
 import { get } from './harness/http.js'
@@ -41,4 +42,27 @@ spec: { command: [node, web.mjs], upstreams: [{ service: nowhere }] }
     assert.equal(v.status, 1)
     assert.equal(v.stderr.trim().split('\n').length, 2, v.stderr)
   } finally { rmSync(dir, { recursive: true, force: true }) }
+})
+
+test('up refuses to start when a fixed address it needs is taken, and says which', async () => {
+  const cpPort = await freePort(), gwPort = await freePort()
+  const blocker = createServer().listen(gwPort, '127.0.0.1')
+  const dir = tempProject({
+    'mesh.yaml': `apiVersion: trellis.dev/v1alpha1
+kind: Mesh
+metadata: { name: default }
+spec: { controlPlane: { listen: 127.0.0.1:${cpPort} } }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec: { listeners: [{ name: web, port: ${gwPort}, protocol: HTTP }] }
+`,
+  })
+  try {
+    const up = new UpProcess(dir, ['-f', 'mesh.yaml'])
+    assert.equal(await up.exited, 1)
+    assert.match(up.stderr, new RegExp(`127\\.0\\.0\\.1:${gwPort} is already in use .*Gateway default/edge listener web`))
+    await assert.rejects(get(`http://127.0.0.1:${cpPort}/readyz`), 'nothing started')
+  } finally { blocker.close(); rmSync(dir, { recursive: true, force: true }) }
 })

@@ -2,6 +2,7 @@
 // child), applies the config, then keeps every Workload's replicas and every Gateway running to
 // match the control plane's config — so `trellis apply` can scale or change them live.
 import { writeFileSync, mkdirSync } from 'node:fs'
+import { createServer as createNetServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadAndCompile, readSources } from '../config/index.js'
@@ -23,6 +24,17 @@ export async function up(opts: UpOptions): Promise<number> {
   for (const d of diagnostics) err(`${d.severity === 'warning' ? 'warning: ' : ''}${formatDiagnostic(d)}`)
   if (diagnostics.some(d => d.severity === 'error')) return 1
 
+  // Fixed addresses taken by something else would only show up later as a proxy that cannot start.
+  const listenAddr = opts.listen ?? ir.mesh.controlPlaneListen
+  const fixed: [string, string][] = [[listenAddr, 'the control-plane address (set Mesh.spec.controlPlane.listen or pass --listen)']]
+  for (const g of ir.gateways) for (const l of g.listeners) fixed.push([`127.0.0.1:${l.port}`, `Gateway ${g.name} listener ${l.name}`])
+  for (const w of ir.workloads) for (const u of w.upstreams) if (u.localPort) fixed.push([`127.0.0.1:${u.localPort}`, `Workload ${w.name} upstream ${u.service} localPort`])
+  const seen = new Set<string>()
+  for (const [addr, what] of fixed) {
+    if (seen.has(addr)) continue
+    seen.add(addr)
+    if (await addressInUse(addr)) { err(`trellis up: ${addr} is already in use (another \`trellis up\`?): ${what}`); return 1 }
+  }
   const stateDir = resolve(opts.stateDir)
   mkdirSync(stateDir, { recursive: true, mode: 0o700 })
   const creds = Credentials.loadOrCreate(stateDir)
@@ -75,4 +87,15 @@ export async function up(opts: UpOptions): Promise<number> {
     if (!controller.signal.aborted) { err(`trellis up: ${(e as Error).message}`); await shutdown(); return 1 }
   }
   return done
+}
+
+/** True when something already listens on host:port (checked before anything is started). */
+function addressInUse(listen: string): Promise<boolean> {
+  const i = listen.lastIndexOf(':')
+  const host = listen.slice(0, i).replace(/^\[|\]$/g, ''), port = Number(listen.slice(i + 1))
+  return new Promise(resolve => {
+    const srv = createNetServer()
+    srv.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'EADDRINUSE'))
+    srv.listen(port, host, () => srv.close(() => resolve(false)))
+  })
 }
