@@ -16,6 +16,7 @@
 #   NODE_MODULES [/tmp/trellis-bench-npm/node_modules]  BENCH_DIR [/tmp/trellis-bench-<timestamp>]
 #   NO_INSTALL [unset]: only check the tools, never install them
 #   NO_DOC [unset]: write bench/results/latest.json but leave docs/performance.md alone
+#   SCENARIOS [1]: then run bench/scenarios.sh (issue 3 item 2; QUICK=1 for its short version)
 # Every peers.sh run is bounded by its MAX_TOTAL (computed from the settings) and by `timeout`.
 # Benchmarks are not tests: nothing here runs from `npm test`.
 
@@ -121,3 +122,12 @@ args=(--json "$REPO/bench/results/latest.json" --source "$BENCH_DIR/source.txt" 
 [[ -n ${NO_DOC:-} ]] || args+=(--doc "$REPO/docs/performance.md")
 node "$REPO/bench/summarize.mjs" "${args[@]}" "${dirs[@]}" || die "summarize failed"
 log "done: bench/results/latest.json${NO_DOC:+ (docs untouched)}${NO_DOC:- and docs/performance.md}; raw output in $BENCH_DIR"
+
+# ---------------------------------------------------------------- scenarios (issue 3 item 2)
+# Two hops, gateway, config push, 1000 endpoints/rules, 10-sidecar memory, cold start:
+# bench/scenarios.sh (SCENARIOS=0 to skip; QUICK=1 for the small, short versions). The hops
+# scenario uses this run's DURATION and RUNS.
+if [[ ${SCENARIOS:-1} == 1 ]]; then
+  log "scenarios: bash bench/scenarios.sh${QUICK:+ (QUICK=1)}"
+  RUNS=$RUNS bash "$REPO/bench/scenarios.sh" || log "some scenarios failed (see above)"
+fi
