@@ -11,6 +11,7 @@ import { registerApply } from './apply.js'
 import { registerGet } from './get.js'
 import { registerToken } from './token.js'
 import { registerRollout } from './rollout.js'
+import { registerCheck } from './check.js'
 
 const program = new Command()
 program
@@ -19,7 +20,7 @@ program
   .version('0.1.0')
   .showHelpAfterError()
 
-for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout]) {
+for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck]) {
   register(program)
 }
 
