@@ -55,6 +55,54 @@ export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingH
   return out
 }
 
+/** Lengths of the hop-by-hop names: only names of these lengths need lowercasing to be checked. */
+const HOP_LENGTHS = new Set([...HOP_BY_HOP].map(n => n.length))
+
+/**
+ * Raw upstream response headers ([name, value, ...] as received) → the flat list for
+ * `res.writeHead(status, list)`, in one pass: hop-by-hop out, duplicates kept as sent. Headers
+ * named in Connection are removed afterwards (Connection is rare on responses).
+ */
+export function forwardRawResponseHeaders(raw: readonly string[]): string[] {
+  const out: string[] = []
+  let named: string[] | null = null
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]
+    if (HOP_LENGTHS.has(name.length)) {
+      const lower = name.toLowerCase()
+      if (HOP_BY_HOP.has(lower)) {
+        if (lower === 'connection') named = (named ?? ([] as string[])).concat(raw[i + 1].toLowerCase().split(',').map(s => s.trim()))
+        continue
+      }
+    }
+    out.push(name, raw[i + 1])
+  }
+  if (named === null) return out
+  const kept: string[] = []
+  for (let i = 0; i < out.length; i += 2) if (!named.includes(out[i].toLowerCase())) kept.push(out[i], out[i + 1])
+  return kept
+}
+
+/** The same as an object with lowercase names (for ResponseHeaderModifier and HTTP/2 clients). */
+export function responseHeaderObject(list: readonly string[]): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (let i = 0; i < list.length; i += 2) {
+    const name = list[i].toLowerCase()
+    const prev = out[name]
+    if (prev === undefined) out[name] = list[i + 1]
+    else if (name === 'set-cookie') out[name] = Array.isArray(prev) ? [...prev, list[i + 1]] : [String(prev), list[i + 1]]
+    else out[name] = `${String(prev)}, ${list[i + 1]}`
+  }
+  return out
+}
+
+/** Trailer fields ([name, value, ...]) as an object for `res.addTrailers`. */
+export function trailerObject(raw: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (let i = 0; i < raw.length; i += 2) out[raw[i].toLowerCase()] = raw[i + 1]
+  return out
+}
+
 /** The last `hops` entries of an x-forwarded-for value, or undefined when none is left. */
 export function trustedEntries(xff: string, hops: number): string | undefined {
   const kept = xff.split(',').slice(-hops).map(e => e.trim()).filter(e => e !== '')

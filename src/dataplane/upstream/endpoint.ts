@@ -4,12 +4,19 @@
 import { Agent } from 'node:http'
 import { connect as h2connect, type ClientHttp2Session } from 'node:http2'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
+import { H1Pool } from './h1/connection-pool.js'
+import { hostHeaderFor } from './h1/request-head.js'
 
 export class Endpoint implements Pickable {
   readonly stats = new EndpointStats()
   readonly host: string
   readonly port: number
+  /** For request mirrors; forwarded requests use `h1`. */
   readonly agent: Agent
+  /** Pooled keep-alive HTTP/1.1 connections for forwarded requests. */
+  readonly h1: H1Pool
+  /** Host header for requests that arrive without one (HTTP/2 clients send :authority). */
+  readonly hostHeader: string
   /** Removed from discovery: no new requests; the pool closes once in-flight ones finish. */
   retired = false
   // Passive health (outlier detection).
@@ -28,6 +35,8 @@ export class Endpoint implements Pickable {
     const i = key.lastIndexOf(':')
     this.host = key.slice(0, i).replace(/^\[|\]$/g, '')
     this.port = Number(key.slice(i + 1))
+    this.h1 = new H1Pool(this.host, this.port)
+    this.hostHeader = hostHeaderFor(this.host, this.port)
     this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
   }
 
@@ -53,6 +62,7 @@ export class Endpoint implements Pickable {
     const close = () => {
       if (this.stats.inflight > 0) { setTimeout(close, 1000).unref(); return }
       this.agent.destroy()
+      this.h1.close()
       this.session?.close()
     }
     setTimeout(close, 100).unref()

@@ -2,9 +2,8 @@
 // attempts on endpoints picked by the balancer, retried per the retry policy within the retry
 // budget, each attempt fed to outlier detection. Bodies are piped, never buffered whole; a body is
 // kept for replay only up to REPLAY_LIMIT bytes, beyond which the request is not retried.
-import { request, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http'
+import type { OutgoingHttpHeaders } from 'node:http'
 import { constants, type ClientHttp2Stream } from 'node:http2'
-import type { Writable } from 'node:stream'
 import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status.js'
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
@@ -15,6 +14,8 @@ import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
+import { H1Attempt, type AttemptOwner } from './h1/h1-attempt.js'
+import { buildRequestHead, type RequestHead } from './h1/request-head.js'
 
 export interface ForwardOptions {
   readonly timeoutMs: number             // whole request, 0 = none
@@ -32,11 +33,19 @@ export function forward(x: Exchange, cluster: Cluster, opts: ForwardOptions, don
   new Forwarding(x, cluster, opts, done).start()
 }
 
-class Forwarding {
-  private readonly retry: RetryPolicy
-  private finished = false
+/** Where the request body goes: the current attempt (an HTTP/1.1 attempt or an h2 stream). */
+interface BodySink {
+  readonly destroyed: boolean
+  write(chunk: Buffer): boolean
+  end(): void
+  once(event: 'drain', fn: () => void): unknown
+}
+
+class Forwarding implements AttemptOwner {
+  readonly retry: RetryPolicy
+  finished = false
   private timer: NodeJS.Timeout | null = null
-  private upstream: ClientRequest | ClientHttp2Stream | null = null
+  private upstream: H1Attempt | ClientHttp2Stream | null = null
   /** gRPC deadline (epoch ms) from the caller's grpc-timeout; 0 = none. Propagated to the next hop. */
   private deadline = 0
   private bodyless = false
@@ -44,11 +53,11 @@ class Forwarding {
   private keptBytes = 0
   private overflow = false                    // more than REPLAY_LIMIT: no longer replayable
   private bodyEnded = false
-  private sink: Writable | null = null        // the attempt the body currently flows to
+  private sink: BodySink | null = null        // the attempt the body currently flows to
   private tries = 0
   private admitted = false
 
-  constructor(private readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done) {
+  constructor(readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done) {
     this.retry = opts.retry ?? cluster.retry
   }
 
@@ -101,7 +110,7 @@ class Forwarding {
   }
 
   /** Points the request body at a new attempt: what was kept first, then the rest as it comes. */
-  private feed(sink: Writable): void {
+  private feed(sink: BodySink): void {
     this.sink = sink
     if (this.bodyless) { sink.end(); return }
     if (this.x.req.isPaused()) this.x.req.resume()     // a failed attempt may have held it back
@@ -127,40 +136,15 @@ class Forwarding {
     }
     if (this.deadline > 0) x.headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now())
     if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') { this.attemptH2(ep, end); return }
-    const up = request({ host: ep.host, port: ep.port, method: x.req.method, path: x.target, headers: x.headers, agent: ep.agent })
-    this.upstream = up
     const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
-    if (tryTimeout > 0) {
-      up.setTimeout(tryTimeout, () => {
-        end(false)
-        up.destroy()
-        if (!this.retryAfter('timeout', ep)) this.fail(new ProxyError('timeout', `${cluster.service} did not answer within ${tryTimeout}ms`))
-      })
-    }
-    up.on('response', (upRes: IncomingMessage) => {
-      const status = upRes.statusCode ?? 502
-      if (this.finished || ended) { upRes.resume(); end(status < 500); return }
-      if (this.retry.retriesStatus(status) && this.mayRetry(false)) {
-        end(status < 500)
-        upRes.resume()
-        this.scheduleRetry(ep)
-        return
-      }
-      const headers = forwardResponseHeaders(upRes.headers)
-      if (x.responseHeaders) x.responseHeaders(headers)
-      x.res.writeHead(status, headers)
-      upRes.pipe(x.res)
-      upRes.once('end', () => { end(status < 500); this.finish(status) })
-      upRes.once('error', () => { end(false); x.res.destroy(); this.finish(status) })
-    })
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      if (ended || this.finished) return
+    let head: RequestHead
+    try { head = buildRequestHead(x.req.method ?? 'GET', x.target, x.headers, ep.hostHeader, !this.bodyless) } catch (err) {
       end(false)
-      const kind = classify(err, up)
-      if (this.retryAfter(kind, ep)) return
-      const refused = kind === 'connect-failure'
-      this.fail(new ProxyError(refused ? 'unavailable' : 'upstream_reset', `${cluster.service}: ${err.code ?? err.message}`, refused ? 503 : 502, { cause: err }))
-    })
+      this.fail(new ProxyError('bad_request', `${cluster.service}: ${(err as Error).message}`))
+      return
+    }
+    const up = new H1Attempt(this, ep, end, head, ep.h1.acquire(), tryTimeout)
+    this.upstream = up
     this.feed(up)
     x.req.resume()
   }
@@ -234,35 +218,37 @@ class Forwarding {
     if (!this.bodyless) this.feed(stream)
   }
 
-  private retryAfter(kind: AttemptFailure, ep: Endpoint): boolean {
+  get service(): string { return this.cluster.service }
+
+  retryAfter(kind: AttemptFailure, ep: Endpoint): boolean {
     if (!this.retry.retriesFailure(kind) || !this.mayRetry(kind === 'connect-failure')) return false
     this.scheduleRetry(ep)
     return true
   }
 
   /** Retries left, body replayable, method safe (unless nothing reached the app), and budget allows. */
-  private mayRetry(connectFailure: boolean): boolean {
+  mayRetry(connectFailure: boolean): boolean {
     if (this.finished || this.x.res.headersSent || this.tries > this.retry.attempts) return false
     if (this.overflow) return false
     if (!connectFailure && !RetryPolicy.idempotent(this.x.req.method ?? 'GET')) return false
     return this.cluster.budget.tryRetry()
   }
 
-  private scheduleRetry(failed: Endpoint): void {
+  scheduleRetry(failed: Endpoint): void {
     this.cluster.retries++
     const delay = backoffDelayMs(this.tries - 1, this.retry.backoffBaseMs, this.retry.backoffMaxMs, Math.random())
     if (delay <= 0) { this.attempt(failed); return }
     setTimeout(() => this.attempt(failed), delay)
   }
 
-  private fail(err: ProxyError): void {
+  fail(err: ProxyError): void {
     if (this.finished) return
     this.upstream?.destroy()
     respondError(this.x.res, err)
     this.finish(err.status)
   }
 
-  private finish(status: number): void {
+  finish(status: number): void {
     if (this.finished) return
     this.finished = true
     if (this.x.bodyTaps) { for (const t of this.x.bodyTaps) t.abort(); this.x.bodyTaps = null }
@@ -270,13 +256,6 @@ class Forwarding {
     if (this.admitted && this.cluster.breaker) this.cluster.breaker.release()
     this.done(status)
   }
-}
-
-/** A refused connection never reached the app; a reset on a reused idle connection did not either. */
-function classify(err: NodeJS.ErrnoException, up: ClientRequest): AttemptFailure {
-  if (CONNECT_ERRORS.has(err.code ?? '')) return 'connect-failure'
-  if (up.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) return 'connect-failure'
-  return 'reset'
 }
 
 export function fail(x: Exchange, err: ProxyError, done: Done): void {

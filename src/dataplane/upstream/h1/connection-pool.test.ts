@@ -1,0 +1,130 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer as createNetServer, type Socket } from 'node:net'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { AttemptFailure } from '../../resilience/retry-policy.js'
+import { H1Pool } from './connection-pool.js'
+import type { H1Connection, H1Exchange } from './connection.js'
+
+interface Outcome { status: number; body: string; failure: AttemptFailure | null }
+
+/** One GET over the pool with a minimal exchange: what the connection reports. */
+function get(pool: H1Pool, path: string, timeoutMs = 0): Promise<Outcome> {
+  return new Promise(resolve => {
+    const out: Outcome = { status: 0, body: '', failure: null }
+    const conn: H1Connection = pool.acquire()
+    const ex: H1Exchange = {
+      requestDone: true,
+      onHead(status) { out.status = status },
+      onBody(chunk) { out.body += chunk.toString() },
+      onComplete() { resolve(out) },
+      onFailure(kind) { out.failure = kind; resolve(out) },
+      onTimeout() { out.failure = 'timeout'; conn.destroy(); resolve(out) },
+      onDrain() {},
+      detach() {},
+    }
+    conn.begin(ex, false, timeoutMs)
+    conn.socket.write(`GET ${path} HTTP/1.1\r\nhost: test\r\n\r\n`, 'latin1')
+  })
+}
+
+async function listen(server: Server | ReturnType<typeof createNetServer>): Promise<number> {
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  return (server.address() as AddressInfo).port
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms))
+
+test('h1 pool: sequential requests reuse one keep-alive socket', async () => {
+  const server = createServer((req, res) => res.end(`hi ${req.url}`))
+  const port = await listen(server)
+  const pool = new H1Pool('127.0.0.1', port)
+  try {
+    for (let i = 0; i < 5; i++) {
+      const r = await get(pool, `/${i}`)
+      assert.deepEqual(r, { status: 200, body: `hi /${i}`, failure: null })
+      await sleep(1)                                  // settle runs after the body is handed over
+    }
+    assert.equal(pool.opened, 1)
+    assert.equal(pool.idleCount, 1)
+  } finally { pool.close(); server.closeAllConnections(); server.close() }
+})
+
+test('h1 pool: idle sockets close after the idle timeout, and the number kept is bounded', async () => {
+  const server = createServer((_req, res) => setTimeout(() => res.end('ok'), 5))
+  const port = await listen(server)
+  const pool = new H1Pool('127.0.0.1', port, { maxIdle: 2, idleTimeoutMs: 60 })
+  try {
+    await Promise.all([get(pool, '/a'), get(pool, '/b'), get(pool, '/c')])
+    await sleep(5)
+    assert.equal(pool.opened, 3)
+    assert.equal(pool.idleCount, 2)                  // the third went over maxIdle and was closed
+    await sleep(200)
+    assert.equal(pool.idleCount, 0)
+    assert.equal((await get(pool, '/d')).status, 200)
+    assert.equal(pool.opened, 4)
+  } finally { pool.close(); server.closeAllConnections(); server.close() }
+})
+
+test('h1 pool: a server closing an idle socket removes it from the pool', async () => {
+  const server = createServer((req, res) => res.end('ok', () => setTimeout(() => req.socket.end(), 10)))   // closes each socket once idle
+  const port = await listen(server)
+  const pool = new H1Pool('127.0.0.1', port)
+  try {
+    assert.equal((await get(pool, '/')).status, 200)
+    await sleep(100)
+    assert.equal(pool.idleCount, 0)
+    assert.equal((await get(pool, '/')).status, 200)
+    assert.equal(pool.opened, 2)
+  } finally { pool.close(); server.closeAllConnections(); server.close() }
+})
+
+test('h1 pool: a reused socket reset before any response byte is a connect-failure; a fresh one is a reset', async () => {
+  // Answers the first request on each socket, then drops the socket when the next request arrives:
+  // the race of a server closing an idle connection just as it is reused.
+  const sockets = new Set<Socket>()
+  const server = createNetServer(s => {
+    sockets.add(s)
+    let n = 0
+    s.on('data', () => {
+      if (n++ === 0) s.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok')
+      else s.destroy()
+    })
+    s.on('error', () => {})
+  })
+  const port = await listen(server)
+  const pool = new H1Pool('127.0.0.1', port)
+  try {
+    assert.equal((await get(pool, '/')).status, 200)
+    await sleep(5)
+    assert.equal(pool.idleCount, 1)
+    const second = await get(pool, '/')
+    assert.equal(second.failure, 'connect-failure')
+    assert.equal(pool.idleCount, 0)
+    // The same drop on a fresh socket may have reached the app: a reset, not retried as a connect-failure.
+    const rude = createNetServer(c => { c.on('data', () => c.destroy()); c.on('error', () => {}) })
+    const rudePool = new H1Pool('127.0.0.1', await listen(rude))
+    assert.equal((await get(rudePool, '/')).failure, 'reset')
+    rudePool.close()
+    rude.close()
+  } finally { pool.close(); for (const s of sockets) s.destroy(); server.close() }
+})
+
+test('h1 pool: a refused connection is a connect-failure; a silent upstream times out', async () => {
+  const dead = createNetServer()
+  const deadPort = await listen(dead)
+  await new Promise<void>(resolve => dead.close(() => resolve()))
+  const refused = await get(new H1Pool('127.0.0.1', deadPort), '/')
+  assert.equal(refused.failure, 'connect-failure')
+
+  const silent = createNetServer(s => s.on('error', () => {}))
+  const port = await listen(silent)
+  const pool = new H1Pool('127.0.0.1', port)
+  try {
+    const t0 = Date.now()
+    const r = await get(pool, '/', 50)
+    assert.equal(r.failure, 'timeout')
+    assert.ok(Date.now() - t0 < 2000)
+  } finally { pool.close(); silent.close() }
+})

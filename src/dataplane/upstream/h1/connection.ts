@@ -1,0 +1,144 @@
+// One pooled keep-alive socket to an upstream and the response parser that reads it. It carries one
+// exchange at a time and decides, when that exchange ends, whether the socket may be reused: only a
+// complete response, a fully sent request, keep-alive on both sides and no stray bytes. Anything
+// doubtful destroys it.
+import { connect, type Socket } from 'node:net'
+import type { AttemptFailure } from '../../resilience/retry-policy.js'
+import { ResponseParser, type ResponseHandler } from './response-parser.js'
+
+/** What a connection reports to the exchange it carries. */
+export interface H1Exchange {
+  onHead(status: number, raw: string[]): void
+  onBody(chunk: Buffer): void
+  onComplete(trailers: string[] | null): void
+  /** The exchange is over and the socket is gone (after detach). */
+  onFailure(kind: AttemptFailure, err: Error): void
+  onTimeout(): void
+  onDrain(): void
+  /** The request has been written in full. */
+  readonly requestDone: boolean
+  detach(): void
+}
+
+export interface ConnectionOwner { release(c: H1Connection): void; forget(c: H1Connection): void }
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+
+export class H1Connection implements ResponseHandler {
+  readonly socket: Socket
+  readonly parser = new ResponseParser()
+  exchange: H1Exchange | null = null
+  /** Carried an earlier exchange: a failure before the first response byte reached no app. */
+  reused = false
+  idle = false
+  dead = false
+  private keepAlive = false
+
+  constructor(private readonly owner: ConnectionOwner, host: string, port: number) {
+    const s = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 })
+    this.socket = s
+    this.parser.handler = this
+    s.on('data', (buf: Buffer) => this.onData(buf))
+    s.on('end', () => this.onEnd())
+    s.on('error', (err: NodeJS.ErrnoException) => this.onError(err))
+    s.on('close', () => this.onClose())
+    s.on('timeout', () => this.onTimeout())
+    s.on('drain', () => this.exchange?.onDrain())
+  }
+
+  /** Starts an exchange; `timeoutMs` bounds socket inactivity while it runs (0 = none). */
+  begin(ex: H1Exchange, headRequest: boolean, timeoutMs: number): void {
+    this.exchange = ex
+    this.idle = false
+    this.keepAlive = false
+    this.parser.reset(headRequest)
+    this.socket.setTimeout(timeoutMs)
+    if (this.reused) {
+      this.socket.ref()
+      if (this.socket.isPaused()) this.socket.resume()   // the last response may have ended while its client was slow
+    }
+  }
+
+  /** Abandons the exchange and the socket (the client went away, or the attempt was given up). */
+  destroy(): void {
+    const ex = this.exchange
+    this.exchange = null
+    this.parser.abort()
+    if (ex) ex.detach()
+    this.kill()
+  }
+
+  onHead(status: number, raw: string[]): void { this.exchange?.onHead(status, raw) }
+  onBody(chunk: Buffer): void { this.exchange?.onBody(chunk) }
+  onComplete(trailers: string[] | null, keepAlive: boolean): void {
+    this.keepAlive = keepAlive
+    this.exchange?.onComplete(trailers)
+  }
+
+  private onData(buf: Buffer): void {
+    if (this.exchange === null) { this.kill(); return }           // nothing was asked: unsolicited bytes
+    const used = this.parser.execute(buf)
+    if (used < 0) {
+      if (this.parser.error !== null) this.failed('reset', Object.assign(new Error(`invalid upstream response: ${this.parser.error}`), { code: 'HPE_INVALID_RESPONSE' }))
+      else this.destroy()
+      return
+    }
+    if (this.parser.done) this.settle(used === buf.length)
+  }
+
+  /** The response is complete: back to the pool if everything is clean, else closed. */
+  private settle(clean: boolean): void {
+    const ex = this.exchange
+    if (ex === null) return
+    this.exchange = null
+    const reusable = clean && this.keepAlive && ex.requestDone && !this.dead
+    ex.detach()
+    if (!reusable) { this.kill(); return }
+    this.reused = true
+    this.owner.release(this)
+  }
+
+  private onEnd(): void {
+    if (this.exchange !== null && this.parser.finish()) { this.settle(false); return }
+    this.hangUp()
+  }
+
+  private onClose(): void {
+    this.dead = true
+    this.owner.forget(this)
+    this.hangUp()
+  }
+
+  private hangUp(): void {
+    if (this.exchange === null) { this.kill(); return }
+    this.failed(this.classify('ECONNRESET'), Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+  }
+
+  private onError(err: NodeJS.ErrnoException): void {
+    if (this.exchange === null) { this.kill(); return }
+    this.failed(CONNECT_ERRORS.has(err.code ?? '') ? 'connect-failure' : this.classify(err.code), err)
+  }
+
+  private onTimeout(): void {
+    if (this.exchange === null) { this.kill(); return }            // idle too long
+    this.exchange.onTimeout()
+  }
+
+  /** A reset on a reused idle socket before any response byte: the request never reached the app. */
+  private classify(code: string | undefined): AttemptFailure {
+    return this.reused && !this.parser.started && (code === 'ECONNRESET' || code === 'EPIPE') ? 'connect-failure' : 'reset'
+  }
+
+  private failed(kind: AttemptFailure, err: Error): void {
+    const ex = this.exchange
+    this.exchange = null
+    this.parser.abort()
+    this.kill()
+    if (ex) { ex.detach(); ex.onFailure(kind, err) }
+  }
+
+  private kill(): void {
+    if (!this.dead) { this.dead = true; this.owner.forget(this) }
+    this.socket.destroy()
+  }
+}

@@ -1,0 +1,167 @@
+// One HTTP/1.1 try of a forwarded request over a pooled connection. It is the request body's sink
+// (write/end/destroy/'drain', fed by Forwarding.feed) and the receiver of the parsed response, which
+// it streams to the client with back-pressure: the upstream socket pauses while the client is slow.
+import { EventEmitter } from 'node:events'
+import { ProxyError } from '../../errors.js'
+import type { Exchange } from '../../exchange.js'
+import { forwardRawResponseHeaders, responseHeaderObject, trailerObject } from '../../listener/forward-headers.js'
+import type { AttemptFailure, RetryPolicy } from '../../resilience/retry-policy.js'
+import type { Endpoint } from '../endpoint.js'
+import type { H1Connection, H1Exchange } from './connection.js'
+import type { RequestHead } from './request-head.js'
+
+/** What an attempt needs from the request it belongs to (Forwarding). */
+export interface AttemptOwner {
+  readonly x: Exchange
+  readonly finished: boolean
+  readonly retry: RetryPolicy
+  readonly service: string
+  mayRetry(connectFailure: boolean): boolean
+  scheduleRetry(failed: Endpoint): void
+  retryAfter(kind: AttemptFailure, ep: Endpoint): boolean
+  fail(err: ProxyError): void
+  finish(status: number): void
+}
+
+const LAST_CHUNK = '0\r\n\r\n'
+
+export class H1Attempt extends EventEmitter implements H1Exchange {
+  destroyed = false
+  requestDone = false
+  private conn: H1Connection | null
+  private headSent = false
+  private status = 0
+  private streaming = false            // the response head went to the client
+  private discard = false              // the response is read and dropped (retried, or nobody waits)
+  private settled = false              // `end` was reported to the endpoint's stats
+  private readonly resume = () => { this.conn?.socket.resume() }
+
+  constructor(
+    private readonly owner: AttemptOwner,
+    private readonly ep: Endpoint,
+    private readonly record: (ok: boolean) => void,
+    private readonly head: RequestHead,
+    conn: H1Connection,
+    private readonly timeoutMs: number,
+  ) {
+    super()
+    this.conn = conn
+    conn.begin(this, owner.x.req.method === 'HEAD', timeoutMs)
+    if (head.flushEarly) this.sendHead()
+  }
+
+  // ---- the request body's sink
+
+  write(chunk: Buffer): boolean {
+    const c = this.conn
+    if (c === null || this.destroyed || this.requestDone) return true
+    const s = c.socket
+    if (chunk.length === 0) return true                 // an empty chunk would end a chunked body
+    s.cork()
+    if (!this.headSent) { this.headSent = true; s.write(this.head.text, 'latin1') }
+    let ok: boolean
+    if (this.head.chunked) {
+      s.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
+      s.write(chunk)
+      ok = s.write('\r\n', 'latin1')
+    } else ok = s.write(chunk)
+    s.uncork()                                          // one writev for the head and the chunk
+    return ok
+  }
+
+  end(): void {
+    const c = this.conn
+    if (c === null || this.destroyed || this.requestDone) return
+    this.requestDone = true
+    if (!this.headSent) {
+      this.headSent = true
+      c.socket.write(this.head.chunked ? this.head.text + LAST_CHUNK : this.head.text, 'latin1')
+    } else if (this.head.chunked) c.socket.write(LAST_CHUNK, 'latin1')
+  }
+
+  destroy(): void {
+    this.destroyed = true
+    const c = this.conn
+    if (c !== null) c.destroy()                        // detaches first: never touches a reused socket
+  }
+
+  private sendHead(): void {
+    const c = this.conn
+    if (c === null || this.headSent) return
+    this.headSent = true
+    c.socket.write(this.head.text, 'latin1')
+  }
+
+  // ---- the connection's reports
+
+  detach(): void {
+    this.conn = null
+    this.destroyed = true
+    // A body still arriving (the response ended first) must not stay paused waiting for this socket.
+    if (!this.requestDone) this.emit('drain')
+  }
+  onDrain(): void { this.emit('drain') }
+
+  onHead(status: number, raw: string[]): void {
+    const o = this.owner
+    this.status = status
+    if (o.finished || this.settled) { this.discard = true; this.report(status < 500); return }
+    if (o.retry.retriesStatus(status) && o.mayRetry(false)) {
+      this.discard = true
+      this.report(status < 500)
+      o.scheduleRetry(this.ep)
+      return
+    }
+    const x = o.x
+    const list = forwardRawResponseHeaders(raw)
+    if (x.responseHeaders !== null || x.req.httpVersionMajor === 2) {
+      const obj = responseHeaderObject(list)
+      if (x.responseHeaders !== null) x.responseHeaders(obj)
+      x.res.writeHead(status, obj)
+    } else x.res.writeHead(status, list)
+    this.streaming = true
+  }
+
+  onBody(chunk: Buffer): void {
+    if (this.discard || !this.streaming) return
+    const res = this.owner.x.res
+    if (!res.write(chunk)) {
+      this.conn?.socket.pause()
+      res.once('drain', this.resume)
+    }
+  }
+
+  onComplete(trailers: string[] | null): void {
+    if (this.discard || !this.streaming) return
+    const res = this.owner.x.res
+    if (trailers !== null && trailers.length > 0) res.addTrailers(trailerObject(trailers))
+    res.end()
+    this.report(this.status < 500)
+    this.owner.finish(this.status)
+  }
+
+  onFailure(kind: AttemptFailure, err: Error): void {
+    const o = this.owner
+    if (this.discard || this.settled || o.finished) return
+    this.report(false)
+    if (this.streaming) { o.x.res.destroy(); o.finish(this.status); return }
+    if (o.retryAfter(kind, this.ep)) return
+    const refused = kind === 'connect-failure'
+    const code = (err as NodeJS.ErrnoException).code ?? err.message
+    o.fail(new ProxyError(refused ? 'unavailable' : 'upstream_reset', `${o.service}: ${code}`, refused ? 503 : 502, { cause: err }))
+  }
+
+  onTimeout(): void {
+    const o = this.owner
+    if (this.discard) { this.destroy(); return }
+    this.report(false)
+    this.destroy()
+    if (!o.retryAfter('timeout', this.ep)) o.fail(new ProxyError('timeout', `${o.service} did not answer within ${this.timeoutMs}ms`))
+  }
+
+  private report(ok: boolean): void {
+    if (this.settled) return
+    this.settled = true
+    this.record(ok)
+  }
+}

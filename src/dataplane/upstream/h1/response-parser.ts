@@ -1,0 +1,259 @@
+// A strict, incremental HTTP/1.1 response parser for upstream connections. It accepts only what a
+// sound server sends: CRLF line ends, no obs-fold, one Content-Length of plain digits, chunked as the
+// only transfer coding and never beside Content-Length. Anything else is an error, and the caller
+// closes the socket: a proxy that guesses at framing can be smuggled through.
+import { scanBlock, type BlockScan } from './header-block.js'
+
+export interface ResponseHandler {
+  /** A final (non-1xx) response head; `raw` is [name, value, ...] as received. */
+  onHead(status: number, raw: string[]): void
+  onBody(chunk: Buffer): void
+  /** The response is complete; `keepAlive` says whether the socket may carry another request. */
+  onComplete(trailers: string[] | null, keepAlive: boolean): void
+}
+
+export const MAX_HEAD_BYTES = 64 * 1024
+const MAX_CHUNK_EXT = 1024
+const MAX_HEX_DIGITS = 13                       // 2^52: below Number.MAX_SAFE_INTEGER
+
+const enum S { Head, Fixed, Close, ChunkSize, ChunkExt, ChunkSizeLf, ChunkData, ChunkCr, ChunkLf, Trailers, Done, Dead }
+
+export class ResponseParser {
+  handler: ResponseHandler | null = null
+  /** Why the last execute() failed, or null. */
+  error: string | null = null
+  /** True once any byte of the current response arrived (a reused socket failing before that reached no app). */
+  started = false
+  private state = S.Head
+  private noBody = false                        // HEAD request: no body whatever the headers say
+  private keepAlive = true
+  private remaining = 0                         // Fixed / ChunkData: bytes left; ChunkSize: the size so far
+  private digits = 0
+  private pending: Buffer | null = null         // an unfinished header block, kept across reads
+  private readonly scan: BlockScan = { pos: 0, lineStart: 0, end: -1, error: null }
+
+  constructor(private readonly maxHeadBytes = MAX_HEAD_BYTES) {}
+
+  /** Prepares for the response to the next request. */
+  reset(headRequest: boolean): void {
+    this.state = S.Head
+    this.noBody = headRequest
+    this.keepAlive = true
+    this.error = null
+    this.started = false
+    this.pending = null
+    this.scan.pos = 0; this.scan.lineStart = 0; this.scan.end = -1; this.scan.error = null
+  }
+
+  /** Stops delivering: the exchange was abandoned. */
+  abort(): void { this.state = S.Dead; this.pending = null }
+
+  get done(): boolean { return this.state === S.Done }
+  /** A close-delimited body in progress: end of stream completes it. */
+  get readsUntilClose(): boolean { return this.state === S.Close }
+
+  /** Parses `buf`; returns the bytes consumed up to the end of this response, or -1 on error. */
+  execute(buf: Buffer): number {
+    if (buf.length > 0) this.started = true
+    let i = 0
+    const n = buf.length
+    while (i < n) {
+      switch (this.state) {
+        case S.Head:
+        case S.Trailers: {
+          let b = buf
+          let base = 0
+          if (this.pending !== null) { b = Buffer.concat([this.pending, buf.subarray(i)]); base = this.pending.length; this.pending = null }
+          else if (i > 0) { b = buf.subarray(i) }
+          const sc = this.scan
+          scanBlock(b, sc, this.maxHeadBytes)
+          if (sc.error !== null) return this.fail(sc.error)
+          if (sc.end < 0) { this.pending = b; return n }        // wait for more; scan resumes at sc.pos
+          const consumed = sc.end - base                          // bytes of `buf` (from i) used
+          if (this.state === S.Trailers) {
+            const trailers = sc.end > 2 ? parseFields(b, 0, sc.end - 2, []) : []
+            if (trailers === null) return this.fail('malformed trailer')
+            i += consumed
+            return this.complete(i, trailers)
+          }
+          const r = this.head(b, sc.end)
+          if (r !== null) return this.fail(r)
+          i += consumed
+          sc.pos = 0; sc.lineStart = 0; sc.end = -1
+          if ((this.state as S) === S.Done) return this.complete(i, null)
+          if ((this.state as S) === S.Head) continue                        // a 1xx: the real head follows
+          break
+        }
+        case S.Fixed: {
+          const take = Math.min(this.remaining, n - i)
+          this.remaining -= take
+          this.deliver(buf, i, i + take)
+          i += take
+          if (this.remaining === 0) return this.complete(i, null)
+          break
+        }
+        case S.Close:
+          this.deliver(buf, i, n)
+          return n
+        case S.ChunkData: {
+          const take = Math.min(this.remaining, n - i)
+          this.remaining -= take
+          this.deliver(buf, i, i + take)
+          i += take
+          if (this.remaining === 0) this.state = S.ChunkCr
+          break
+        }
+        case S.Done:
+          return i
+        case S.Dead:
+          return -1
+        default: {
+          const r = this.chunkByte(buf[i])
+          if (r !== null) return this.fail(r)
+          i++
+        }
+      }
+      if ((this.state as S) === S.Dead) return -1
+    }
+    return i
+  }
+
+  /** End of stream from the server: completes a close-delimited body; anything else was cut short. */
+  finish(): boolean {
+    if (this.state !== S.Close) return false
+    this.complete(0, null)
+    return true
+  }
+
+  private deliver(buf: Buffer, from: number, to: number): void {
+    if (to > from && this.handler !== null) this.handler.onBody(buf.subarray(from, to))
+  }
+
+  private fail(reason: string): number {
+    this.error = reason
+    this.state = S.Dead
+    this.pending = null
+    return -1
+  }
+
+  private complete(at: number, trailers: string[] | null): number {
+    this.state = S.Done
+    this.handler?.onComplete(trailers, this.keepAlive)
+    return at
+  }
+
+  /** Status line and fields of a head ending at `end` (after its blank line); sets the body state. */
+  private head(b: Buffer, end: number): string | null {
+    const eol = b.indexOf(13)
+    // "HTTP/1.x SSS" then SP reason, or nothing
+    if (eol < 12 || b[0] !== 72 || b[1] !== 84 || b[2] !== 84 || b[3] !== 80 || b[4] !== 47 || b[5] !== 49 || b[6] !== 46) return 'malformed status line'
+    const minor = b[7]
+    if ((minor !== 48 && minor !== 49) || b[8] !== 32 || (eol > 12 && b[12] !== 32)) return 'malformed status line'
+    const d0 = b[9] - 48, d1 = b[10] - 48, d2 = b[11] - 48
+    if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return 'malformed status code'
+    const status = d0 * 100 + d1 * 10 + d2
+    const raw = parseFields(b, eol + 2, end - 2, [])
+    if (raw === null) return 'malformed header field'
+    let length = -1
+    let chunked = false
+    let close = minor === 48                    // HTTP/1.0: one response per connection
+    for (let k = 0; k < raw.length; k += 2) {
+      const name = raw[k]
+      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+        if (length !== -1) return 'duplicate content-length'
+        const v = raw[k + 1]
+        if (v.length === 0 || v.length > 15 || !/^[0-9]+$/.test(v)) return 'invalid content-length'
+        length = Number(v)
+      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
+        if (chunked || raw[k + 1].toLowerCase() !== 'chunked') return 'unsupported transfer-encoding'
+        chunked = true
+      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
+        const v = raw[k + 1].toLowerCase()
+        if (v.includes('close')) close = true
+        if (v.includes('upgrade')) close = true
+      }
+    }
+    if (chunked && length !== -1) return 'content-length with transfer-encoding'
+    if (status < 200) {
+      if (status === 101) return 'unexpected protocol switch'
+      this.state = S.Head                       // 100-continue and other interim responses are skipped
+      return null
+    }
+    this.keepAlive = !close
+    this.handler?.onHead(status, raw)
+    if (this.state === S.Dead) return null      // the handler gave up on this exchange
+    if (this.noBody || status === 204 || status === 304) this.state = S.Done
+    else if (chunked) { this.state = S.ChunkSize; this.remaining = 0; this.digits = 0 }
+    else if (length >= 0) { this.remaining = length; this.state = length === 0 ? S.Done : S.Fixed }
+    else { this.keepAlive = false; this.state = S.Close }
+    return null
+  }
+
+  /** One byte of chunk framing (size line, extension, CRLF after data). */
+  private chunkByte(c: number): string | null {
+    switch (this.state) {
+      case S.ChunkSize: {
+        const h = hexValue(c)
+        if (h >= 0) {
+          if (++this.digits > MAX_HEX_DIGITS) return 'chunk size too large'
+          this.remaining = this.remaining * 16 + h
+          return null
+        }
+        if (this.digits === 0) return 'invalid chunk size'
+        if (c === 13) { this.state = S.ChunkSizeLf; return null }
+        if (c === 59) { this.state = S.ChunkExt; this.digits = 0; return null }   // ';' chunk-ext
+        return 'invalid chunk size'
+      }
+      case S.ChunkExt:
+        if (c === 13) { this.state = S.ChunkSizeLf; return null }
+        if ((c < 32 && c !== 9) || c === 127 || ++this.digits > MAX_CHUNK_EXT) return 'invalid chunk extension'
+        return null
+      case S.ChunkSizeLf:
+        if (c !== 10) return 'bare CR in chunk size'
+        this.digits = 0
+        this.state = this.remaining === 0 ? S.Trailers : S.ChunkData
+        return null
+      case S.ChunkCr:
+        if (c !== 13) return 'missing CRLF after chunk'
+        this.state = S.ChunkLf
+        return null
+      case S.ChunkLf:
+        if (c !== 10) return 'missing CRLF after chunk'
+        this.state = S.ChunkSize
+        this.remaining = 0
+        return null
+      default:
+        return 'parser state'
+    }
+  }
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48
+  if (c >= 97 && c <= 102) return c - 87
+  if (c >= 65 && c <= 70) return c - 55
+  return -1
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+
+/** Field lines between `from` and `to` (CRLF-separated, already checked for bare CR/LF), or null. */
+function parseFields(b: Buffer, from: number, to: number, out: string[]): string[] | null {
+  let p = from
+  while (p < to) {
+    let eol = b.indexOf(13, p)
+    if (eol < 0 || eol > to) eol = to
+    const first = b[p]
+    if (first === 32 || first === 9) return null                  // obs-fold
+    const colon = b.indexOf(58, p)
+    if (colon < 0 || colon >= eol || colon === p) return null
+    const name = b.toString('latin1', p, colon)
+    if (!TOKEN.test(name)) return null
+    let vs = colon + 1, ve = eol
+    while (vs < ve && (b[vs] === 32 || b[vs] === 9)) vs++
+    while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--
+    out.push(name, b.toString('latin1', vs, ve))
+    p = eol + 2
+  }
+  return out
+}
