@@ -12,7 +12,7 @@ export async function handleAdminApi(cp: ControlPlane, req: IncomingMessage, res
     const body = (await readJson(req)) as { sources?: SourceText[] }
     const ok = Array.isArray(body.sources) && body.sources.every(x => x && typeof x.file === 'string' && typeof x.dir === 'string' && typeof x.text === 'string')
     if (!ok) throw new HttpError(400, 'body must be {"sources": [{"file": string, "dir": string, "text": string}, …]}')
-    const result = await cp.apply(body.sources, what)
+    const result = await cp.apply(body.sources as SourceText[], what)
     const render = { version: cp.currentVersion, changes: result.changes, errors: result.errors.map(formatDiagnostic), warnings: result.warnings.map(formatDiagnostic) }
     if (!result.ok) return sendJson(res, 422, render)
     if (url.searchParams.get('wait')) {
