@@ -46,16 +46,16 @@ runScenario('cold-start', QUICK ? 120 : 240, async () => {
   }
 
   for (let i = 0; i < REPS; i++) {
-    const p = await freePort()
+    const p = await freePort(18600)
     await once('standalone', process.execPath, [TRELLIS, 'proxy', '--listen', `127.0.0.1:${p}`, '--upstream', backend.url], `http://127.0.0.1:${p}/`)
-    const q = await freePort()
+    const q = await freePort(18600)
     await once('node_http', process.execPath, [join(dir, 'node-http.cjs')], `http://127.0.0.1:${q}/`, { PORT: String(q), BACKEND_URL: backend.url })
   }
 
   // Sidecar mode: a control plane and a server sidecar stay up; the client sidecar is started REPS times.
   const cp = await startControlPlane('cold-cp')
   const cfg = join(dir, 'mesh.yaml')
-  const outPort = await freePort()
+  const outPort = await freePort(18600)
   writeFileSync(cfg, `apiVersion: trellis.dev/v1alpha1
 kind: Mesh
 metadata: { name: default }

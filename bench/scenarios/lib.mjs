@@ -105,7 +105,24 @@ export function runScenario(name, limitSeconds, main) {
     err => { log(`failed: ${err?.stack ?? err}`); for (const s of started) if (s.stderr) log(`${s.name} stderr: ${s.stderr.slice(-800)}`); void finish(1, { scenario: name, error: String(err?.message ?? err) }) })
 }
 
-export function freePort() {
+// A port that is free now, below the ephemeral range (32768+) where the OS and `port 0` binds of
+// other processes pick theirs: scans from `base` upward; each call moves past the last one given.
+let nextPort = 0
+export async function freePort(base = 18300) {
+  let p = Math.max(base, nextPort)
+  for (; p < 32000; p++) {
+    if (await canBind(p)) { nextPort = p + 1; return p }
+  }
+  return anyPort()
+}
+function canBind(port) {
+  return new Promise(res => {
+    const s = netServer()
+    s.once('error', () => res(false))
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)))
+  })
+}
+function anyPort() {
   return new Promise((res, rej) => {
     const s = netServer()
     s.once('error', rej)

@@ -51,7 +51,7 @@ spec:
   apply(cp, cfg)
   const sidecars = []
   for (let i = 0; i < N; i++) {
-    const port = await freePort()
+    const port = await freePort(18500)
     sidecars.push({ port, rec: startSidecar(cp, 'mem', backend.port, { replica: i, upstreamPorts: { mem: port } }) })
   }
   for (const s of sidecars) await waitFor200(`http://127.0.0.1:${s.port}/`, { rec: s.rec, timeoutMs: 60000, everyMs: 20 })

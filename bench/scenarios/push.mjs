@@ -6,9 +6,10 @@
 // once the previous change is acknowledged everywhere. For each change, GET /api/v1/proxies (admin
 // token from the state folder) is polled every POLL_MS (5) ms, one request at a time, and for each
 // proxy the first poll showing ackedVersion >= the new version gives its time-to-ack, counted from
-// the start of the `trellis apply` process (so the CLI's own start-up, ~0.2-0.3 s, is included;
-// the figure from the moment apply returned is reported too). Reports time-to-ack p50/p99/max
-// over all proxies and changes, the count of failed requests (non-200, errors, unanswered), the
+// the start of the `trellis apply` process (so the CLI's own start-up is included; the figure from
+// the moment apply returned is reported too). Then API_CHANGES (5; quick 3) more changes are made
+// with the same POST /api/v1/apply from this process, without the CLI. Reports time-to-ack
+// p50/p99/max over all proxies and changes, the count of failed requests (non-200, errors, unanswered), the
 // time `up` took to print `ready`, and the memory of the whole tree.
 import { join } from 'node:path'
 import { writeFileSync, readFileSync, mkdirSync } from 'node:fs'
@@ -22,6 +23,7 @@ const CHANGES = Number(process.env.CHANGES ?? (QUICK ? 5 : 20))
 const RATE = Number(process.env.RATE ?? 1000)
 const POLL_MS = Number(process.env.POLL_MS ?? 5)
 const GAP_MS = Number(process.env.GAP_MS ?? 500)
+const API_CHANGES = Number(process.env.API_CHANGES ?? (QUICK ? 3 : 5))
 const ACK_TIMEOUT_MS = 15000
 
 const APP = `import { createServer } from 'node:http'
@@ -48,7 +50,7 @@ runScenario('push', 240 + CHANGES * 20 + WORKLOADS * REPLICAS * 4, async () => {
   const dir = tmp('push')
   const cfgDir = join(dir, 'mesh'); mkdirSync(cfgDir)
   const state = join(dir, 'state')
-  const cpPort = await freePort(), gwPort = await freePort()
+  const cpPort = await freePort(18300), gwPort = await freePort(18300)
   writeFileSync(join(cfgDir, 'app.mjs'), APP)
   const docs = [`apiVersion: trellis.dev/v1alpha1
 kind: Mesh
@@ -78,7 +80,7 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
   let upOut = ''
   const ready = new Promise((resolve, reject) => {
     up.child.stdout.on('data', d => { upOut = (upOut + d).slice(-200000); if (/^ready$/m.test(upOut)) resolve() })
-    up.child.on('exit', c => reject(new Error(`up exited ${c}: ${up.stderr.slice(-600)}`)))
+    up.child.on('exit', c => reject(new Error(`up exited ${c}: ${up.stderr.slice(-600)}\nlast lines of its stdout:\n${upOut.split('\n').slice(-40).join('\n')}`)))
   })
   await Promise.race([ready, sleep(300000).then(() => { throw new Error('up not ready in 300 s') })])
   const upReadyMs = now() - t0
@@ -105,7 +107,7 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
 
   // ---- background load through the gateway
   const gwUrl = `http://127.0.0.1:${gwPort}/`
-  const lg = start('loadgen', process.execPath, [join(REPO, 'bench/scenarios/loadgen.mjs'), gwUrl, String(RATE), String(60 + CHANGES * 20), '16'], { stdout: 'pipe' })
+  const lg = start('loadgen', process.execPath, [join(REPO, 'bench/scenarios/loadgen.mjs'), gwUrl, String(RATE), String(60 + (CHANGES + API_CHANGES) * 20), '16'], { stdout: 'pipe' })
   let lgOut = ''
   lg.child.stdout.on('data', d => { lgOut += d })
   await sleep(2000)
@@ -117,19 +119,29 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
   const perChange = []
   const pollPeriods = []
   let weight = 10
-  for (let c = 0; c < CHANGES; c++) {
+  // via: 'cli' = `trellis apply` (the headline figure); 'api' = the same POST /api/v1/apply the
+  // CLI makes, from this process, to separate the CLI's own start-up from the push.
+  const apiAcks = []
+  async function change(c, via) {
     weight = weight === 10 ? 50 : 10
-    writeFileSync(join(cfgDir, 'canary.yaml'), canary(weight))
+    const text = canary(weight)
+    writeFileSync(join(cfgDir, 'canary.yaml'), text)
     const before = (await getJson('/api/v1/status')).version
     const target = before + 1
     const pending = new Map((await getJson('/api/v1/proxies')).items.filter(p => p.connected).map(p => [p.name, p]))
     const ta = now()
-    let applyDone = null, applyOut = ''
-    const ap = spawn(process.execPath, [TRELLIS, 'apply', '-f', join(cfgDir, 'canary.yaml'), '--state', state], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
-    ap.stdout.on('data', d => { applyOut += d })
-    ap.stderr.on('data', d => { applyOut += d })
-    ap.on('exit', () => { applyDone = now() - ta })
-    const apKill = setTimeout(() => ap.kill('SIGKILL'), 30000)
+    let applyDone = null, applyOut = '', apKill = null
+    if (via === 'cli') {
+      const ap = spawn(process.execPath, [TRELLIS, 'apply', '-f', join(cfgDir, 'canary.yaml'), '--state', state], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+      ap.stdout.on('data', d => { applyOut += d })
+      ap.stderr.on('data', d => { applyOut += d })
+      ap.on('exit', () => { applyDone = now() - ta })
+      apKill = setTimeout(() => ap.kill('SIGKILL'), 30000)
+    } else {
+      fetch(`${cpUrl}/api/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ sources: [{ file: 'canary.yaml', dir: cfgDir, text }] }), signal: AbortSignal.timeout(30000) })
+        .then(r => r.json()).then(b => { applyOut = `version ${b.version}`; applyDone = now() - ta }, e => { applyOut = String(e); applyDone = now() - ta })
+    }
     const acked = {}, sent = {}
     let lastPoll = now()
     while (pending.size && now() - ta < ACK_TIMEOUT_MS) {
@@ -146,17 +158,21 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
     clearTimeout(apKill)
     const version = Number(applyOut.match(/version (\d+)/)?.[1] ?? NaN)
     const times = Object.values(acked)
-    acks.push(...times)
-    acksAfterReturn.push(...times.map(t => t - applyDone))
-    // from the first poll that showed the new version as sent to that proxy (configVersion)
-    acksAfterSent.push(...Object.entries(acked).map(([n, t]) => t - (sent[n] ?? t)))
     const firstSent = Math.min(...Object.values(sent))
+    if (via === 'cli') {
+      acks.push(...times)
+      acksAfterReturn.push(...times.map(t => t - applyDone))
+      // from the first poll that showed the new version as sent to that proxy (configVersion)
+      acksAfterSent.push(...Object.entries(acked).map(([n, t]) => t - (sent[n] ?? t)))
+    } else apiAcks.push(...times)
     times.sort((a, b) => a - b)
-    perChange.push({ change: c + 1, weight, version, expected_version: target, apply_ms: applyDone, first_sent_ms: firstSent, acked: times.length, not_acked: [...pending.keys()], p50_ms: pct(times, 0.5), max_ms: times.at(-1) ?? null })
-    log(`change ${c + 1}: v${version} weight ${weight}: first sent seen ${firstSent.toFixed(0)} ms, apply returned ${applyDone?.toFixed(0)} ms, ${times.length} acks, p50 ${pct(times, 0.5)?.toFixed(0)} max ${times.at(-1)?.toFixed(0)} ms${pending.size ? `, NOT acked: ${[...pending.keys()].join(' ')}` : ''}`)
+    perChange.push({ change: c + 1, via, weight, version, expected_version: target, apply_ms: applyDone, first_sent_ms: firstSent, acked: times.length, not_acked: [...pending.keys()], p50_ms: pct(times, 0.5), max_ms: times.at(-1) ?? null })
+    log(`change ${c + 1} (${via}): v${version} weight ${weight}: first sent seen ${firstSent.toFixed(0)} ms, apply returned ${applyDone?.toFixed(0)} ms, ${times.length} acks, p50 ${pct(times, 0.5)?.toFixed(0)} max ${times.at(-1)?.toFixed(0)} ms${pending.size ? `, NOT acked: ${[...pending.keys()].join(' ')}` : ''}`)
     if (version !== target) log(`warning: apply reported version ${version}, expected ${target}`)
     await sleep(GAP_MS)
   }
+  for (let c = 0; c < CHANGES; c++) await change(c, 'cli')
+  for (let c = 0; c < API_CHANGES; c++) await change(CHANGES + c, 'api')
 
   // ---- stop the load, then up
   await sleep(1000)
@@ -182,8 +198,9 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
     time_to_ack_ms: { from_apply_start: { n: sorted.length, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted.at(-1) ?? null },
       from_apply_return: { n: sortedR.length, p50: pct(sortedR, 0.5), p99: pct(sortedR, 0.99), max: sortedR.at(-1) ?? null },
       from_sent_seen: (() => { const v = [...acksAfterSent].sort((a, b) => a - b); return { n: v.length, p50: pct(v, 0.5), p99: pct(v, 0.99), max: v.at(-1) ?? null } })(),
-      first_sent_ms_median: median(perChange.map(c => c.first_sent_ms)),
-      apply_cli_ms_median: median(perChange.map(c => c.apply_ms)), not_acked_in_15s: notAcked },
+      first_sent_ms_median: median(perChange.filter(c => c.via === 'cli').map(c => c.first_sent_ms)),
+      apply_cli_ms_median: median(perChange.filter(c => c.via === 'cli').map(c => c.apply_ms)),
+      from_api_post: (() => { const v = [...apiAcks].sort((a, b) => a - b); return { changes: API_CHANGES, n: v.length, p50: pct(v, 0.5), p99: pct(v, 0.99), max: v.at(-1) ?? null, post_ms_median: median(perChange.filter(c => c.via === 'api').map(c => c.apply_ms)) } })(), not_acked_in_15s: notAcked },
     poll_period_ms: { p50: pct(pollPeriods, 0.5), p99: pct(pollPeriods, 0.99) },
     load, failed_requests: load?.failed ?? null,
     per_change: perChange,

@@ -74,6 +74,13 @@ ${lines.join('\n')}`)
   return docs.join('\n---\n') + '\n'
 }
 
+// SCALE_CONFIG_ONLY=DIR: only write DIR/small.yaml and DIR/big.yaml (e.g. to profile the compiler).
+if (process.env.SCALE_CONFIG_ONLY) {
+  writeFileSync(join(process.env.SCALE_CONFIG_ONLY, 'small.yaml'), config(1, 1))
+  writeFileSync(join(process.env.SCALE_CONFIG_ONLY, 'big.yaml'), config(ENDPOINTS, RULES))
+  process.exit(0)
+}
+
 runScenario('scale', 120 + REPS * 2 * (SECONDS + 60), async () => {
   const dir = tmp('scale')
   const small = join(dir, 'small.yaml'), big = join(dir, 'big.yaml')
@@ -119,7 +126,7 @@ runScenario('scale', 120 + REPS * 2 * (SECONDS + 60), async () => {
       const t0 = now()
       apply(cp, file)
       const applyMs = now() - t0
-      const port = await freePort()
+      const port = await freePort(18400)
       const ts = now()
       const sc = startSidecar(cp, 'client', backend.port, { upstreamPorts: { api: port } })
       const readyMs = await waitFor200(`http://127.0.0.1:${port}${PATH}`, { t0: ts, rec: sc, timeoutMs: 60000, everyMs: 5 })

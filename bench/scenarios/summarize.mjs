@@ -77,7 +77,9 @@ if (hops) {
   const two = hops.modes['two-hop']
   if (two) {
     const nhAdded = two.medians['node-http']?.added_p99_ms
-    targets.push(['two hops: added p99 ≤ 2× bare node:http one-hop added p99 (target is with mTLS; measured plaintext)', '≤ 2×', x(two.added_p99_ratio_to_node_http), verdict(two.added_p99_ratio_to_node_http, v => v <= 2, v => `${x(v)} of node:http's +${f(nhAdded, 3)} ms`)])
+    const r2 = two.added_p99_ratio_to_node_http, a2 = two.medians.trellis.added_p99_ms
+    targets.push(['two hops: added p99 ≤ 2× bare node:http one-hop added p99 (target is with mTLS; measured plaintext)', '≤ 2×', `${x(r2)} (${sign(a2)} vs ${sign(nhAdded)} ms)`,
+      a2 !== null && a2 <= 0 ? 'met, but added p99 ≤ 0 is within run-to-run noise' : verdict(r2, v => v <= 2, v => `${x(v)} of node:http's ${sign(nhAdded)} ms`)])
     const perProxy = two.medians.trellis.req_per_cpu_s * 2
     targets.push(['two hops: requests per proxy CPU-second (target is with mTLS)', '≥ 7,500', f(perProxy, 0), verdict(perProxy, v => v >= 7500, v => `${f(100 * (7500 - v) / 7500, 0)}% short`)])
     const vcpu = two.medians.trellis.vcpu_at_rate / 2
@@ -94,6 +96,7 @@ if (push) {
   md.push(`| from the start of \`trellis apply\` | ${a.from_apply_start.n} | ${f(a.from_apply_start.p50, 0)} | ${f(a.from_apply_start.p99, 0)} | ${f(a.from_apply_start.max, 0)} |`)
   if (a.from_sent_seen) md.push(`| from the first poll showing it sent to that proxy (\`configVersion\`) | ${a.from_sent_seen.n} | ${f(a.from_sent_seen.p50, 0)} | ${f(a.from_sent_seen.p99, 0)} | ${f(a.from_sent_seen.max, 0)} |`)
   md.push(`| from \`trellis apply\` returning | ${a.from_apply_return.n} | ${f(a.from_apply_return.p50, 0)} | ${f(a.from_apply_return.p99, 0)} | ${f(a.from_apply_return.max, 0)} |`)
+  if (a.from_api_post?.n) md.push(`| ${a.from_api_post.changes} more changes by POST /api/v1/apply from the bench process (no CLI): from the POST | ${a.from_api_post.n} | ${f(a.from_api_post.p50, 0)} | ${f(a.from_api_post.p99, 0)} | ${f(a.from_api_post.max, 0)} |`)
   md.push('', `\`trellis apply\` took ${f(a.apply_cli_ms_median, 0)} ms (median) from process start to exit${a.first_sent_ms_median !== undefined ? `; the new version was first seen sent to proxies ${f(a.first_sent_ms_median, 0)} ms after the apply started (median)` : ''}; proxies not acknowledging within 15 s: ${a.not_acked_in_15s}. Background load: ${push.load?.sent} requests at ${f(push.load?.achieved_rps, 0)} req/s, **${push.failed_requests} failed** (statuses ${JSON.stringify(push.load?.statuses ?? {})}${Object.keys(push.load?.errors ?? {}).length ? `, errors ${JSON.stringify(push.load.errors)}` : ''}), latency p50 ${f(push.load?.p50_ms)} / p99 ${f(push.load?.p99_ms)} / max ${f(push.load?.max_ms)} ms. Memory of the tree: RSS ${f(push.memory.tree_rss_mb, 0)} MB summed, PSS ${f(push.memory.tree_pss_mb, 0)} MB; per sidecar (median) RSS ${f(push.memory.sidecar_rss_mb_median)} MB, anon ${f(push.memory.sidecar_anon_mb_median)} MB, PSS ${f(push.memory.sidecar_pss_mb_median)} MB. \`up\` stopped in ${f(push.up_stop_ms / 1000)} s, ${push.processes_left_after_stop} process(es) left.`, '')
   targets.push([`config push to ${push.sidecars + push.gateways} proxies: time-to-ack p99 (from apply start)`, '< 1000 ms', f(a.from_apply_start.p99, 0), verdict(a.from_apply_start.p99, v => v < 1000, v => `${f(v - 1000, 0)} ms over`)])
   targets.push(['failed requests during the changes', '0', String(push.failed_requests), verdict(push.failed_requests, v => v === 0, v => `${v} failed`)])
