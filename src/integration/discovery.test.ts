@@ -60,6 +60,9 @@ test('a killed replica leaves the endpoint set and traffic moves to the others',
 test('an app that stops answering is taken out of rotation by its own sidecar', async () => {
   const backend = mesh.backends.find(b => b.name === 'api-2')!
   await backend.close()
+  // Before its sidecar notices, requests landing there get the sidecar's 503 `unavailable` (the app
+  // never saw them): the caller retries them elsewhere, so none fails.
+  for (let i = 0; i < 10; i++) assert.equal((await get(`${url}/right-away`)).status, 200)
   await eventually('api-2 unready', async () => mesh.cp.registry.instances().some(i => i.replica === 2 && !i.ready))
   await mesh.settled()
   const seen = await spread(10)

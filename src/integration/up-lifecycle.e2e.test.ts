@@ -156,8 +156,13 @@ test('a proxy started by hand joins with a token from `trellis token create`', a
     }, 15_000)
     await eventually('traffic reaches it', async () => (await get(`http://127.0.0.1:${gwPort}/`)).json().env.TRELLIS_WORKLOAD === 'by-hand', 10_000)
   } finally {
+    // As `up` does: the sidecar leaves first (deregistered, drained), then the app goes.
+    const exited = new Promise(r => proxy.once('exit', r))
     proxy.kill('SIGTERM')
+    await exited
     app.close()
+    await eventually('hand-started instance gone', async () =>
+      !(JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items as { name: string }[]).some(i => i.name === 'default/back/5'), 10_000)
   }
 })
 

@@ -176,7 +176,8 @@ class Forwarding implements AttemptOwner {
       const status = Number(headers[':status'] ?? 502)
       if (this.finished) { stream.close(); end(status < 500); return }
       const grpcStatus = headers['grpc-status'] === undefined ? -1 : Number(headers['grpc-status'])
-      if ((this.retry.retriesStatus(status) || (grpcStatus > 0 && this.retry.retriesGrpc(grpcStatus))) && this.mayRetry(false)) {
+      const meshUnavailable = status === 503 && headers['x-trellis-reason'] === 'unavailable' // the callee's app never saw it
+      if ((this.retry.retriesStatus(status) || meshUnavailable || (grpcStatus > 0 && this.retry.retriesGrpc(grpcStatus))) && this.mayRetry(false)) {
         end(status < 500)
         stream.close()
         this.scheduleRetry(ep)

@@ -106,7 +106,9 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     const o = this.owner
     this.status = status
     if (o.finished || this.settled) { this.discard = true; this.report(status < 500); return }
-    if (o.retry.retriesStatus(status) && o.mayRetry(false)) {
+    // A callee sidecar whose app refused the connection answers 503 `unavailable`: the app never saw
+    // the request, so an idempotent one goes to another endpoint whatever the retry policy says.
+    if ((o.retry.retriesStatus(status) || (status === 503 && meshUnavailable(raw))) && o.mayRetry(false)) {
       this.discard = true
       this.report(status < 500)
       o.scheduleRetry(this.ep)
@@ -164,4 +166,12 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     this.settled = true
     this.record(ok)
   }
+}
+
+/** The response is the mesh's own 503 `unavailable` (x-trellis-reason), not the app's. */
+function meshUnavailable(raw: readonly string[]): boolean {
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i].length === 16 && raw[i].toLowerCase() === 'x-trellis-reason') return raw[i + 1] === 'unavailable'
+  }
+  return false
 }
