@@ -38,7 +38,6 @@ interface CompiledBackend {
 export class CompiledRoute {
   private readonly redirect: ((x: Exchange) => void) | null = null
   private readonly requestEdit: HeaderEdit | null
-  private readonly responseEdit: HeaderEdit | null
   private readonly rewrite: ((x: Exchange) => void) | null = null
   private readonly mirrors: Mirror[] = []
   private readonly backends: CompiledBackend[]
@@ -56,9 +55,9 @@ export class CompiledRoute {
       else if (f.type === 'RequestMirror') { const m = requestMirror(f.requestMirror, ctx.clusters); if (m) this.mirrors.push(m) }
     }
     this.requestEdit = composeEdits(requestEdits)
-    this.responseEdit = composeEdits(responseEdits)
+    const responseEdit = composeEdits(responseEdits)
     const route = entry.route || '(default)'
-    this.backends = entry.backends.map(b => compileBackend(b, entry, ctx, route))
+    this.backends = entry.backends.map(b => compileBackend(b, entry, ctx, route, responseEdit))
     this.picker = new SmoothWeightedPicker(entry.backends.map(b => b.weight))
     this.noBackendSeries = ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: '' })
   }
@@ -77,8 +76,7 @@ export class CompiledRoute {
       return
     }
     if (backend.requestEdit) backend.requestEdit(x.headers)
-    const responseEdit = this.responseEdit ?? backend.responseEdit
-    if (responseEdit) x.responseHeaders = this.responseEdit && backend.responseEdit ? composeEdits([this.responseEdit, backend.responseEdit]) : responseEdit
+    if (backend.responseEdit) x.responseHeaders = backend.responseEdit
     const series = backend.series
     const opts = backend.hashKey ? { ...backend.options, hashKey: backend.hashKey(x.req.headers, clientAddress(x.req.socket.remoteAddress)) } : backend.options
     const done = (status: number) => series.observe(status, performance.now() - x.startMs)
@@ -88,7 +86,7 @@ export class CompiledRoute {
   }
 }
 
-function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContext, route: string): CompiledBackend {
+function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContext, route: string, routeResponseEdit: HeaderEdit | null): CompiledBackend {
   const cluster = b.service ? ctx.clusters.get(b.service) ?? null : null
   const req: (HeaderEdit | null)[] = [], res: (HeaderEdit | null)[] = []
   for (const f of b.filters) {
@@ -98,7 +96,8 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
   const policyTimeout = cluster?.policy.timeoutMs ?? 0
   return {
     cluster, service: b.service,
-    requestEdit: composeEdits(req), responseEdit: composeEdits(res),
+    // The rule's response edits, then the backend's: composed once here, not per request.
+    requestEdit: composeEdits(req), responseEdit: composeEdits([routeResponseEdit, ...res]),
     series: ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: b.service ?? '' }),
     options: {
       timeoutMs: entry.timeouts.requestMs || policyTimeout,
