@@ -35,7 +35,7 @@ mkdir -p "$OUT_DIR"
 limit() { # seconds allowed per scenario (the scripts also stop themselves earlier)
   case $1 in
     hops) [[ $QUICK == 1 ]] && echo 1200 || echo 2400 ;;   # includes waiting for another peers.sh
-    push) [[ $QUICK == 1 ]] && echo 400 || echo 900 ;;
+    push) [[ $QUICK == 1 ]] && echo 700 || echo 1300 ;;
     scale) [[ $QUICK == 1 ]] && echo 300 || echo 600 ;;
     memory) [[ $QUICK == 1 ]] && echo 300 || echo 500 ;;
     cold-start) [[ $QUICK == 1 ]] && echo 150 || echo 300 ;;

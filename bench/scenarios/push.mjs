@@ -25,6 +25,7 @@ const POLL_MS = Number(process.env.POLL_MS ?? 5)
 const GAP_MS = Number(process.env.GAP_MS ?? 500)
 const API_CHANGES = Number(process.env.API_CHANGES ?? (QUICK ? 3 : 5))
 const ACK_TIMEOUT_MS = 15000
+const UP_ATTEMPTS = Number(process.env.UP_ATTEMPTS ?? 3)
 
 const APP = `import { createServer } from 'node:http'
 const body = Buffer.from(process.env.TRELLIS_WORKLOAD + '\\n')
@@ -46,10 +47,9 @@ spec:
 `
 }
 
-runScenario('push', 240 + CHANGES * 20 + WORKLOADS * REPLICAS * 4, async () => {
+runScenario('push', 120 + UP_ATTEMPTS * 160 + (CHANGES + API_CHANGES) * 20 + WORKLOADS * REPLICAS * 2, async () => {
   const dir = tmp('push')
   const cfgDir = join(dir, 'mesh'); mkdirSync(cfgDir)
-  const state = join(dir, 'state')
   const cpPort = await freePort(18300), gwPort = await freePort(18300)
   writeFileSync(join(cfgDir, 'app.mjs'), APP)
   const docs = [`apiVersion: trellis.dev/v1alpha1
@@ -74,17 +74,33 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
   writeFileSync(join(cfgDir, 'mesh.yaml'), docs.join('\n---\n') + '\n')
   writeFileSync(join(cfgDir, 'canary.yaml'), canary(10))
 
-  // ---- trellis up
-  const t0 = now()
-  const up = start('up', process.execPath, [TRELLIS, 'up', '-f', cfgDir, '--state', state], { stdout: 'pipe' })
-  let upOut = ''
-  const ready = new Promise((resolve, reject) => {
-    up.child.stdout.on('data', d => { upOut = (upOut + d).slice(-200000); if (/^ready$/m.test(upOut)) resolve() })
-    up.child.on('exit', c => reject(new Error(`up exited ${c}: ${up.stderr.slice(-600)}\nlast lines of its stdout:\n${upOut.split('\n').slice(-40).join('\n')}`)))
-  })
-  await Promise.race([ready, sleep(300000).then(() => { throw new Error('up not ready in 300 s') })])
-  const upReadyMs = now() - t0
-  up.child.stdout.removeAllListeners('data'); up.child.stdout.resume()
+  // ---- trellis up (up to UP_ATTEMPTS times: a start that never gets ready is recorded, with the
+  // EADDRINUSE lines of its output, and retried from a fresh state folder)
+  const upFailures = []
+  let up, upReadyMs, state
+  for (let attempt = 1; ; attempt++) {
+    state = join(dir, `state-${attempt}`)
+    const t0 = now()
+    up = start('up', process.execPath, [TRELLIS, 'up', '-f', cfgDir, '--state', state], { stdout: 'pipe' })
+    let upOut = ''
+    const rec = up
+    const ready = new Promise((resolve, reject) => {
+      rec.child.stdout.on('data', d => { upOut = (upOut + d).slice(-200000); if (/^ready$/m.test(upOut)) resolve() })
+      rec.child.on('exit', c => reject(new Error(`up exited ${c}: ${rec.stderr.slice(-300).trim()}`)))
+    })
+    try {
+      await Promise.race([ready, sleep(300000).then(() => { throw new Error('up not ready in 300 s') })])
+      upReadyMs = now() - t0
+      up.child.stdout.removeAllListeners('data'); up.child.stdout.resume()
+      break
+    } catch (err) {
+      const inUse = [...new Set(upOut.split('\n').filter(l => /EADDRINUSE/.test(l)))]
+      upFailures.push({ attempt, error: err.message, after_ms: now() - t0, eaddrinuse: inUse })
+      log(`up attempt ${attempt} failed: ${err.message}; EADDRINUSE lines: ${inUse.join(' / ') || 'none'}`)
+      await stop(up, 20000)
+      if (attempt >= UP_ATTEMPTS) throw new Error(`up never ready in ${attempt} attempts: ${JSON.stringify(upFailures)}`)
+    }
+  }
   log(`up ready in ${(upReadyMs / 1000).toFixed(1)} s`)
   const token = readFileSync(join(state, 'admin-token'), 'utf8').trim()
   const cpUrl = `http://127.0.0.1:${cpPort}`
@@ -192,7 +208,7 @@ spec: { command: [node, app.mjs], replicas: ${REPLICAS} }`)
   const notAcked = perChange.reduce((a, c) => a + c.not_acked.length, 0)
   return roundAll({
     workloads: WORKLOADS, replicas: REPLICAS, sidecars: sidecars.length, gateways: gateways.length, changes: CHANGES, rate: RATE,
-    up_ready_ms: upReadyMs, up_stop_ms: stopMs, processes_left_after_stop: leftover.length,
+    up_ready_ms: upReadyMs, up_failures: upFailures, up_stop_ms: stopMs, processes_left_after_stop: leftover.length,
     memory: { tree_processes: treeAll.length, tree_rss_mb: treeRssMb, tree_pss_mb: treePssMb,
       sidecar_rss_mb_median: median(sidecarMem.map(m => m.rss_mb)), sidecar_anon_mb_median: median(sidecarMem.map(m => m.rss_anon_mb)), sidecar_pss_mb_median: median(sidecarMem.map(m => m.pss_mb)) },
     time_to_ack_ms: { from_apply_start: { n: sorted.length, p50: pct(sorted, 0.5), p99: pct(sorted, 0.99), max: sorted.at(-1) ?? null },
