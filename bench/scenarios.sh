@@ -3,8 +3,8 @@
 # bench/scenarios/, then bench/results/scenarios.json and the generated section of
 # docs/performance.md (between the scenarios markers; bench/scenarios/summarize.mjs).
 #
-#   bash bench/scenarios.sh                      # every scenario, full size (~20 min on 2 cores)
-#   QUICK=1 bash bench/scenarios.sh              # smaller and shorter (~5 min)
+#   bash bench/scenarios.sh                      # every scenario, full size (~15 min on 2 cores)
+#   QUICK=1 bash bench/scenarios.sh              # smaller and shorter (~3 min)
 #   SCENARIOS_ONLY="push memory" bash bench/scenarios.sh
 #
 #   hops        (a) client sidecar -> server sidecar -> app and (b) gateway -> sidecar -> app, as

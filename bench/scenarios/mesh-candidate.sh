@@ -26,7 +26,10 @@ PIDS=()
 
 log() { printf '[mesh-candidate %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 cleanup() {
-  trap - EXIT INT TERM
+  # peers.sh sends TERM to the process group and then to each PID: ignore the second one here,
+  # or it would end this function before the state folder is removed.
+  trap '' INT TERM
+  trap - EXIT
   local p i
   # proxies first (newest first), the control plane last
   for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do kill -TERM "${PIDS[$i]}" 2>/dev/null; done
@@ -98,7 +101,7 @@ done
 TOKEN=$(cat "$STATE/admin-token")
 timeout 30 $TRELLIS apply -f "$STATE/mesh.yaml" --state "$STATE" --control-plane "$CP_URL" >&2 || { log "apply failed"; exit 1; }
 
-export TRELLIS_TOKEN=$TOKEN
+export TRELLIS_TOKEN=$TOKEN TRELLIS_DRAIN_TIMEOUT_MS=${TRELLIS_DRAIN_TIMEOUT_MS:-1000}
 $TRELLIS proxy --workload server --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
 PIDS+=($!)
 if [[ $MODE == two-hop ]]; then
