@@ -58,14 +58,14 @@ if (hops) {
   md.push('| path | runs | rps (sat.) | req per tree CPU-s | p50 ms @1000 | p99 ms @1000 | added p50 ms | added p90 ms | added p99 ms | vCPU @1000 (tree) | RSS idle MB (tree) | RSS after MB (tree) | anon after MB (tree) | ready ms | errors |')
   md.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   const label = { 'one-hop': 'one hop: `trellis proxy --listen --upstream`', 'two-hop': '(a) client sidecar → server sidecar', gateway: '(b) gateway → server sidecar' }
-  let nh = null, direct = null
+  let nh = null, direct = null, nhMode = null
   for (const [mode, m] of Object.entries(hops.modes)) {
     const t = m.medians.trellis
-    nh ??= { ...m.medians['node-http'], p90: m.added_p90_ms['node-http'] }; direct ??= m.medians.direct
+    if (!nh) { nh = { ...m.medians['node-http'], p90: m.added_p90_ms['node-http'] }; direct = m.medians.direct; nhMode = mode }
     md.push(`| ${label[mode] ?? mode} | ${m.runs} | ${f(t.rps, 0)} | ${f(t.req_per_cpu_s, 0)} | ${f(t.rate_p50_ms, 3)} | ${f(t.rate_p99_ms, 3)} | ${sign(t.added_p50_ms)} | ${sign(m.added_p90_ms.trellis)} | ${sign(t.added_p99_ms)} | ${f(t.vcpu_at_rate, 3)} | ${f(t.rss_idle_mb)} | ${f(t.rss_after_mb)} | ${f(t.anon_after_mb)} | ${f(t.ready_ms, 0)} | ${f(t.errors, 0)} |`)
   }
-  if (nh) md.push(`| bare \`node:http\` (same runs) | | ${f(nh.rps, 0)} | ${f(nh.req_per_cpu_s, 0)} | ${f(nh.rate_p50_ms, 3)} | ${f(nh.rate_p99_ms, 3)} | ${sign(nh.added_p50_ms)} | ${sign(nh.p90)} | ${sign(nh.added_p99_ms)} | ${f(nh.vcpu_at_rate, 3)} | ${f(nh.rss_idle_mb)} | ${f(nh.rss_after_mb)} | ${f(nh.anon_after_mb)} | ${f(nh.ready_ms, 0)} | ${f(nh.errors, 0)} |`)
-  if (direct) md.push(`| direct (backend only) | | ${f(direct.rps, 0)} | - | ${f(direct.rate_p50_ms, 3)} | ${f(direct.rate_p99_ms, 3)} | 0 | 0 | 0 | | | | | | |`)
+  if (nh) md.push(`| bare \`node:http\` (in the ${nhMode} runs) | | ${f(nh.rps, 0)} | ${f(nh.req_per_cpu_s, 0)} | ${f(nh.rate_p50_ms, 3)} | ${f(nh.rate_p99_ms, 3)} | ${sign(nh.added_p50_ms)} | ${sign(nh.p90)} | ${sign(nh.added_p99_ms)} | ${f(nh.vcpu_at_rate, 3)} | ${f(nh.rss_idle_mb)} | ${f(nh.rss_after_mb)} | ${f(nh.anon_after_mb)} | ${f(nh.ready_ms, 0)} | ${f(nh.errors, 0)} |`)
+  if (direct) md.push(`| direct (backend only, in the ${nhMode} runs) | | ${f(direct.rps, 0)} | - | ${f(direct.rate_p50_ms, 3)} | ${f(direct.rate_p99_ms, 3)} | 0 | 0 | 0 | | | | | | |`)
   md.push('', 'Same-run ratios to bare `node:http` (median over runs):', '')
   md.push('| path | req per CPU-s (tree) | req per proxy CPU-s (tree ÷ proxies) | rps (sat.) | p99 @1000 | added p99 ÷ node:http added p99 | vCPU @1000 per proxy |', '|---|---:|---:|---:|---:|---:|---:|')
   for (const [mode, m] of Object.entries(hops.modes)) {
