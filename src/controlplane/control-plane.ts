@@ -120,7 +120,7 @@ export class ControlPlane {
   bump(membership: boolean): void {
     this.version++
     this.metrics.configVersion.set(this.version)
-    this.pusher.schedule()
+    this.pusher.schedule(membership ? 20 : 0)
     if (membership) this.schedulePersist()
   }
 

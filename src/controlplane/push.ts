@@ -25,15 +25,18 @@ export class Pusher {
 
   connected(id: string): boolean { return this.streams.has(id) }
 
-  /** Schedules one push of the latest version to every stream. */
-  schedule(): void {
+  /** Schedules one push of the latest version to every stream. Membership changes wait `delayMs`
+   *  so that a burst (fifty replicas registering at start-up) goes out as one push, not fifty. */
+  schedule(delayMs = 0): void {
     if (this.scheduled) return
     this.scheduled = true
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false
       const { ir, version, instances } = this.current()
       for (const stream of this.streams.values()) this.send(stream, ir, version, instances)
-    })
+    }
+    if (delayMs > 0) setTimeout(run, delayMs).unref()
+    else setImmediate(run)
   }
 
   /** A heartbeat line keeps idle streams from looking dead to the proxy. */
