@@ -92,7 +92,7 @@ timeout -k 2 $((DURATION + 15)) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$DU
 c1=$(ticks "$PROXY_PID")
 rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$PROF_DIR/wrk.txt")
 cpu=$(awk -v a="$c0" -v b="$c1" -v hz="$(getconf CLK_TCK)" -v d="$DURATION" 'BEGIN {printf "%.3f", (b - a) / hz / d}')
-log "profiled run: $rps req/s, proxy CPU $cpu cores, $(awk -v r="$rps" -v c="$cpu" 'BEGIN {printf "%.0f", c > 0 ? r / c : 0}') req per proxy CPU-s (profiler on)"
+log "profiled run: $rps req/s, proxy CPU $cpu cores, $(awk -v r="$rps" -v c="$cpu" 'BEGIN {printf "%.0f", (c > 0 ? r / c : 0)}') req per proxy CPU-s (profiler on)"
 
 # SIGTERM: the proxy drains and exits, which writes the profile.
 kill -TERM "$PROXY_PID" 2>/dev/null
