@@ -16,10 +16,6 @@ export const NOT_ENFORCED: readonly NotEnforced[] = [
   { kind: 'AuthorizationPolicy', path: 'spec' },
   { kind: 'SecurityPolicy', path: 'spec' },
   { kind: 'RateLimitPolicy', path: 'spec' },
-  // backendRef-level filters: header modifiers act; these do not yet.
-  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].requestMirror' },
-  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].urlRewrite' },
-  { kind: 'HTTPRoute', path: 'spec.rules[*].backendRefs[*].filters[*].requestRedirect' },
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),
   { kind: 'Mesh', path: 'spec.mtls' },
   { kind: 'Gateway', path: 'spec.listeners[*].allowedRoutes.namespaces.selector' },

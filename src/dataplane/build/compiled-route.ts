@@ -33,6 +33,10 @@ interface CompiledBackend {
   readonly options: ForwardOptions
   readonly hashKey: HashKeyExtractor | null
   readonly fault: Fault | null
+  // backendRef-level URLRewrite, RequestRedirect and RequestMirror: applied once this backend is picked.
+  readonly rewrite: ((x: Exchange) => void) | null
+  readonly redirect: ((x: Exchange) => void) | null
+  readonly mirrors: readonly Mirror[]
 }
 
 export class CompiledRoute {
@@ -69,6 +73,7 @@ export class CompiledRoute {
     for (let m = 0; m < this.mirrors.length; m++) this.mirrors[m](x)
     const i = this.picker.next()
     const backend = i < 0 ? null : this.backends[i]
+    if (backend?.redirect) { backend.redirect(x); backend.series.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (!backend || !backend.cluster) {
       const series = backend ? backend.series : this.noBackendSeries
       const what = backend?.service ? `Service ${backend.service} is not known to this proxy` : 'the route has no usable backend'
@@ -76,6 +81,8 @@ export class CompiledRoute {
       return
     }
     if (backend.requestEdit) backend.requestEdit(x.headers)
+    if (backend.rewrite) backend.rewrite(x)
+    for (let m = 0; m < backend.mirrors.length; m++) backend.mirrors[m](x)
     if (backend.responseEdit) x.responseHeaders = backend.responseEdit
     const series = backend.series
     const opts = backend.hashKey ? { ...backend.options, hashKey: backend.hashKey(x.req.headers, clientAddress(x.req.socket.remoteAddress)) } : backend.options
@@ -89,9 +96,14 @@ export class CompiledRoute {
 function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContext, route: string, routeResponseEdit: HeaderEdit | null): CompiledBackend {
   const cluster = b.service ? ctx.clusters.get(b.service) ?? null : null
   const req: (HeaderEdit | null)[] = [], res: (HeaderEdit | null)[] = []
+  let rewrite: ((x: Exchange) => void) | null = null, redirect: ((x: Exchange) => void) | null = null
+  const mirrors: Mirror[] = []
   for (const f of b.filters) {
     if (f.type === 'RequestHeaderModifier') req.push(headerModifier(f.requestHeaderModifier))
     else if (f.type === 'ResponseHeaderModifier') res.push(headerModifier(f.responseHeaderModifier))
+    else if (f.type === 'URLRewrite') rewrite = urlRewrite(f.urlRewrite, entry.path)
+    else if (f.type === 'RequestRedirect') redirect = requestRedirect(f.requestRedirect, entry.path, ctx.scheme, ctx.port)
+    else if (f.type === 'RequestMirror') { const m = requestMirror(f.requestMirror, ctx.clusters); if (m) mirrors.push(m) }
   }
   const policyTimeout = cluster?.policy.timeoutMs ?? 0
   return {
@@ -106,6 +118,7 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
       hashKey: null,
     },
     fault: faultInjection(entry.fault ?? cluster?.policy.faultInjection ?? null),
+    rewrite, redirect, mirrors,
     hashKey: cluster && cluster.policy.loadBalancer.type === 'RingHash' ? buildHashKeyExtractor(cluster.policy.loadBalancer.hashOn) : null,
   }
 }
