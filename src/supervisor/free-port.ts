@@ -1,26 +1,37 @@
-// Asks the OS for a free loopback port. Another process could take it before we bind it; callers
-// that bind right away (our own proxies) accept that small window, as every "pick a free port" does.
-// Ports handed out by this process are never handed out twice: the OS may well return a port we
-// just released, and two replicas started together must not be given the same one.
+// Picks loopback ports for processes `up` starts later (apps, sidecar admin and upstream listeners).
+// The port is free when picked but bound only later, by another process. Two things could take it
+// meanwhile: the OS handing it out as an ephemeral port (to an outgoing connection or a listen(0)),
+// and this process picking it twice. So ports come from below the OS's ephemeral range, and a port
+// handed out once is never handed out again.
+import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 
 const handedOut = new Set<number>()
+const LOWEST = 10_000
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
-  for (let tries = 0; tries < 50; tries++) {
-    const port = await probe(host)
-    if (!handedOut.has(port)) { handedOut.add(port); return port }
+  const top = ephemeralStart() - 1
+  for (let tries = 0; tries < 200; tries++) {
+    const port = LOWEST + Math.floor(Math.random() * (top - LOWEST))
+    if (handedOut.has(port)) continue
+    if (await canBind(port, host)) { handedOut.add(port); return port }
   }
-  throw new Error('no free port found after 50 tries')
+  throw new Error(`no free port found between ${LOWEST} and ${top}`)
 }
 
-function probe(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The first port of the OS's ephemeral range (Linux), or the IANA default. */
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0])
+    if (Number.isInteger(low) && low > LOWEST + 1000) return low
+  } catch { /* not Linux */ }
+  return 49_152
+}
+
+function canBind(port: number, host: string): Promise<boolean> {
+  return new Promise(resolve => {
     const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, host, () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
+    srv.once('error', () => resolve(false))
+    srv.listen(port, host, () => srv.close(() => resolve(true)))
   })
 }
