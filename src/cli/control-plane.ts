@@ -2,7 +2,7 @@ import type { Command } from 'commander'
 import { resolve } from 'node:path'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { exitWithParent } from './parent-watch.js'
+import { stopOnSignal } from './stop-on-signal.js'
 
 export function registerControlPlane(program: Command): void {
   program.command('control-plane')
@@ -22,9 +22,6 @@ export function registerControlPlane(program: Command): void {
       writeFileSync(join(stateDir, 'control-plane-url'), `http://${cp.address}\n`, { mode: 0o600 })
       writeFileSync(join(stateDir, 'control-plane.pid'), `${process.pid}\n`, { mode: 0o600 })
       process.stderr.write(`control plane listening on http://${cp.address} (store ${store.url})\n`)
-      const stop = () => { void cp.stop().finally(() => process.exit(0)) }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-      exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+      stopOnSignal(() => cp.stop(), opts.parentPid)
     })
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { exitWithParent } from './parent-watch.js'
+import { stopOnSignal } from './stop-on-signal.js'
 
 export function registerGateway(program: Command): void {
   program.command('gateway <name>')
@@ -18,14 +18,6 @@ export function registerGateway(program: Command): void {
         controlPlane: opts.controlPlane ?? process.env.TRELLIS_CONTROL_PLANE ?? 'http://127.0.0.1:15000',
       })
       await gw.start()
-      let stopping = false
-      const stop = () => {
-        if (stopping) return
-        stopping = true
-        void gw.stop(Number(process.env.TRELLIS_DRAIN_TIMEOUT_MS ?? 10_000)).finally(() => process.exit(0))
-      }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-      exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+      stopOnSignal(() => gw.stop(gw.drainTimeoutMs), opts.parentPid)
     })
 }

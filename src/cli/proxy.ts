@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { exitWithParent } from './parent-watch.js'
+import { stopOnSignal } from './stop-on-signal.js'
 
 // The data plane is imported when the command runs, so other commands and --help never load it.
 
@@ -38,15 +38,7 @@ export function registerProxy(program: Command): void {
         controlPlane: opts.controlPlane ?? process.env.TRELLIS_CONTROL_PLANE ?? 'http://127.0.0.1:15000', token,
       })
       await proxy.start()
-      let stopping = false
-      const stop = () => {
-        if (stopping) return
-        stopping = true
-        void proxy.stop(drainTimeout()).finally(() => process.exit(0))
-      }
-      process.once('SIGTERM', stop)
-      process.once('SIGINT', stop)
-      exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+      stopOnSignal(() => proxy.stop(proxy.drainTimeoutMs), opts.parentPid)
     })
 }
 
@@ -57,15 +49,7 @@ async function runStatic(opts: { listen?: string; upstream?: string; adminPort?:
   const proxy = new StaticProxy({ listenHost: host, listenPort: port, upstream: opts.upstream, adminPort: opts.adminPort ? Number(opts.adminPort) : 0 })
   await proxy.start()
   process.stderr.write(`trellis proxy: ${host}:${proxy.port} -> ${opts.upstream}; admin 127.0.0.1:${proxy.adminPort}\n`)
-  let stopping = false
-  const stop = () => {
-    if (stopping) return
-    stopping = true
-    void proxy.stop(drainTimeout()).finally(() => process.exit(0))
-  }
-  process.once('SIGTERM', stop)
-  process.once('SIGINT', stop)
-  exitWithParent(opts.parentPid ? Number(opts.parentPid) : undefined, stop)
+  stopOnSignal(() => proxy.stop(drainTimeout()), opts.parentPid)
 }
 
 function drainTimeout(): number { return Number(process.env.TRELLIS_DRAIN_TIMEOUT_MS ?? 10_000) }

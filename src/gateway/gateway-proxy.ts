@@ -42,6 +42,12 @@ export class GatewayProxy {
     })
   }
 
+  /** How long in-flight work may take on shutdown: the Mesh's drainTimeout (TRELLIS_DRAIN_TIMEOUT_MS
+   *  before the first config arrives). */
+  get drainTimeoutMs(): number {
+    return this.snapshot?.mesh.drainTimeoutMs ?? Number(process.env.TRELLIS_DRAIN_TIMEOUT_MS ?? 10_000)
+  }
+
   get adminPort(): number { return (this.admin?.address() as { port: number } | null)?.port ?? 0 }
   get ackedVersion(): number { return this.client.ackedVersion }
 
