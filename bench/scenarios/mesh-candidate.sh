@@ -18,6 +18,8 @@ set -uo pipefail
 MODE=${1:-two-hop}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TRELLIS="node $REPO/bin/trellis.js"
+# Proxies run with the node flags `trellis up` gives them (src/supervisor/proxy-node-flags.ts).
+PROXY="node --max-semi-space-size=4 $REPO/bin/trellis.js"
 : "${LISTEN_PORT:?}" "${BACKEND_PORT:?}"
 CP_PORT=${CP_PORT:-$((LISTEN_PORT + 1))}
 CP_URL="http://127.0.0.1:$CP_PORT"
@@ -102,12 +104,12 @@ TOKEN=$(cat "$STATE/admin-token")
 timeout 30 $TRELLIS apply -f "$STATE/mesh.yaml" --state "$STATE" --control-plane "$CP_URL" >&2 || { log "apply failed"; exit 1; }
 
 export TRELLIS_TOKEN=$TOKEN TRELLIS_DRAIN_TIMEOUT_MS=${TRELLIS_DRAIN_TIMEOUT_MS:-1000}
-$TRELLIS proxy --workload server --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
+$PROXY proxy --workload server --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
 PIDS+=($!)
 if [[ $MODE == two-hop ]]; then
-  $TRELLIS proxy --workload client --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
+  $PROXY proxy --workload client --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
 else
-  $TRELLIS gateway edge --control-plane "$CP_URL" --parent-pid $$ &
+  $PROXY gateway edge --control-plane "$CP_URL" --parent-pid $$ &
 fi
 PIDS+=($!)
 log "$MODE: control plane ${PIDS[0]}, proxies ${PIDS[*]:1}; listening on 127.0.0.1:$LISTEN_PORT"

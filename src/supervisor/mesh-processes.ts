@@ -6,6 +6,7 @@ import type { MeshIR, WorkloadIR } from '../ir/index.js'
 import type { AdminClient } from '../controlplane/admin-client.js'
 import { splitQualified } from '../identity/spiffe.js'
 import { ManagedProcess } from './managed-process.js'
+import { PROXY_NODE_FLAGS } from './proxy-node-flags.js'
 import { Replica } from './replica.js'
 import { httpOk, waitFor } from './wait.js'
 
@@ -80,7 +81,7 @@ export class MeshProcesses {
       if (this.gateways.has(g.name)) continue
       const proc = new ManagedProcess({
         name: `gateway/${splitQualified(g.name)[1]}`, command: process.execPath,
-        args: [this.cli, 'gateway', g.name, '--control-plane', this.cpUrl, '--parent-pid', String(process.pid)],
+        args: [...PROXY_NODE_FLAGS, this.cli, 'gateway', g.name, '--control-plane', this.cpUrl, '--parent-pid', String(process.pid)],
         cwd: process.cwd(), env: { ...process.env, TRELLIS_TOKEN: this.joinToken },
       }, this.out)
       this.gateways.set(g.name, proc)

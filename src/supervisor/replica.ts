@@ -5,6 +5,7 @@ import type { MeshIR, WorkloadIR } from '../ir/index.js'
 import { spiffeId, splitQualified } from '../identity/spiffe.js'
 import { freePort } from './free-port.js'
 import { ManagedProcess } from './managed-process.js'
+import { PROXY_NODE_FLAGS } from './proxy-node-flags.js'
 import { waitFor, httpOk } from './wait.js'
 
 export interface ReplicaContext {
@@ -34,7 +35,7 @@ export class Replica {
     const upstreamArgs = [...ports.upstreams].flatMap(([svc, port]) => ['--upstream-port', `${svc}=${port}`])
     this.proxy = new ManagedProcess({
       name: `${short}-${index}.proxy`, command: process.execPath,
-      args: [ctx.cli, 'proxy', '--workload', workload.name, '--replica', String(index), '--app-port', String(ports.app),
+      args: [...PROXY_NODE_FLAGS, ctx.cli, 'proxy', '--workload', workload.name, '--replica', String(index), '--app-port', String(ports.app),
         '--admin-port', String(ports.admin), '--control-plane', ctx.controlPlane, '--parent-pid', String(process.pid),
         '--incarnation', this.incarnation, ...upstreamArgs],
       cwd: process.cwd(), env: { ...process.env, TRELLIS_TOKEN: ctx.joinToken },
