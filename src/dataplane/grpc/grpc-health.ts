@@ -1,6 +1,6 @@
 // The standard gRPC health protocol (grpc.health.v1.Health/Check), as a probe: SERVING passes,
 // anything else — NOT_SERVING, an error status, no answer within the timeout — fails.
-import { connect } from 'node:http2'
+import { http2 } from '../../lib/lazy-http2.js'
 
 // HealthCheckRequest{service: ""} is an empty message: a 5-byte frame header with length 0.
 const EMPTY_REQUEST = Buffer.alloc(5)
@@ -9,7 +9,7 @@ const SERVING = 1
 export function probeGrpcHealth(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise(resolve => {
     let settled = false
-    const session = connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+    const session = http2().connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`)
     const done = (ok: boolean) => {
       if (settled) return
       settled = true

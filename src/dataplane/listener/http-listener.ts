@@ -8,7 +8,8 @@
 // request is handed back to the HTTP parser without its upgrade headers and served normally.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
-import { createSecureServer, createServer as createH2Server, type Http2SecureServer, type Http2Server, type Http2Session } from 'node:http2'
+import type { Http2SecureServer, Http2Server, Http2Session } from 'node:http2'
+import { http2 } from '../../lib/lazy-http2.js'
 import { detectProtocol } from './detect-protocol.js'
 import type { Duplex } from 'node:stream'
 import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-traffic.js'
@@ -41,7 +42,9 @@ export class HttpListener {
   readonly server: Server
   /** Plain listeners: the port itself, telling h2c (prior knowledge) from HTTP/1.1 per connection. */
   private readonly front: NetServer | null
-  private readonly h2: Http2Server | null
+  /** Plain listeners: the h2c server, made on the first HTTP/2 connection. */
+  private h2: Http2Server | null = null
+  private readonly onRequestFn: (req: IncomingMessage, res: ServerResponse) => void
   private readonly h2Sessions = new Set<Http2Session>()
   router: Router | null = null
   private readonly sockets = new Set<Socket>()
@@ -63,11 +66,9 @@ export class HttpListener {
     }
     const onRequest = (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res)
     this.server = opts.tls ? this.secureServer(opts.tls, ct, onRequest) : createServer(serverOptions, onRequest)
-    if (opts.tls) { this.front = null; this.h2 = null }
+    this.onRequestFn = onRequest
+    if (opts.tls) this.front = null
     else {
-      const h2 = createH2Server({ settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams } }, onRequest as never)
-      h2.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
-      this.h2 = h2
       this.front = createNetServer(socket => this.accept(socket))
       this.front.maxConnections = ct.maxConnections
     }
@@ -84,7 +85,7 @@ export class HttpListener {
    * on it as properties; 'upgrade', 'clientError' and 'request' are emitted here for both protocols.
    */
   private secureServer(tls: TlsServerOptions, ct: ClientTrafficIR, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
-    const srv: Http2SecureServer = createSecureServer({
+    const srv: Http2SecureServer = http2().createSecureServer({
       ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams },
     }, onRequest as never)
     srv.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
@@ -110,9 +111,15 @@ export class HttpListener {
 
   /** Serves a connection accepted elsewhere (a sidecar's inbound port that switches protocols). */
   accept(socket: Socket): void {
-    if (!this.h2) { this.server.emit('connection', socket); return }
-    const h2 = this.h2
-    detectProtocol(socket, s => this.server.emit('connection', s), d => { if (this.draining) d.destroy(); else h2.emit('connection', d) })
+    if (this.opts.tls) { this.server.emit('connection', socket); return }
+    detectProtocol(socket, s => this.server.emit('connection', s), d => { if (this.draining) d.destroy(); else this.h2Server().emit('connection', d) })
+  }
+
+  private h2Server(): Http2Server {
+    if (this.h2) return this.h2
+    const h2 = http2().createServer({ settings: { maxConcurrentStreams: this.ct.http2MaxConcurrentStreams } }, this.onRequestFn as never)
+    h2.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+    return (this.h2 = h2)
   }
 
   listen(port: number, host: string): Promise<number> {

@@ -2,7 +2,8 @@
 // health state. Endpoint objects outlive snapshots (reused by address) so pools, latency history,
 // ejections and health survive config updates.
 import { Agent } from 'node:http'
-import { connect as h2connect, type ClientHttp2Session } from 'node:http2'
+import type { ClientHttp2Session } from 'node:http2'
+import { http2 } from '../../lib/lazy-http2.js'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
 import { H1Pool } from './h1/connection-pool.js'
 import { hostHeaderFor } from './h1/request-head.js'
@@ -43,7 +44,7 @@ export class Endpoint implements Pickable {
   h2(): ClientHttp2Session {
     const s = this.session
     if (s && !s.closed && !s.destroyed) return s
-    const next = h2connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, { settings: { enablePush: false } })
+    const next = http2().connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, { settings: { enablePush: false } })
     next.on('error', () => {})                 // surfaced on each stream; the next request reconnects
     const forget = () => { if (this.session === next) this.session = null }
     next.once('close', forget)

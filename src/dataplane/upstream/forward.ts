@@ -3,7 +3,8 @@
 // budget, each attempt fed to outlier detection. Bodies are piped, never buffered whole; a body is
 // kept for replay only up to REPLAY_LIMIT bytes, beyond which the request is not retried.
 import type { OutgoingHttpHeaders } from 'node:http'
-import { constants, type ClientHttp2Stream } from 'node:http2'
+import type { ClientHttp2Stream } from 'node:http2'
+import { http2 } from '../../lib/lazy-http2.js'
 import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status.js'
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
@@ -151,6 +152,7 @@ class Forwarding implements AttemptOwner {
 
   /** One attempt over the endpoint's multiplexed h2c session (http2 and grpc Services). */
   private attemptH2(ep: Endpoint, end: (ok: boolean) => void): void {
+    const constants = http2().constants
     const { x, cluster } = this
     let stream: ClientHttp2Stream
     try {
