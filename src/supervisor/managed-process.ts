@@ -4,6 +4,7 @@
 // which then stops children in its own order.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import type { ProcessLedger } from './process-ledger.js'
 
 export interface ProcessSpec {
   readonly name: string
@@ -16,6 +17,8 @@ export interface ProcessSpec {
 const MIN_BACKOFF = 100, MAX_BACKOFF = 10_000, HEALTHY_RESET = 30_000
 
 export class ManagedProcess {
+  /** Where `up` records every process it starts (see process-ledger.ts); null outside `up`. */
+  static ledger: ProcessLedger | null = null
   child: ChildProcess | null = null
   private stopping = false
   private backoff = MIN_BACKOFF
@@ -56,6 +59,7 @@ export class ManagedProcess {
       this.out(`${prefix}exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelay()} ms`)
       this.scheduleRestart()
     })
+    if (child.pid !== undefined) ManagedProcess.ledger?.record(child.pid)
     this.onStart?.(child)
   }
 

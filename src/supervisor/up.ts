@@ -11,6 +11,7 @@ import { AdminClient } from '../controlplane/admin-client.js'
 import { Credentials } from '../controlplane/auth.js'
 import { ManagedProcess } from './managed-process.js'
 import { MeshProcesses } from './mesh-processes.js'
+import { ProcessLedger } from './process-ledger.js'
 import { httpOk, waitFor } from './wait.js'
 
 export interface UpOptions { readonly files: readonly string[]; readonly stateDir: string; readonly listen?: string }
@@ -38,6 +39,10 @@ export async function up(opts: UpOptions): Promise<number> {
   const stateDir = resolve(opts.stateDir)
   mkdirSync(stateDir, { recursive: true, mode: 0o700 })
   const creds = Credentials.loadOrCreate(stateDir)
+  const ledger = new ProcessLedger(stateDir)
+  const reaped = ledger.reapLeftovers()
+  if (reaped > 0) err(`stopped ${reaped} process(es) left running by an earlier \`trellis up\` that did not exit cleanly`)
+  ManagedProcess.ledger = ledger
   const listen = opts.listen ?? ir.mesh.controlPlaneListen
   const cpUrl = `http://${listen}`
   writeFileSync(join(stateDir, 'control-plane-url'), cpUrl + '\n', { mode: 0o600 })
@@ -58,6 +63,7 @@ export async function up(opts: UpOptions): Promise<number> {
       err('stopping: draining in-flight requests')
       await mesh.stopAll(ir.mesh.drainTimeoutMs)
       await cp.stop(5000)
+      ledger.clear()
       return 0
     })()
     return stopping
