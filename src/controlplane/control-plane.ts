@@ -32,7 +32,7 @@ export class ControlPlane {
   private server: Server | null = null
   private version = 0
   private timers: NodeJS.Timeout[] = []
-  private persistScheduled = false
+  private persistTimer: NodeJS.Timeout | null = null
   readonly heartbeatMs: number
   readonly waiters = new Set<() => void>()
   /** Restart generations per Workload (`trellis rollout restart`); `up` replaces replicas when one grows. */
@@ -74,6 +74,7 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
+    if (this.persistTimer) { clearTimeout(this.persistTimer); this.persistTimer = null } // stop() saves below
     this.pusher.closeAll()
     await new Promise<void>(resolve => {
       if (!this.server) return resolve()
@@ -125,9 +126,9 @@ export class ControlPlane {
   }
 
   private schedulePersist(): void {
-    if (this.persistScheduled) return
-    this.persistScheduled = true
-    setTimeout(() => { this.persistScheduled = false; this.persist().catch(err => this.log(`store: ${err}`)) }, 200).unref()
+    if (this.persistTimer) return
+    this.persistTimer = setTimeout(() => { this.persistTimer = null; this.persist().catch(err => this.log(`store: ${err}`)) }, 200)
+    this.persistTimer.unref()
   }
 
   private persist(): Promise<void> {

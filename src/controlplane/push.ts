@@ -39,7 +39,7 @@ export class Pusher {
     else setImmediate(run)
   }
 
-  /** A heartbeat line keeps idle streams from looking dead to the proxy. */
+  /** A ping line every few seconds: a proxy that hears nothing for 15 s reconnects. */
   ping(): void {
     for (const s of this.streams.values()) s.res.write('{"type":"ping"}\n')
   }

@@ -66,7 +66,7 @@ export class Registry {
   get(id: string): ProxyRecord | undefined { return this.proxies.get(id) }
   list(): ProxyRecord[] { return [...this.proxies.values()].sort((a, b) => cmp(a.name, b.name)) }
 
-  /** Heartbeat / status report; returns whether endpoint membership changed. */
+  /** Heartbeat / status report: refreshes the TTL; a change of app readiness changes membership. */
   report(rec: ProxyRecord, appReady: boolean, now: number): void {
     rec.lastSeen = now
     if (rec.appReady !== appReady) { rec.appReady = appReady; this.onChange() }

@@ -28,6 +28,9 @@ export interface ConfigClientOptions {
   readonly log: (line: string) => void
 }
 
+/** How long the snapshot stream may stay silent before the proxy reconnects (pings come every 5 s). */
+const STREAM_SILENCE_MS = 15_000
+
 export class ConfigClient {
   private id: string | null = null
   private acked = 0
@@ -60,6 +63,7 @@ export class ConfigClient {
     if (this.stopped) return
     try {
       const reg = await this.post('/api/v1/proxies', this.opts.registration()) as { id: string; identity: string; heartbeatMs: number }
+      if (this.stopped) return                    // stopped while registering: open nothing
       this.id = reg.id
       this.identity = reg.identity
       this.openStream(reg.id)
@@ -89,6 +93,8 @@ export class ConfigClient {
     const url = new URL(`/api/v1/proxies/${id}/stream`, this.opts.controlPlane)
     const req = request(url, { headers: { authorization: `Bearer ${this.opts.token}` } })
     this.stream = req
+    // The control plane writes at least a ping every 5 s: silence means a half-open connection.
+    req.setTimeout(STREAM_SILENCE_MS, () => req.destroy(new Error('no data from the control plane')))
     let done = false
     const end = (why: string) => { if (!done) { done = true; this.retry(why) } }
     req.on('response', (res: IncomingMessage) => {
@@ -119,8 +125,8 @@ export class ConfigClient {
     const version = msg.version ?? 0
     if (msg.type === 'version') {
       // Same content as the last snapshot: if that one was rejected, try it again (a port may be free now).
-      const retry = this.rejected
       this.applying = this.applying.then(async () => {
+        const retry = this.rejected             // as of this message's turn, not its arrival
         if (retry) await this.applySnapshot({ ...retry, version } as Snapshot, version)
         else { this.acked = Math.max(this.acked, version); await this.report() }
       })

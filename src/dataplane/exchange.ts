@@ -14,6 +14,8 @@ export class Exchange {
     readonly query: string | null,
     public headers: OutgoingHttpHeaders,
     readonly startMs: number,
+    /** The client's address as the listener's trustedHops decide (RingHash `sourceIP`). */
+    readonly client: string,
   ) {}
 
   get target(): string { return this.query === null ? this.path : `${this.path}?${this.query}` }

@@ -1,20 +1,5 @@
-// Fast non-cryptographic 32-bit string hashes, for consistent-hash rings and sharding.
-// Both walk UTF-16 code units directly so hashing a string allocates nothing.
-
-/** FNV-1a over UTF-16 code units (low byte then high byte), 32-bit. */
-export function fnv1a32(s: string): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    h ^= c & 0xff
-    h = Math.imul(h, 0x01000193)
-    if (c > 0xff) {
-      h ^= c >>> 8
-      h = Math.imul(h, 0x01000193)
-    }
-  }
-  return h >>> 0
-}
+// A fast non-cryptographic 32-bit string hash, for consistent-hash rings.
+// It walks UTF-16 code units directly, so hashing a string allocates nothing.
 
 /**
  * MurmurHash3 (x86, 32-bit) mixing over UTF-16 code units, two units per 32-bit block.

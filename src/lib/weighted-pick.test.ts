@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { SmoothWeightedPicker, cumulativeWeights, pickCumulative } from './weighted-pick.js'
+import { SmoothWeightedPicker } from './weighted-pick.js'
 
 test('smooth weighted round-robin: exact proportions over each cycle', () => {
   const cases = [
@@ -30,13 +30,4 @@ test('smooth: picks interleave instead of bunching (nginx sequence)', () => {
 test('all weights zero (or empty) returns -1', () => {
   assert.equal(new SmoothWeightedPicker([0, 0]).next(), -1)
   assert.equal(new SmoothWeightedPicker([]).next(), -1)
-})
-
-test('pickCumulative maps r onto weights and skips zero weights', () => {
-  const cum = cumulativeWeights([1, 0, 3])
-  const cases = [
-    { r: 0, want: 0 }, { r: 0.2499, want: 0 }, { r: 0.25, want: 2 }, { r: 0.9999, want: 2 },
-  ]
-  for (const c of cases) assert.equal(pickCumulative(cum, c.r), c.want, `r=${c.r}`)
-  assert.equal(pickCumulative(cumulativeWeights([0, 0]), 0.5), -1)
 })

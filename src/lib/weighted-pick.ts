@@ -36,30 +36,3 @@ export class SmoothWeightedPicker {
     return best
   }
 }
-
-/**
- * Stateless weighted pick for a random number r in [0, 1): binary search of cumulative weights
- * (built once with `cumulativeWeights`). Returns -1 when the total weight is 0.
- */
-export function pickCumulative(cumulative: Float64Array, r: number): number {
-  const n = cumulative.length
-  if (n === 0 || cumulative[n - 1] <= 0) return -1
-  const target = r * cumulative[n - 1]
-  let lo = 0, hi = n - 1
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (cumulative[mid] > target) hi = mid
-    else lo = mid + 1
-  }
-  return lo
-}
-
-export function cumulativeWeights(weights: readonly number[]): Float64Array {
-  const out = new Float64Array(weights.length)
-  let sum = 0
-  for (let i = 0; i < weights.length; i++) {
-    sum += weights[i] > 0 ? weights[i] : 0
-    out[i] = sum
-  }
-  return out
-}

@@ -49,7 +49,11 @@ export class ManagedProcess {
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', line => this.out(prefix + line))
     }
-    child.once('error', err => this.out(`${prefix}failed to start: ${err.message}`))
+    child.once('error', err => {
+      this.out(`${prefix}failed to start: ${err.message}`)
+      // A spawn that failed (no such command) emits no 'exit': restart it like a crash.
+      if (child.pid === undefined && this.child === child) { this.child = null; if (!this.stopping) this.scheduleRestart() }
+    })
     child.once('exit', (code, signal) => {
       this.child = null
       const waiters = this.exitWaiters

@@ -46,7 +46,10 @@ export class MeshProcesses {
   }
 
   reconcile(): Promise<void> {
-    this.reconciling = this.reconciling.then(() => this.doReconcile()).catch(e => this.out(`up | reconcile failed: ${(e as Error).message}`))
+    this.reconciling = this.reconciling.then(() => this.doReconcile()).catch(e => {
+      this.version = 0 // try again on the next watch tick, not only when the config changes
+      this.out(`up | reconcile failed: ${(e as Error).message}`)
+    })
     return this.reconciling
   }
 
@@ -70,8 +73,11 @@ export class MeshProcesses {
       const w = wanted.get(name)
       if (!w || specOf(w, this.rollouts[w.name] ?? 0) === entry.spec || this.signal.aborted) continue
       const next = await this.startReplica(name, w)      // surge: the new one beside the old one
-      await this.waitInstanceReady(next)
-      await this.drainAndStop(entry.replica, drainMs)
+      if (await this.waitInstanceReady(next)) { await this.drainAndStop(entry.replica, drainMs); continue }
+      // The replacement never became ready: keep the old replica serving, drop the new one.
+      this.out(`up | ${name}: the new replica did not become ready; keeping the old one`)
+      this.replicas.set(name, entry)
+      await this.drainAndStop(next, drainMs)
     }
     this.reconcileGateways(ir)
   }
@@ -103,14 +109,17 @@ export class MeshProcesses {
     return replica
   }
 
-  private async waitInstanceReady(replica: Replica): Promise<void> {
-    await waitFor(async () => {
+  /** True once the replica is ready and every caller knows its endpoint; false after 60 s. */
+  private async waitInstanceReady(replica: Replica): Promise<boolean> {
+    const ready = await waitFor(async () => {
       const res = await this.admin.call<{ items: { name: string; incarnation: string; ready: boolean }[] }>('GET', '/api/v1/instances')
       return res.status === 200 && res.body.items.some(i => i.name === replica.name && i.incarnation === replica.incarnation && i.ready)
-    }, this.signal, 60_000, replica.name).catch(e => this.out(`up | ${(e as Error).message}`))
+    }, this.signal, 60_000, replica.name).then(() => true, e => { this.out(`up | ${(e as Error).message}`); return false })
+    if (!ready) return false
     // Every caller must know the new endpoint before the old one goes.
     const st = await this.admin.call<{ version: number }>('GET', '/api/v1/status').catch(() => null)
     if (st) await this.waitAcked(st.body.version)
+    return true
   }
 
   private async waitAcked(version: number): Promise<void> {

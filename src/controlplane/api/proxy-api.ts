@@ -40,7 +40,10 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     const body = (await readJson(req)) as { appReady?: boolean; ackedVersion?: number; nack?: { version: number; reason: string } | null; observed?: Observed | null }
     if (body.observed && typeof body.observed === 'object') rec.observed = sanitizeObserved(body.observed)
     if (typeof body.ackedVersion === 'number' && body.ackedVersion > rec.ackedVersion) rec.ackedVersion = body.ackedVersion
-    if (body.nack) { rec.nack = body.nack; cp.metrics.nacks.inc(); cp.log(`proxy ${rec.name} rejected version ${body.nack.version}: ${body.nack.reason}`) }
+    // The proxy reports its latest rejection until a later version applies; count and log each once.
+    const nack = body.nack && typeof body.nack.version === 'number' ? { version: body.nack.version, reason: String(body.nack.reason) } : null
+    if (nack && nack.version !== rec.nack?.version) { cp.metrics.nacks.inc(); cp.log(`proxy ${rec.name} rejected version ${nack.version}: ${nack.reason}`) }
+    rec.nack = nack
     cp.registry.report(rec, body.appReady === true || rec.kind === 'gateway', Date.now())
     for (const w of cp.waiters) w()
     return sendJson(res, 200, { version: cp.currentVersion })

@@ -1,5 +1,6 @@
 // One matched route entry, compiled once per snapshot: filters prepared, weights tabled, metrics
-// series looked up. `handle` runs per request and allocates nothing of its own beyond the upstream call.
+// series and outcome callbacks prepared. `handle` runs per request; it allocates only for what the
+// request itself needs (a RingHash key, a delayed fault's continuation).
 import type { BackendIR, RouteEntryIR } from '../../ir/index.js'
 import { SmoothWeightedPicker } from '../../lib/weighted-pick.js'
 import type { ProxyMetrics, RequestSeries } from '../../telemetry/proxy-metrics.js'
@@ -9,12 +10,11 @@ import { composeEdits, headerModifier, type HeaderEdit } from '../filters/header
 import { requestRedirect } from '../filters/request-redirect.js'
 import { urlRewrite } from '../filters/url-rewrite.js'
 import type { Cluster } from '../upstream/cluster.js'
-import { fail, forward, type ForwardOptions } from '../upstream/forward.js'
+import { fail, forward, type Done, type ForwardOptions } from '../upstream/forward.js'
 import { faultInjection, type Fault } from '../filters/fault-injection.js'
 import { requestMirror, type Mirror } from '../filters/request-mirror.js'
 import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
-import { clientAddress } from '../listener/forward-headers.js'
 
 export interface RouteBuildContext {
   readonly listener: string
@@ -31,6 +31,7 @@ interface CompiledBackend {
   readonly responseEdit: HeaderEdit | null
   readonly series: RequestSeries
   readonly options: ForwardOptions
+  readonly observe: Done                 // records the final status and latency in `series`
   readonly hashKey: HashKeyExtractor | null
   readonly fault: Fault | null
   // backendRef-level URLRewrite, RequestRedirect and RequestMirror: applied once this backend is picked.
@@ -47,6 +48,7 @@ export class CompiledRoute {
   private readonly backends: CompiledBackend[]
   private readonly picker: SmoothWeightedPicker
   private readonly noBackendSeries: RequestSeries
+  private readonly observeNoBackend: Done
 
   constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
     const requestEdits: (HeaderEdit | null)[] = []
@@ -64,6 +66,7 @@ export class CompiledRoute {
     this.backends = entry.backends.map(b => compileBackend(b, entry, ctx, route, responseEdit))
     this.picker = new SmoothWeightedPicker(entry.backends.map(b => b.weight))
     this.noBackendSeries = ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: '' })
+    this.observeNoBackend = observer(this.noBackendSeries)
   }
 
   handle(x: Exchange): void {
@@ -75,21 +78,18 @@ export class CompiledRoute {
     const backend = i < 0 ? null : this.backends[i]
     if (backend?.redirect) { backend.redirect(x); backend.series.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (!backend || !backend.cluster) {
-      const series = backend ? backend.series : this.noBackendSeries
       const what = backend?.service ? `Service ${backend.service} is not known to this proxy` : 'the route has no usable backend'
-      fail(x, new ProxyError('no_backend', what), status => series.observe(status, performance.now() - x.startMs))
+      fail(x, new ProxyError('no_backend', what), backend ? backend.observe : this.observeNoBackend)
       return
     }
     if (backend.requestEdit) backend.requestEdit(x.headers)
     if (backend.rewrite) backend.rewrite(x)
     for (let m = 0; m < backend.mirrors.length; m++) backend.mirrors[m](x)
     if (backend.responseEdit) x.responseHeaders = backend.responseEdit
-    const series = backend.series
-    const opts = backend.hashKey ? { ...backend.options, hashKey: backend.hashKey(x.req.headers, clientAddress(x.req.socket.remoteAddress)) } : backend.options
-    const done = (status: number) => series.observe(status, performance.now() - x.startMs)
+    const hashKey = backend.hashKey ? backend.hashKey(x.req.headers, x.client) : null
     const cluster = backend.cluster
-    if (backend.fault) backend.fault(x, () => forward(x, cluster, opts, done), done)
-    else forward(x, cluster, opts, done)
+    if (backend.fault) backend.fault(x, () => forward(x, cluster, backend.options, backend.observe, hashKey), backend.observe)
+    else forward(x, cluster, backend.options, backend.observe, hashKey)
   }
 }
 
@@ -106,19 +106,25 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
     else if (f.type === 'RequestMirror') { const m = requestMirror(f.requestMirror, ctx.clusters); if (m) mirrors.push(m) }
   }
   const policyTimeout = cluster?.policy.timeoutMs ?? 0
+  const series = ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: b.service ?? '' })
   return {
     cluster, service: b.service,
     // The rule's response edits, then the backend's: composed once here, not per request.
     requestEdit: composeEdits(req), responseEdit: composeEdits([routeResponseEdit, ...res]),
-    series: ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: b.service ?? '' }),
+    series,
     options: {
       timeoutMs: entry.timeouts.requestMs || policyTimeout,
       attemptTimeoutMs: entry.timeouts.backendRequestMs,
       retry: entry.retry ? new RetryPolicy(entry.retry) : null,
-      hashKey: null,
     },
+    observe: observer(series),
     fault: faultInjection(entry.fault ?? cluster?.policy.faultInjection ?? null),
     rewrite, redirect, mirrors,
     hashKey: cluster && cluster.policy.loadBalancer.type === 'RingHash' ? buildHashKeyExtractor(cluster.policy.loadBalancer.hashOn) : null,
   }
+}
+
+/** The once-per-backend callback that records a request's outcome. */
+function observer(series: RequestSeries): Done {
+  return (status, x) => series.observe(status, performance.now() - x.startMs)
 }

@@ -5,17 +5,18 @@ import { ProxyError, respondError } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 
 /** Runs `next` now, later, or never (aborted); returns null when there is nothing to inject. */
-export type Fault = (x: Exchange, next: () => void, done: (status: number) => void) => void
+export type Fault = (x: Exchange, next: () => void, done: (status: number, x: Exchange) => void) => void
 
 export function faultInjection(cfg: FaultInjectionIR | null, random: () => number = Math.random): Fault | null {
   if (!cfg || (!cfg.delay && !cfg.abort)) return null
   const delay = cfg.delay, abort = cfg.abort
   return (x, next, done) => {
     const go = () => {
+      if (x.res.destroyed) { done(499, x); return }   // the client left during the injected delay
       if (abort && random() * 100 < abort.percent) {
         const err = new ProxyError('fault_injected', 'injected fault', abort.status)
         respondError(x.res, err)
-        done(abort.status)
+        done(abort.status, x)
         return
       }
       next()

@@ -10,7 +10,6 @@ const HOP_BY_HOP = new Set([
 ])
 
 export interface ForwardContext {
-  readonly clientAddress: string
   readonly proto: 'http' | 'https'
   /** Trust the incoming x-forwarded-* and x-request-id (mesh-internal hop) or reset them (edge). */
   readonly edge: boolean
@@ -20,10 +19,10 @@ export interface ForwardContext {
   readonly trustedHops: number
 }
 
-export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: ForwardContext): OutgoingHttpHeaders {
+export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: ForwardContext, clientAddress: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
   const connection = incoming.connection
-  const named = connection ? connection.toLowerCase().split(',').map(s => s.trim()) : null
+  const named = namedHeaders(connection)
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name)) continue
     if (name.charCodeAt(0) === 58) { if (name === ':authority' && incoming.host === undefined) out.host = incoming[name] as string; continue } // HTTP/2 pseudo-headers
@@ -35,7 +34,7 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
   const sent = incoming['x-forwarded-for'] as string | string[] | undefined
   const xff = Array.isArray(sent) ? sent.join(', ') : sent
   const prior = !ctx.edge ? xff : ctx.trustedHops > 0 && xff ? trustedEntries(xff, ctx.trustedHops) : undefined
-  out['x-forwarded-for'] = prior ? `${prior}, ${ctx.clientAddress}` : ctx.clientAddress
+  out['x-forwarded-for'] = prior ? `${prior}, ${clientAddress}` : clientAddress
   out['x-forwarded-proto'] = ctx.edge ? ctx.proto : (incoming['x-forwarded-proto'] ?? ctx.proto)
   if (!incoming['x-request-id']) out['x-request-id'] = randomUUID()
   else out['x-request-id'] = incoming['x-request-id']
@@ -46,7 +45,7 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
 export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
   const connection = incoming.connection
-  const named = connection ? connection.toLowerCase().split(',').map(s => s.trim()) : null
+  const named = namedHeaders(connection)
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name)) continue
     if (named !== null && named.includes(name)) continue
@@ -124,4 +123,10 @@ export function trustedClientAddress(xff: string | undefined, peer: string, hops
 export function clientAddress(remote: string | undefined): string {
   if (!remote) return 'unknown'
   return remote.startsWith('::ffff:') ? remote.slice(7) : remote
+}
+
+/** Headers a `Connection` value names for removal; null for none (the usual keep-alive / close). */
+function namedHeaders(connection: string | undefined): string[] | null {
+  if (!connection || connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive') return null
+  return connection.toLowerCase().split(',').map(s => s.trim())
 }

@@ -16,7 +16,7 @@ import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-tr
 import { ProxyError, respondError } from '../errors.js'
 import { Exchange } from '../exchange.js'
 import { limitBody } from './body-limit.js'
-import { clientAddress, forwardRequestHeaders, type ForwardContext } from './forward-headers.js'
+import { clientAddress, forwardRequestHeaders, trustedClientAddress, type ForwardContext } from './forward-headers.js'
 import { normalizePath, type PathRules } from './normalize-path.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
@@ -51,6 +51,8 @@ export class HttpListener {
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
   private paths: PathRules = DEFAULT_CLIENT_TRAFFIC
+  /** How this listener sets forwarding headers; rebuilt by configure(), read per request. */
+  private forwarding!: ForwardContext
   /** The parser's own header-size limit, fixed when the server is made; smaller limits are checked per request. */
   private readonly parserHeaderBytes: number
   draining = false
@@ -98,6 +100,7 @@ export class HttpListener {
   /** Applies a (new) ClientTrafficPolicy; open connections pick up the new limits on their next request. */
   configure(ct: ClientTrafficIR | null): void {
     const c = ct ?? DEFAULT_CLIENT_TRAFFIC
+    this.forwarding = { proto: this.opts.proto, edge: this.opts.edge, stripMeshHeaders: this.opts.stripMeshHeaders, trustedHops: c.trustedHops }
     this.ct = c
     this.paths = { allowEncodedSlashes: c.allowEncodedSlashes, allowBackslashes: c.allowBackslashes, allowSemicolons: c.allowSemicolons }
     const s = this.server
@@ -195,11 +198,9 @@ export class HttpListener {
     if (limit) { reject(limit); return null }
     const norm = normalizePath(req.url ?? '/', this.paths)
     if ('error' in norm) { reject(new ProxyError('bad_request', norm.error)); return null }
-    const ctx: ForwardContext = {
-      clientAddress: clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress), proto: this.opts.proto,
-      edge: this.opts.edge, stripMeshHeaders: this.opts.stripMeshHeaders, trustedHops: this.ct.trustedHops,
-    }
-    return new Exchange(req, res as ServerResponse, norm.path, norm.query, forwardRequestHeaders(req.headers, ctx), performance.now())
+    const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
+    const client = this.opts.edge ? trustedClientAddress(req.headers['x-forwarded-for'] as string | undefined, peer, this.ct.trustedHops) : peer
+    return new Exchange(req, res as ServerResponse, norm.path, norm.query, forwardRequestHeaders(req.headers, this.forwarding, peer), performance.now(), client)
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

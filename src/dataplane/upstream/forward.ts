@@ -22,16 +22,17 @@ export interface ForwardOptions {
   readonly timeoutMs: number             // whole request, 0 = none
   readonly attemptTimeoutMs: number      // one try, 0 = none (a retry policy's perTryTimeout wins)
   readonly retry: RetryPolicy | null     // a route's own retry; null = the destination's policy
-  readonly hashKey: string | null
 }
 
-export type Done = (status: number) => void
+/** Called once per request with its final status; prepared once per backend, not per request. */
+export type Done = (status: number, x: Exchange) => void
 
 export const REPLAY_LIMIT = 64 * 1024
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
 
-export function forward(x: Exchange, cluster: Cluster, opts: ForwardOptions, done: Done): void {
-  new Forwarding(x, cluster, opts, done).start()
+/** `hashKey`: the request's RingHash key, when its cluster balances by one. */
+export function forward(x: Exchange, cluster: Cluster, opts: ForwardOptions, done: Done, hashKey: string | null = null): void {
+  new Forwarding(x, cluster, opts, done, hashKey).start()
 }
 
 /** Where the request body goes: the current attempt (an HTTP/1.1 attempt or an h2 stream). */
@@ -58,12 +59,14 @@ class Forwarding implements AttemptOwner {
   private tries = 0
   private admitted = false
 
-  constructor(readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done) {
+  constructor(readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done,
+      private readonly hashKey: string | null) {
     this.retry = opts.retry ?? cluster.retry
   }
 
   start(): void {
     const { x, cluster } = this
+    if (x.res.destroyed) { this.finish(499); return }   // the client is already gone
     cluster.budget.recordRequest()
     let timeoutMs = this.opts.timeoutMs
     const grpcTimeout = isGrpc(x.req.headers['content-type']) ? parseGrpcTimeout(x.req.headers['grpc-timeout']) : null
@@ -122,7 +125,7 @@ class Forwarding implements AttemptOwner {
   private attempt(avoid: Endpoint | null): void {
     if (this.finished) return
     const { x, cluster } = this
-    const ep = cluster.pick(this.opts.hashKey, avoid)
+    const ep = cluster.pick(this.hashKey, avoid)
     if (!ep) { this.fail(new ProxyError('unavailable', `no healthy endpoint for ${cluster.service}`)); return }
     this.tries++
     const started = monotonicNowMs()
@@ -257,11 +260,11 @@ class Forwarding implements AttemptOwner {
     if (this.x.bodyTaps) { for (const t of this.x.bodyTaps) t.abort(); this.x.bodyTaps = null }
     if (this.timer) clearTimeout(this.timer)
     if (this.admitted && this.cluster.breaker) this.cluster.breaker.release()
-    this.done(status)
+    this.done(status, this.x)
   }
 }
 
 export function fail(x: Exchange, err: ProxyError, done: Done): void {
   respondError(x.res, err)
-  done(err.status)
+  done(err.status, x)
 }
