@@ -14,7 +14,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let tries = 0; tries < 200; tries++) {
     const port = LOWEST + Math.floor(Math.random() * (top - LOWEST))
     if (handedOut.has(port)) continue
-    if (await canBind(port, host)) { handedOut.add(port); return port }
+    handedOut.add(port)                       // reserved before the check: concurrent callers skip it
+    if (await canBind(port, host)) return port
+    handedOut.delete(port)
   }
   throw new Error(`no free port found between ${LOWEST} and ${top}`)
 }
