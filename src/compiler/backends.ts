@@ -2,7 +2,7 @@
 import type { FieldPath } from '../config/source.js'
 import type { ServiceSpec } from '../resources/service.js'
 import type { ValidResource } from '../resources/validate-resource.js'
-import { notFound, type Catalog } from './catalog.js'
+import { resolveRef, type Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 
 export const SERVICE_GROUPS = ['', 'core', 'trellis.dev']
@@ -27,14 +27,9 @@ export function resolveBackend(cat: Catalog, sink: DiagnosticSink, owner: ValidR
   }
   const namespace = ref.namespace ?? owner.namespace
   const q = `${namespace}/${ref.name}`
-  const svc = cat.get<ServiceSpec>('Service', q)
-  if (!svc) {
-    if (!cat.exists('Service', q)) {
-      const nf = notFound(cat, 'Service', namespace, ref.name, owner.namespace)
-      sink.warn(src, [...path, 'name'], 'BACKEND_NOT_FOUND', nf.message, nf.hint)
-    }
-    return null
-  }
+  const svc = resolveRef<ServiceSpec>(cat, sink, src, path, { kind: 'Service', namespace, name: ref.name, home: owner.namespace },
+    { severity: 'warning', code: 'BACKEND_NOT_FOUND' })
+  if (!svc) return null
   if (ref.port !== undefined && ref.port !== svc.spec.port) {
     sink.error(src, [...path, 'port'], 'PORT_MISMATCH', `port ${ref.port} does not match Service "${ref.name}" port ${svc.spec.port}`,
       `use port: ${svc.spec.port}, or leave it out`)

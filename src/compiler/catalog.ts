@@ -1,6 +1,6 @@
 // Every validated resource by kind and name, plus every name that exists (valid or not), so that
 // a reference to a resource with its own errors is not reported a second time.
-import type { LoadedResource } from '../config/source.js'
+import type { FieldPath, LoadedResource } from '../config/source.js'
 import { validateResource, type ValidResource } from '../resources/index.js'
 import type { DiagnosticSink } from './diagnostics.js'
 
@@ -67,4 +67,21 @@ export function notFound(cat: Catalog, kind: string, namespace: string, name: st
     message: `${kind} "${shown}" not found`,
     hint: known.length > 0 ? `known: ${known.join(', ')}` : `no ${kind} is defined`,
   }
+}
+
+/**
+ * The valid resource `namespace/name` of `kind`, referenced from `from` at `path` (its `name`).
+ * A name defined nowhere is reported there (an error, or a warning where the config stays usable);
+ * a defined but invalid resource was reported already, so it only yields undefined.
+ */
+export function resolveRef<Spec>(cat: Catalog, sink: DiagnosticSink, from: LoadedResource, path: FieldPath,
+    ref: { kind: string; namespace: string; name: string; home: string },
+    report: { severity: 'error' | 'warning'; code: string } = { severity: 'error', code: 'REF_NOT_FOUND' }): ValidResource<Spec> | undefined {
+  const q = `${ref.namespace}/${ref.name}`
+  const found = cat.get<Spec>(ref.kind, q)
+  if (found || cat.exists(ref.kind, q)) return found
+  const nf = notFound(cat, ref.kind, ref.namespace, ref.name, ref.home)
+  if (report.severity === 'error') sink.error(from, [...path, 'name'], report.code, nf.message, nf.hint)
+  else sink.warn(from, [...path, 'name'], report.code, nf.message, nf.hint)
+  return undefined
 }

@@ -4,7 +4,7 @@ import type { CertificateIR, GatewayIR, ListenerIR } from '../ir/gateway.js'
 import type { CertificateSpec } from '../resources/certificate.js'
 import type { GatewaySpec, Listener } from '../resources/gateway.js'
 import type { ValidResource } from '../resources/validate-resource.js'
-import { notFound, type Catalog } from './catalog.js'
+import { resolveRef, type Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import type { ClientTrafficIR } from '../ir/client-traffic.js'
 import { listenerKey, routeTable, type CompiledRoutes } from './routes.js'
@@ -23,14 +23,8 @@ function certificates(cat: Catalog, sink: DiagnosticSink, gw: ValidResource<Gate
     }
     const ns = ref.namespace ?? gw.namespace
     const q = `${ns}/${ref.name}`
-    const cert = cat.get<CertificateSpec>('Certificate', q)
-    if (!cert) {
-      if (!cat.exists('Certificate', q)) {
-        const nf = notFound(cat, 'Certificate', ns, ref.name, gw.namespace)
-        sink.error(gw.source, [...path, 'name'], 'REF_NOT_FOUND', nf.message, nf.hint)
-      }
-      return
-    }
+    const cert = resolveRef<CertificateSpec>(cat, sink, gw.source, path, { kind: 'Certificate', namespace: ns, name: ref.name, home: gw.namespace })
+    if (!cert) return
     out.push({ name: q, certFile: resolve(cert.source.dir, cert.spec.certFile), keyFile: resolve(cert.source.dir, cert.spec.keyFile) })
   })
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

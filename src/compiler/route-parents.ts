@@ -7,7 +7,7 @@ import type { GatewaySpec, Listener } from '../resources/gateway.js'
 import type { ServiceSpec } from '../resources/service.js'
 import type { ValidResource } from '../resources/validate-resource.js'
 import { SERVICE_GROUPS } from './backends.js'
-import { notFound, type Catalog } from './catalog.js'
+import { resolveRef, type Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { routeHostnames } from './hostnames.js'
 
@@ -53,14 +53,8 @@ function attachToService(ctx: Ctx, ref: ParentRef, i: number, out: Attachment[])
     sink.error(src, [...path, 'kind'], 'PARENT_KIND', 'a TLSRoute attaches to a Gateway only', 'use kind: Gateway')
     return
   }
-  const svc = cat.get<ServiceSpec>('Service', q)
-  if (!svc) {
-    if (!cat.exists('Service', q)) {
-      const nf = notFound(cat, 'Service', ns, ref.name, route.namespace)
-      sink.error(src, [...path, 'name'], 'REF_NOT_FOUND', nf.message, nf.hint)
-    }
-    return
-  }
+  const svc = resolveRef<ServiceSpec>(cat, sink, src, path, { kind: 'Service', namespace: ns, name: ref.name, home: route.namespace })
+  if (!svc) return
   if (ref.sectionName !== undefined) {
     sink.error(src, [...path, 'sectionName'], 'NO_SECTION', 'a Service parent has no sections', 'leave sectionName out', 'key')
     return
@@ -78,15 +72,8 @@ function attachToGateway(ctx: Ctx, ref: ParentRef, i: number, out: Attachment[])
   const src = route.source
   const path = ['spec', 'parentRefs', i]
   const ns = ref.namespace ?? route.namespace
-  const q = `${ns}/${ref.name}`
-  const gw = cat.get<GatewaySpec>('Gateway', q)
-  if (!gw) {
-    if (!cat.exists('Gateway', q)) {
-      const nf = notFound(cat, 'Gateway', ns, ref.name, route.namespace)
-      sink.error(src, [...path, 'name'], 'REF_NOT_FOUND', nf.message, nf.hint)
-    }
-    return
-  }
+  const gw = resolveRef<GatewaySpec>(cat, sink, src, path, { kind: 'Gateway', namespace: ns, name: ref.name, home: route.namespace })
+  if (!gw) return
   let listeners = gw.spec.listeners
   if (ref.sectionName !== undefined) {
     listeners = listeners.filter(l => l.name === ref.sectionName)
