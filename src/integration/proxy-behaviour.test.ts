@@ -2,7 +2,6 @@
 // mesh-made responses with x-trellis-reason, hostnames at the gateway.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { request } from 'node:http'
 import { connect } from 'node:net'
 import { TestMesh } from './harness/mesh.js'
 import { freePort } from '../supervisor/free-port.js'
@@ -182,7 +181,6 @@ test('request bodies stream through', async () => {
   const body = 'x'.repeat(1024 * 1024)
   const r = await get(`${url}/v1/upload`, { 'content-type': 'text/plain' }, 'POST', body)
   assert.equal(r.json().bodyBytes, body.length)
-  void request
 })
 
 test('a mirrored request reaches the shadow with its body, and the slow or missing mirror never delays or fails the main one', async () => {
