@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { SourceText } from '../config/index.js'
 import { formatDiagnostic } from '../ir/index.js'
 import { Credentials } from './auth.js'
+import { CertificateAuthority } from './ca/certificate-authority.js'
 import { ConfigState, type ApplyResult } from './config-state.js'
 import { HttpError, sendJson } from './http-util.js'
 import { handleAdminApi } from './api/admin-api.js'
@@ -19,8 +20,12 @@ export interface ControlPlaneOptions {
   readonly listen?: string            // host:port; default from Mesh or 127.0.0.1:15000
   readonly instanceTtlMs?: number
   readonly heartbeatMs?: number
+  /** Lifetime of the certificates issued to proxies (they renew at half-life); default 24 h. */
+  readonly certTtlMs?: number
   readonly log?: (line: string) => void
 }
+
+const DEFAULT_CERT_TTL_MS = 24 * 3600_000
 
 export class ControlPlane {
   readonly config = new ConfigState()
@@ -34,6 +39,8 @@ export class ControlPlane {
   private timers: NodeJS.Timeout[] = []
   private persistTimer: NodeJS.Timeout | null = null
   readonly heartbeatMs: number
+  readonly certTtlMs: number
+  private authority: CertificateAuthority | null = null
   readonly waiters = new Set<() => void>()
   /** Restart generations per Workload (`trellis rollout restart`); `up` replaces replicas when one grows. */
   readonly rollouts: Record<string, number> = {}
@@ -42,18 +49,25 @@ export class ControlPlane {
   constructor(readonly opts: ControlPlaneOptions) {
     this.creds = Credentials.loadOrCreate(opts.stateDir)
     this.heartbeatMs = opts.heartbeatMs ?? 1000
+    this.certTtlMs = opts.certTtlMs ?? DEFAULT_CERT_TTL_MS
     this.log = opts.log ?? (line => process.stderr.write(line + '\n'))
     this.registry = new Registry(opts.instanceTtlMs ?? 5000, () => this.bump(true))
     this.pusher = new Pusher(() => ({ ir: this.config.ir, version: this.version, instances: this.registry.instances() }))
   }
 
   get currentVersion(): number { return this.version }
+  /** The mesh CA (kept in the state folder); available once started. */
+  get ca(): CertificateAuthority {
+    if (!this.authority) throw new Error('control plane not started')
+    return this.authority
+  }
   get address(): string {
     const a = this.server?.address() as AddressInfo | null
     return a ? `${a.address}:${a.port}` : ''
   }
 
   async start(): Promise<void> {
+    this.authority = await CertificateAuthority.loadOrCreate(this.opts.stateDir)
     const state = await this.opts.store.load()
     const restored = this.config.restore(state.resources)
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)

@@ -8,4 +8,5 @@ export class ControlPlaneMetrics {
   readonly instancesReady = new Gauge({ name: 'trellis_instances_ready', help: 'Registered instances receiving traffic', registers: [this.registry] })
   readonly applies = new Counter({ name: 'trellis_applies_total', help: 'Config changes by outcome', labelNames: ['outcome'], registers: [this.registry] })
   readonly nacks = new Counter({ name: 'trellis_config_nacks_total', help: 'Config versions rejected by a proxy', registers: [this.registry] })
+  readonly certificatesIssued = new Counter({ name: 'trellis_certificates_issued_total', help: 'Mesh certificates issued to proxies (registrations and renewals)', registers: [this.registry] })
 }

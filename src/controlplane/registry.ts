@@ -33,6 +33,8 @@ export interface ProxyRecord extends ProxyRegistration {
   appPid: number | null
   /** What the proxy reports about its destinations (ejections, health checks, circuits). */
   observed: Observed | null
+  /** The last mesh certificate issued to it. */
+  certificate: { serial: string; notAfter: string } | null
 }
 
 export interface Observed { readonly ejected: readonly string[]; readonly unhealthy: readonly string[]; readonly circuits: Readonly<Record<string, { open: boolean; active: number; rejected: number }>> }
@@ -56,7 +58,7 @@ export class Registry {
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
       ...reg, id, name, configVersion: 0, ackedVersion: 0, nack: null,
-      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now, appPid: null, observed: null,
+      connected: false, appReady: reg.kind === 'gateway', draining: false, lastSeen: now, appPid: null, observed: null, certificate: null,
     }
     this.proxies.set(id, rec)
     this.onChange()
@@ -122,7 +124,7 @@ export class Registry {
     for (const rec of this.proxies.values()) {
       if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload) continue
       out.push({
-        workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress,
+        workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress, identity: rec.identity,
         ready: rec.connected && rec.appReady, draining: rec.draining,
       })
     }

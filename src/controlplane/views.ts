@@ -12,7 +12,7 @@ export function proxyView(p: ProxyRecord, trustDomain: string) {
     instance: p.kind === 'sidecar' ? p.name : null, replica: p.replica, pid: p.pid,
     identity: p.identity || `spiffe://${trustDomain}`, adminAddress: p.adminAddress, inboundAddress: p.inboundAddress,
     configVersion: p.configVersion, ackedVersion: p.ackedVersion, nack: p.nack, connected: p.connected,
-    appReady: p.appReady, draining: p.draining, circuits: p.observed?.circuits ?? {},
+    appReady: p.appReady, draining: p.draining, circuits: p.observed?.circuits ?? {}, certificate: p.certificate,
   }
 }
 

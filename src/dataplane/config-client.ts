@@ -4,6 +4,7 @@
 import { request, type IncomingMessage, type ClientRequest } from 'node:http'
 import type { Snapshot } from '../snapshot/types.js'
 import { backoffDelayMs } from '../lib/backoff.js'
+import type { IssuedCertificate, MeshCertificate } from './mtls/mesh-certificate.js'
 
 export interface Registration {
   readonly kind: 'sidecar' | 'gateway'
@@ -26,6 +27,9 @@ export interface ConfigClientOptions {
   /** Extra state for the control plane's views (ejections, health, circuits). */
   readonly observe?: () => unknown
   readonly log: (line: string) => void
+  /** The proxy's mesh identity: its public key goes with the registration, the issued certificate
+   *  is installed, and renewed half-way through its life. */
+  readonly certificate?: MeshCertificate
 }
 
 /** How long the snapshot stream may stay silent before the proxy reconnects (pings come every 5 s). */
@@ -41,6 +45,7 @@ export class ConfigClient {
   private failures = 0
   private applying: Promise<void> = Promise.resolve()
   private rejected: Snapshot | null = null
+  private renewal: NodeJS.Timeout | null = null
   identity = ''
   connected = false
 
@@ -53,6 +58,7 @@ export class ConfigClient {
   stop(): void {
     this.stopped = true
     if (this.heartbeat) clearInterval(this.heartbeat)
+    if (this.renewal) clearTimeout(this.renewal)
     this.stream?.destroy()
   }
 
@@ -62,10 +68,13 @@ export class ConfigClient {
   private async connect(): Promise<void> {
     if (this.stopped) return
     try {
-      const reg = await this.post('/api/v1/proxies', this.opts.registration()) as { id: string; identity: string; heartbeatMs: number }
+      const cert = this.opts.certificate
+      const body = cert ? { ...this.opts.registration(), publicKey: cert.publicKeyPem } : this.opts.registration()
+      const reg = await this.post('/api/v1/proxies', body) as { id: string; identity: string; heartbeatMs: number; certificate?: IssuedCertificate }
       if (this.stopped) return                    // stopped while registering: open nothing
       this.id = reg.id
       this.identity = reg.identity
+      if (cert && reg.certificate) this.install(reg.certificate)
       this.openStream(reg.id)
       if (this.heartbeat) clearInterval(this.heartbeat)
       this.heartbeat = setInterval(() => void this.report(), reg.heartbeatMs)
@@ -77,6 +86,33 @@ export class ConfigClient {
         this.failures = Math.max(this.failures, 6) // keep trying, slowly: the config or token may be fixed
       }
       this.retry(`register: ${(err as Error).message}`)
+    }
+  }
+
+  private install(issued: IssuedCertificate): void {
+    const cert = this.opts.certificate!
+    try { cert.install(issued) } catch (err) { this.opts.log(`certificate from the control plane rejected: ${(err as Error).message}`) }
+    this.scheduleRenewal(cert.renewInMs(Date.now()))
+  }
+
+  /** Renews at half-life; on failure retries sooner, and a re-registration renews too. */
+  private scheduleRenewal(delayMs: number): void {
+    if (this.renewal) clearTimeout(this.renewal)
+    this.renewal = setTimeout(() => void this.renew(), delayMs)
+    this.renewal.unref()
+  }
+
+  private async renew(): Promise<void> {
+    const cert = this.opts.certificate!
+    if (this.stopped) return
+    try {
+      if (!this.id) throw new Error('not registered')
+      const issued = await this.post(`/api/v1/proxies/${this.id}/certificate`, { publicKey: cert.publicKeyPem }) as IssuedCertificate
+      this.install(issued)
+    } catch (err) {
+      const left = cert.notAfter - Date.now()
+      this.opts.log(`certificate renewal failed (${(err as Error).message}); ${left > 0 ? `current one valid ${Math.round(left / 1000)} s more` : 'current one expired'}`)
+      this.scheduleRenewal(Math.max(1000, Math.min(5000, left / 4)))
     }
   }
 

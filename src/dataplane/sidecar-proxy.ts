@@ -15,6 +15,7 @@ import { TcpListener } from './listener/tcp-listener.js'
 import { streamRouterFromTable } from './build/stream-router.js'
 import { Cluster } from './upstream/cluster.js'
 import { ClusterSet } from './upstream/cluster-set.js'
+import { MeshCertificate } from './mtls/mesh-certificate.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -35,7 +36,9 @@ const APP_CLUSTER = 'local/app'
 
 export class SidecarProxy {
   readonly metrics = new ProxyMetrics()
-  private readonly clusters = new ClusterSet()
+  /** This sidecar's mesh identity: its key pair, and the certificate the control plane issues for it. */
+  readonly certificate = new MeshCertificate()
+  private readonly clusters = new ClusterSet(this.certificate)
   private readonly inbound: InboundListener
   /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
   private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
@@ -55,10 +58,10 @@ export class SidecarProxy {
     const appHost = opts.appHost ?? '127.0.0.1'
     this.appClusterIR = {
       service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
-      healthCheck: null, endpoints: [{ address: `${appHost}:${opts.appPort}`, instance: null, labels: {}, mesh: false }],
+      healthCheck: null, endpoints: [{ address: `${appHost}:${opts.appPort}`, instance: null, labels: {}, mesh: false, identity: null }],
     }
     this.appCluster = new Cluster(APP_CLUSTER, this.appClusterIR)
-    this.inbound = new InboundListener({ route: 'inbound', service: APP_CLUSTER, cluster: this.appCluster })
+    this.inbound = new InboundListener({ route: 'inbound', service: APP_CLUSTER, cluster: this.appCluster }, this.certificate)
     this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
       listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
     })
@@ -73,6 +76,7 @@ export class SidecarProxy {
       apply: snap => this.apply(snap),
       appReady: () => this.probe.ready,
       observe: () => this.clusters.observe(),
+      certificate: this.certificate,
     })
   }
 
@@ -94,6 +98,7 @@ export class SidecarProxy {
       ready: () => this.snapshot !== null,
       config: () => ({
         version: this.client.ackedVersion, identity: this.client.identity, connected: this.client.connected,
+        certificate: this.certificate.view(), mtls: this.inbound.mtlsStats(),
         inbound: `${this.host}:${this.inbound.port}`, app: `127.0.0.1:${this.opts.appPort}`,
         outbound: Object.fromEntries([...this.outbound].map(([s, l]) => [s, `${this.host}:${l.port}`])),
         snapshot: this.snapshot,
@@ -134,7 +139,7 @@ export class SidecarProxy {
     for (const [service, listener] of bound) this.outbound.set(service, listener)
     for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
     for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
-    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null)
+    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls)
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }

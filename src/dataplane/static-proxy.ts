@@ -57,7 +57,7 @@ export class StaticProxy {
     this.upstream = parseUpstream(opts.upstream)
     const cluster: ClusterIR = {
       service: SERVICE, protocol: 'http', port: this.upstream.port, policy: DEFAULT_TRAFFIC_POLICY, healthCheck: null,
-      endpoints: [{ address: this.upstream.address, instance: null, labels: {}, mesh: false }],
+      endpoints: [{ address: this.upstream.address, instance: null, labels: {}, mesh: false, identity: null }],
     }
     this.clusters.update([cluster])
     this.listener.router = buildRouter(singleRouteTable(SERVICE), {

@@ -5,6 +5,7 @@ import { startAdminServer } from '../dataplane/admin-server.js'
 import { ConfigClient } from '../dataplane/config-client.js'
 import type { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
+import { MeshCertificate } from '../dataplane/mtls/mesh-certificate.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
@@ -21,7 +22,9 @@ export interface GatewayOptions {
 
 export class GatewayProxy {
   readonly metrics = new ProxyMetrics()
-  private readonly clusters = new ClusterSet()
+  /** The gateway's mesh identity, for mTLS to the sidecars behind it. */
+  readonly certificate = new MeshCertificate()
+  private readonly clusters = new ClusterSet(this.certificate)
   private readonly listeners = new Map<number, PortServer>()
   private readonly client: ConfigClient
   private admin: Server | null = null
@@ -39,6 +42,7 @@ export class GatewayProxy {
       apply: snap => this.apply(snap),
       appReady: () => true,
       observe: () => this.clusters.observe(),
+      certificate: this.certificate,
     })
   }
 
@@ -55,7 +59,7 @@ export class GatewayProxy {
     this.admin = await startAdminServer({
       metrics: this.metrics,
       ready: () => this.snapshot !== null,
-      config: () => ({ version: this.client.ackedVersion, connected: this.client.connected, identity: this.client.identity, snapshot: this.snapshot }),
+      config: () => ({ version: this.client.ackedVersion, connected: this.client.connected, identity: this.client.identity, certificate: this.certificate.view(), snapshot: this.snapshot }),
     }, this.opts.adminPort ?? 0)
     this.client.start()
   }

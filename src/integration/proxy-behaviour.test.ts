@@ -110,10 +110,10 @@ test('an incoming x-request-id is kept', async () => {
   assert.equal(r.json().headers['x-request-id'], 'abc-123')
 })
 
-test('x-trellis-* headers from the app are stripped at the receiving sidecar', async () => {
+test('x-trellis-* headers from the app are stripped at the receiving sidecar; the identity mTLS proved replaces them', async () => {
   const r = await get(`${url}/v1/items`, { 'x-trellis-peer-identity': 'spiffe://evil/sa/admin', 'x-forwarded-client-cert': 'forged' })
   const seen = r.json().headers
-  assert.equal(seen['x-trellis-peer-identity'], undefined)
+  assert.equal(seen['x-trellis-peer-identity'], 'spiffe://trellis.local/ns/default/sa/client')
   assert.equal(seen['x-forwarded-client-cert'], undefined)
 })
 

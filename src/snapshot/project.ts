@@ -1,4 +1,5 @@
 // IR + live instances → the snapshot one proxy needs. Pure: same input, same output.
+import { spiffeId, splitQualified } from '../identity/spiffe.js'
 import type { MeshIR, QualifiedName, RouteTableIR, ServiceIR, Labels } from '../ir/index.js'
 import type {
   ClusterIR, EndpointIR, GatewaySnapshot, InstanceRecord, OutboundListenerIR, SidecarSnapshot,
@@ -32,7 +33,7 @@ export function projectSidecar(
       healthCheck: served.find(s => s.healthCheck !== null)?.healthCheck ?? null,
     },
     outbound,
-    clusters: projectClusters(services, tables, instances),
+    clusters: projectClusters(services, tables, instances, [], meshIdentities(ir)),
   }
 }
 
@@ -45,14 +46,14 @@ export function projectGateway(
   const streamBackends = gateway.listeners.flatMap(l => l.tcpRoutes.flatMap(r => r.backends.map(b => b.service)))
   return {
     kind: 'gateway', version, mesh: ir.mesh, gateway,
-    clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends),
+    clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends, meshIdentities(ir)),
   }
 }
 
 /** Every Service a set of route tables can send to (backends and mirrors), with its live endpoints. */
 export function projectClusters(
   services: ReadonlyMap<QualifiedName, ServiceIR>, tables: readonly RouteTableIR[], instances: readonly InstanceRecord[],
-  extra: readonly (QualifiedName | null)[] = [],
+  extra: readonly (QualifiedName | null)[] = [], identities: IdentityOf = NO_MTLS,
 ): ClusterIR[] {
   const wanted = new Set<QualifiedName>()
   for (const name of extra) if (name) wanted.add(name)
@@ -73,21 +74,32 @@ export function projectClusters(
     if (!svc) continue
     clusters.push({
       service: svc.name, protocol: svc.protocol, port: svc.port, policy: svc.policy,
-      healthCheck: svc.healthCheck, endpoints: projectEndpoints(svc, instances),
+      healthCheck: svc.healthCheck, endpoints: projectEndpoints(svc, instances, identities),
     })
   }
   return clusters
 }
 
-export function projectEndpoints(svc: ServiceIR, instances: readonly InstanceRecord[]): EndpointIR[] {
+/** The SPIFFE ID a mesh instance's sidecar proves, or null when callers reach it in plaintext. */
+type IdentityOf = (inst: InstanceRecord) => string | null
+const NO_MTLS: IdentityOf = () => null
+
+/** mTLS unless the Mesh disables it; an instance's identity as registered, else as its Workload says. */
+function meshIdentities(ir: MeshIR): IdentityOf {
+  if (ir.mesh.mtls === 'DISABLE') return NO_MTLS
+  const byWorkload = new Map(ir.workloads.map(w => [w.name, spiffeId(ir.mesh.trustDomain, splitQualified(w.name)[0], w.identity)]))
+  return inst => inst.identity ?? byWorkload.get(inst.workload) ?? null
+}
+
+export function projectEndpoints(svc: ServiceIR, instances: readonly InstanceRecord[], identities: IdentityOf = NO_MTLS): EndpointIR[] {
   const out: EndpointIR[] = []
   if (svc.selector) {
     for (const inst of instances) {
       if (!inst.ready || inst.draining || !selects(svc.selector, inst.labels) || !sameNamespace(svc.name, inst.workload)) continue
-      out.push({ address: inst.address, instance: `${inst.workload}/${inst.replica}`, labels: inst.labels, mesh: true })
+      out.push({ address: inst.address, instance: `${inst.workload}/${inst.replica}`, labels: inst.labels, mesh: true, identity: identities(inst) })
     }
   }
-  for (const ep of svc.endpoints) out.push({ address: ep.address, instance: null, labels: ep.labels, mesh: false })
+  for (const ep of svc.endpoints) out.push({ address: ep.address, instance: null, labels: ep.labels, mesh: false, identity: null })
   out.sort((a, b) => cmp(a.address, b.address))
   return out
 }

@@ -9,6 +9,9 @@ export interface EndpointIR {
   readonly instance: string | null        // 'workload/replica' for mesh instances, null for static endpoints
   readonly labels: Labels
   readonly mesh: boolean                  // true: reached through its sidecar; false: static, outside the mesh
+  /** The SPIFFE ID its sidecar proves: callers connect over mTLS and check it. Null: plaintext
+   *  (static endpoints, or the Mesh's mtls is DISABLE). */
+  readonly identity: string | null
 }
 
 /** Everything a caller needs to reach one Service. */
@@ -62,6 +65,8 @@ export interface InstanceRecord {
   readonly replica: number
   readonly labels: Labels
   readonly address: string               // the sidecar's inbound address callers use
+  /** The SPIFFE ID its sidecar registered with; absent for instances recovered from the store. */
+  readonly identity?: string
   readonly ready: boolean                 // app accepts connections and proxy acked config
   readonly draining: boolean              // being stopped: no new traffic
 }

@@ -1,6 +1,7 @@
 // The proxies' side of the control plane API (join token): register, the snapshot stream, status reports.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gatewayIdentity, spiffeId, splitQualified } from '../../identity/spiffe.js'
+import type { IssuedCertificate } from '../ca/certificate-authority.js'
 import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
 import type { Observed, ProxyRegistration } from '../registry.js'
@@ -10,7 +11,8 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
   if (!claims) throw new HttpError(401, 'a valid join token is required')
   const parts = path.split('/').filter(Boolean) // api v1 proxies [id] [action]
   if (parts.length === 3 && method === 'POST') {
-    const reg = parseRegistration(await readJson(req))
+    const body = await readJson(req)
+    const reg = parseRegistration(body)
     if (claims.workload && reg.workload !== claims.workload) throw new HttpError(403, `join token is for workload ${claims.workload}`)
     const td = cp.config.ir.mesh.trustDomain
     const workload = cp.config.ir.workloads.find(w => w.name === reg.workload)
@@ -19,11 +21,22 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
       ? gatewayIdentity(td, reg.gateway ?? '')
       : spiffeId(td, splitQualified(reg.workload ?? '')[0], workload!.identity)
     const labels = workload ? workload.labels : reg.labels
+    const publicKey = (body as { publicKey?: unknown }).publicKey
+    // Issued before registering: a key the CA refuses leaves no half-registered proxy behind.
+    const issued = typeof publicKey === 'string' ? await issue(cp, publicKey, identity) : null
     const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
-    return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs })
+    if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
+    return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })
   }
   const rec = cp.registry.get(parts[3] ?? '')
   if (!rec) throw new HttpError(404, 'unknown proxy; register again')
+  if (parts[4] === 'certificate' && method === 'POST') {
+    const publicKey = ((await readJson(req)) as { publicKey?: unknown }).publicKey
+    if (typeof publicKey !== 'string') throw new HttpError(400, 'publicKey (SPKI PEM) is required')
+    const issued = await issue(cp, publicKey, rec.identity)
+    rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
+    return sendJson(res, 200, issued)
+  }
   if (parts[4] === 'stream' && method === 'GET') {
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
     res.flushHeaders()
@@ -49,6 +62,16 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     return sendJson(res, 200, { version: cp.currentVersion })
   }
   throw new HttpError(404, 'not found')
+}
+
+async function issue(cp: ControlPlane, publicKey: string, identity: string): Promise<IssuedCertificate> {
+  try {
+    const issued = await cp.ca.issue(publicKey, identity, cp.certTtlMs)
+    cp.metrics.certificatesIssued.inc()
+    return issued
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message)
+  }
 }
 
 function parseRegistration(body: unknown): ProxyRegistration {

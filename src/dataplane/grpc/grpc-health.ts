@@ -1,15 +1,16 @@
 // The standard gRPC health protocol (grpc.health.v1.Health/Check), as a probe: SERVING passes,
 // anything else — NOT_SERVING, an error status, no answer within the timeout — fails.
 import { http2 } from '../../lib/lazy-http2.js'
+import { dial, type MeshPeer } from '../mtls/dial.js'
 
 // HealthCheckRequest{service: ""} is an empty message: a 5-byte frame header with length 0.
 const EMPTY_REQUEST = Buffer.alloc(5)
 const SERVING = 1
 
-export function probeGrpcHealth(host: string, port: number, timeoutMs: number): Promise<boolean> {
+export function probeGrpcHealth(host: string, port: number, timeoutMs: number, peer: MeshPeer | null = null): Promise<boolean> {
   return new Promise(resolve => {
     let settled = false
-    const session = http2().connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`)
+    const session = http2().connect(`http://${host.includes(':') ? `[${host}]` : host}:${port}`, peer ? { createConnection: () => dial(host, port, peer, 'h2') } : {})
     const done = (ok: boolean) => {
       if (settled) return
       settled = true

@@ -5,6 +5,7 @@
 // replays them; an HTTP/1.1 connection simply gets its bytes back with unshift().
 import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
+import { PEER_IDENTITY } from '../mtls/peer-identity.js'
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n')
 const SNIFF_TIMEOUT_MS = 10_000
@@ -30,8 +31,8 @@ export function looksLikeHttp2(first: Buffer): boolean {
   return n >= 4 && first.subarray(0, n).equals(PREFACE.subarray(0, n))
 }
 
-/** A Duplex over `socket` that first yields `first`; keeps the peer address for x-forwarded-for. */
-function replaying(socket: Socket, first: Buffer): Duplex {
+/** A Duplex over `socket` that first yields `first`; keeps the peer address (x-forwarded-for) and mesh identity. */
+export function replaying(socket: Socket, first: Buffer): Duplex {
   const d = new Duplex({
     read() { socket.resume() },
     write(chunk: Buffer, _enc, cb) { socket.write(chunk, cb) },
@@ -39,6 +40,8 @@ function replaying(socket: Socket, first: Buffer): Duplex {
     destroy(err, cb) { socket.destroy(err ?? undefined); cb(err) },
   })
   ;(d as Duplex & { remoteAddress?: string }).remoteAddress = socket.remoteAddress
+  const identity = (socket as unknown as Record<symbol, unknown>)[PEER_IDENTITY]
+  if (identity !== undefined) (d as unknown as Record<symbol, unknown>)[PEER_IDENTITY] = identity
   d.push(first)
   socket.on('data', (c: Buffer) => { if (!d.push(c)) socket.pause() })
   socket.once('end', () => d.push(null))

@@ -18,6 +18,7 @@ import { Exchange } from '../exchange.js'
 import { limitBody } from './body-limit.js'
 import { clientAddress, forwardRequestHeaders, trustedClientAddress, type ForwardContext } from './forward-headers.js'
 import { normalizePath, type PathRules } from './normalize-path.js'
+import { peerIdentityOf } from '../mtls/peer-identity.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
@@ -200,7 +201,12 @@ export class HttpListener {
     if ('error' in norm) { reject(new ProxyError('bad_request', norm.error)); return null }
     const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
     const client = this.opts.edge ? trustedClientAddress(req.headers['x-forwarded-for'] as string | undefined, peer, this.ct.trustedHops) : peer
-    return new Exchange(req, res as ServerResponse, norm.path, norm.query, forwardRequestHeaders(req.headers, this.forwarding, peer), performance.now(), client)
+    const headers = forwardRequestHeaders(req.headers, this.forwarding, peer)
+    if (this.opts.stripMeshHeaders) {                  // a sidecar's inbound: tell the app who called, as mTLS proved it
+      const identity = peerIdentityOf(req.socket)
+      if (identity !== null) headers['x-trellis-peer-identity'] = identity
+    }
+    return new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, performance.now(), client)
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

@@ -5,6 +5,9 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import type { ClientTrafficIR } from '../../ir/client-traffic.js'
 import type { ServiceProtocol } from '../../ir/service.js'
+import type { MtlsMode } from '../../ir/mesh.js'
+import { InboundTls } from '../mtls/inbound-tls.js'
+import type { MeshCertificate } from '../mtls/mesh-certificate.js'
 import { singleStreamRouter, type StreamTarget } from '../build/stream-router.js'
 import { HttpListener, type Router } from './http-listener.js'
 import { TcpListener } from './tcp-listener.js'
@@ -14,8 +17,12 @@ export class InboundListener {
   readonly http: HttpListener
   readonly tcp: TcpListener
   mode: 'http' | 'tcp' = 'http'
+  /** STRICT until the first snapshot says otherwise: nothing is served in plaintext by accident. */
+  mtls: MtlsMode = 'STRICT'
+  private readonly tls: InboundTls
 
-  constructor(app: StreamTarget) {
+  constructor(app: StreamTarget, certificate: MeshCertificate) {
+    this.tls = new InboundTls(certificate, s => this.serve(s))
     this.http = new HttpListener({ name: 'inbound', proto: 'http', edge: false, stripMeshHeaders: true })
     this.tcp = new TcpListener({ name: 'inbound', sniff: false })
     this.tcp.router = singleStreamRouter(app)
@@ -28,8 +35,9 @@ export class InboundListener {
   get router(): Router | null { return this.http.router }
 
   /** The served Services' protocol and ClientTrafficPolicy, from a snapshot. */
-  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null): void {
+  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null, mtls: MtlsMode): void {
     this.mode = protocol === 'tcp' ? 'tcp' : 'http'
+    this.mtls = mtls
     this.http.configure(clientTraffic)
     this.server.maxConnections = clientTraffic?.maxConnections ?? 10_000
   }
@@ -54,7 +62,17 @@ export class InboundListener {
     })
   }
 
+  /** Handshake counts for the admin port (and tests). */
+  mtlsStats(): { mode: MtlsMode; accepted: number; rejected: number } {
+    return { mode: this.mtls, accepted: this.tls.accepted, rejected: this.tls.failures }
+  }
+
   private onConnection(s: Socket): void {
+    this.tls.accept(s, this.mtls)
+  }
+
+  /** A connection past mTLS (or plaintext where allowed), served by the current mode. */
+  private serve(s: Socket): void {
     if (this.mode === 'tcp') this.tcp.accept(s)
     else this.http.accept(s)
   }

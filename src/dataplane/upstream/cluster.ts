@@ -9,6 +9,7 @@ import { CircuitBreaker } from '../resilience/circuit-breaker.js'
 import { OutlierDetector } from '../resilience/outlier-detector.js'
 import { RetryBudget } from '../resilience/retry-budget.js'
 import { DEFAULT_RETRY, RetryPolicy } from '../resilience/retry-policy.js'
+import type { MeshCertificate } from '../mtls/mesh-certificate.js'
 import { Endpoint } from './endpoint.js'
 import { HealthChecker } from './health-checker.js'
 
@@ -30,7 +31,8 @@ export class Cluster {
   private readonly byKey = new Map<string, Endpoint>()
   private budgetKey = ''
 
-  constructor(readonly service: string, ir: ClusterIR) {
+  /** `certificate`: this proxy's mesh identity, for endpoints reached over mTLS. */
+  constructor(readonly service: string, ir: ClusterIR, private readonly certificate: MeshCertificate | null = null) {
     this.policy = ir.policy
     this.balancer = buildBalancer(ir.policy.loadBalancer, [])
     this.budget = new RetryBudget(20, 10)
@@ -53,7 +55,12 @@ export class Cluster {
     const seen = new Set<string>()
     for (const e of ir.endpoints) {
       let ep = this.byKey.get(e.address)
-      if (!ep || ep.retired) { ep = new Endpoint(e.address, e.instance); this.byKey.set(e.address, ep) }
+      const identity = this.certificate ? e.identity ?? null : null
+      if (ep && !ep.retired && (ep.peer?.identity ?? null) !== identity) ep.retire()   // mTLS switched on/off, or another identity
+      if (!ep || ep.retired) {
+        ep = new Endpoint(e.address, e.instance, identity !== null ? { certificate: this.certificate!, identity } : null)
+        this.byKey.set(e.address, ep)
+      }
       seen.add(e.address)
       next.push(ep)
     }

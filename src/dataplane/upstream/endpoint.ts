@@ -3,7 +3,9 @@
 // ejections and health survive config updates.
 import { Agent } from 'node:http'
 import type { ClientHttp2Session } from 'node:http2'
+import type { Socket } from 'node:net'
 import { http2 } from '../../lib/lazy-http2.js'
+import { dial, type MeshPeer } from '../mtls/dial.js'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
 import { H1Pool } from './h1/connection-pool.js'
 import { hostHeaderFor } from './h1/request-head.js'
@@ -32,19 +34,28 @@ export class Endpoint implements Pickable {
   /** One multiplexed h2c session for http2 and grpc Services, made on first use. */
   private session: ClientHttp2Session | null = null
 
-  constructor(readonly key: string, readonly instance: string | null) {
+  /** `peer`: reach this endpoint over mTLS, proving that identity; null: plaintext. */
+  constructor(readonly key: string, readonly instance: string | null, readonly peer: MeshPeer | null = null) {
     const i = key.lastIndexOf(':')
     this.host = key.slice(0, i).replace(/^\[|\]$/g, '')
     this.port = Number(key.slice(i + 1))
     this.h1 = new H1Pool(this.host, this.port)
+    this.h1.peer = peer
     this.hostHeader = hostHeaderFor(this.host, this.port)
-    this.agent = new Agent({ keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
+    this.agent = new DialAgent(this, { keepAlive: true, keepAliveMsecs: 1000, maxFreeSockets: 256, scheduling: 'lifo', timeout: 60_000 })
+  }
+
+  /** A new connection to this endpoint (TLS when it is a mesh peer). */
+  dial(alpn: 'http/1.1' | 'h2' | null, allowHalfOpen = false): Socket {
+    return dial(this.host, this.port, this.peer, alpn, allowHalfOpen)
   }
 
   h2(): ClientHttp2Session {
     const s = this.session
     if (s && !s.closed && !s.destroyed) return s
-    const next = http2().connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, { settings: { enablePush: false } })
+    const next = http2().connect(`http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`, {
+      settings: { enablePush: false }, ...(this.peer ? { createConnection: () => this.dial('h2') } : {}),
+    })
     next.on('error', () => {})                 // surfaced on each stream; the next request reconnects
     const forget = () => { if (this.session === next) this.session = null }
     next.once('close', forget)
@@ -68,4 +79,10 @@ export class Endpoint implements Pickable {
     }
     setTimeout(close, 100).unref()
   }
+}
+
+/** An http.Agent whose connections go through the endpoint's dialer (for request mirrors). */
+class DialAgent extends Agent {
+  constructor(private readonly endpoint: Endpoint, opts: ConstructorParameters<typeof Agent>[0]) { super(opts) }
+  override createConnection(): Socket { return this.endpoint.dial('http/1.1') }
 }

@@ -2,7 +2,7 @@
 // `path` (2xx passes) or, without a path, a TCP connect. `unhealthyThreshold` failures in a row take
 // the endpoint out of rotation; `healthyThreshold` passes in a row bring it back.
 import { request } from 'node:http'
-import { connect } from 'node:net'
+import { dial, readyEvent, type MeshPeer } from '../mtls/dial.js'
 import type { HealthCheckIR } from '../../ir/index.js'
 import type { Endpoint } from './endpoint.js'
 import { probeGrpcHealth } from '../grpc/grpc-health.js'
@@ -46,19 +46,21 @@ export class HealthChecker {
 }
 
 /** One check: gRPC health for grpc Services, else an HTTP GET of `path`, else a TCP connect. */
-export function probe(ep: { host: string; port: number }, cfg: HealthCheckIR, protocol: string = 'http'): Promise<boolean> {
-  if (protocol === 'grpc') return probeGrpcHealth(ep.host, ep.port, cfg.timeoutMs)
+export function probe(ep: { host: string; port: number; peer?: MeshPeer | null }, cfg: HealthCheckIR, protocol: string = 'http'): Promise<boolean> {
+  const peer = ep.peer ?? null
+  if (protocol === 'grpc') return probeGrpcHealth(ep.host, ep.port, cfg.timeoutMs, peer)
   return new Promise(resolve => {
     let settled = false
     const done = (ok: boolean) => { if (!settled) { settled = true; resolve(ok) } }
     if (cfg.path === null) {
-      const s = connect({ host: ep.host, port: ep.port })
+      const s = dial(ep.host, ep.port, peer, null)
       s.setTimeout(cfg.timeoutMs, () => { s.destroy(); done(false) })
-      s.once('connect', () => { s.destroy(); done(true) })
+      s.once(readyEvent(peer), () => { s.destroy(); done(true) })
       s.once('error', () => done(false))
       return
     }
     const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET', agent: false, timeout: cfg.timeoutMs,
+      createConnection: peer ? () => dial(ep.host, ep.port, peer, 'http/1.1') : undefined,
       headers: { 'user-agent': 'trellis-health-check', connection: 'close' } }, res => {
       res.resume()
       done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300)

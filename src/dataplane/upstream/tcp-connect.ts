@@ -2,7 +2,8 @@
 // (refused, reset, timed out) is retried on another endpoint, up to `retries` times. The endpoint's
 // stats see the connection as one request: started at connect, ended when the connection closes,
 // with the connect time as its latency (what least-request and EWMA compare).
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { readyEvent } from '../mtls/dial.js'
 import { monotonicNowMs } from '../balance/endpoint-stats.js'
 import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
@@ -33,7 +34,7 @@ function attempt(cluster: Cluster, ep: Endpoint, left: number, opts: TcpConnectO
     const now = monotonicNowMs()
     ep.stats.onEnd(now, (connectedAt < 0 ? now : connectedAt) - started, ok)
   }
-  const socket = connect({ host: ep.host, port: ep.port, allowHalfOpen: true, noDelay: true })
+  const socket = ep.dial(null, true)
   const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), opts.connectTimeoutMs)
   const onError = (err: Error) => {
     clearTimeout(timer)
@@ -43,7 +44,7 @@ function attempt(cluster: Cluster, ep: Endpoint, left: number, opts: TcpConnectO
     else done(err, null, null)
   }
   socket.once('error', onError)
-  socket.once('connect', () => {
+  socket.once(readyEvent(ep.peer), () => {
     clearTimeout(timer)
     connectedAt = monotonicNowMs()
     socket.off('error', onError)

@@ -1,6 +1,7 @@
 // Keep-alive HTTP/1.1 connections to one endpoint. The most recently used idle socket is reused first
 // (LIFO keeps a few sockets warm and lets the rest time out); idle sockets are bounded in number and
 // in time, unref'd so an idle pool never keeps the process alive, and closed with the endpoint.
+import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
 
 export interface PoolOptions {
@@ -15,6 +16,8 @@ export class H1Pool implements ConnectionOwner {
   private closed = false
   /** Sockets opened over the pool's life (tests and metrics: reuse shows as few opens). */
   opened = 0
+  /** mTLS to the endpoint's sidecar, or null for plaintext. */
+  peer: MeshPeer | null = null
 
   constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {}
 
@@ -30,7 +33,7 @@ export class H1Pool implements ConnectionOwner {
       c.destroy()
     }
     this.opened++
-    return new H1Connection(this, this.host, this.port)
+    return new H1Connection(this, this.host, this.port, this.peer)
   }
 
   release(c: H1Connection): void {

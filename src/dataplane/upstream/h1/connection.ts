@@ -2,7 +2,8 @@
 // exchange at a time and decides, when that exchange ends, whether the socket may be reused: only a
 // complete response, a fully sent request, keep-alive on both sides and no stray bytes. Anything
 // doubtful destroys it.
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
+import { dial, NO_CERTIFICATE, type MeshPeer } from '../../mtls/dial.js'
 import type { AttemptFailure } from '../../resilience/retry-policy.js'
 import { ResponseParser, type ResponseHandler } from './response-parser.js'
 
@@ -22,7 +23,7 @@ export interface H1Exchange {
 
 export interface ConnectionOwner { release(c: H1Connection): void; forget(c: H1Connection): void }
 
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', NO_CERTIFICATE])
 
 export class H1Connection implements ResponseHandler {
   readonly socket: Socket
@@ -33,10 +34,15 @@ export class H1Connection implements ResponseHandler {
   idle = false
   dead = false
   private keepAlive = false
+  /** mTLS: until the handshake completes, any failure means the request reached no app. */
+  private handshaking: boolean
 
-  constructor(private readonly owner: ConnectionOwner, host: string, port: number) {
-    const s = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 1000 })
+  constructor(private readonly owner: ConnectionOwner, host: string, port: number, peer: MeshPeer | null = null) {
+    const s = dial(host, port, peer, 'http/1.1')
+    s.setKeepAlive(true, 1000)
     this.socket = s
+    this.handshaking = peer !== null
+    if (peer !== null) s.once('secureConnect', () => { this.handshaking = false })
     this.parser.handler = this
     s.on('data', (buf: Buffer) => this.onData(buf))
     s.on('end', () => this.onEnd())
@@ -116,7 +122,7 @@ export class H1Connection implements ResponseHandler {
 
   private onError(err: NodeJS.ErrnoException): void {
     if (this.exchange === null) { this.kill(); return }
-    this.failed(CONNECT_ERRORS.has(err.code ?? '') ? 'connect-failure' : this.classify(err.code), err)
+    this.failed(this.handshaking || CONNECT_ERRORS.has(err.code ?? '') ? 'connect-failure' : this.classify(err.code), err)
   }
 
   private onTimeout(): void {
@@ -126,6 +132,7 @@ export class H1Connection implements ResponseHandler {
 
   /** A reset on a reused idle socket before any response byte: the request never reached the app. */
   private classify(code: string | undefined): AttemptFailure {
+    if (this.handshaking) return 'connect-failure'
     return this.reused && !this.parser.started && (code === 'ECONNRESET' || code === 'EPIPE') ? 'connect-failure' : 'reset'
   }
 

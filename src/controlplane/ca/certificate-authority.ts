@@ -1,0 +1,96 @@
+// The mesh's certificate authority: one EC P-256 key and self-signed root kept in the state folder
+// (key 0600), issuing short-lived X.509 SVIDs: the SPIFFE ID as the only URI SAN, usable for both
+// ends of an mTLS connection. Proxies make their own key pair and send only the public key, so a
+// private key never crosses the network.
+import 'reflect-metadata'                      // @peculiar/x509's DI container needs it, before the import below
+import * as x509 from '@peculiar/x509'
+import { randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto)
+
+const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
+const CA_LIFETIME_MS = 10 * 365 * 24 * 3600_000
+/** Issued certificates start this much in the past, for clocks slightly behind. */
+const BACKDATE_MS = 60_000
+
+export interface IssuedCertificate {
+  readonly certificate: string            // PEM, the leaf
+  readonly caCertificates: readonly string[] // PEM roots to trust
+  readonly serial: string
+  readonly notBefore: string              // ISO 8601
+  readonly notAfter: string
+}
+
+export class CertificateAuthority {
+  private constructor(private readonly key: CryptoKey, readonly certificatePem: string, private readonly cert: x509.X509Certificate) {}
+
+  /** The CA of a state folder, made on first use. */
+  static async loadOrCreate(stateDir: string): Promise<CertificateAuthority> {
+    const keyPath = join(stateDir, 'ca-key.pem'), certPath = join(stateDir, 'ca.pem')
+    let keyPem: string | null = null, certPem: string | null = null
+    try { keyPem = readFileSync(keyPath, 'utf8'); certPem = readFileSync(certPath, 'utf8') } catch { /* first start */ }
+    if (keyPem && certPem) {
+      const key = await webcrypto.subtle.importKey('pkcs8', pemBody(keyPem), ALG, false, ['sign'])
+      return new CertificateAuthority(key as CryptoKey, certPem, new x509.X509Certificate(certPem))
+    }
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair
+    const now = Date.now()
+    const cert = await x509.X509CertificateGenerator.createSelfSigned({
+      serialNumber: serial(), name: 'CN=Trellis mesh CA, O=Trellis', keys, signingAlgorithm: ALG,
+      notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + CA_LIFETIME_MS),
+      extensions: [
+        new x509.BasicConstraintsExtension(true, 0, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      ],
+    })
+    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey))
+    writeFileSync(keyPath, toPem('PRIVATE KEY', pkcs8), { mode: 0o600 })
+    const pem = cert.toString('pem') + '\n'
+    writeFileSync(certPath, pem, { mode: 0o644 })
+    return new CertificateAuthority(keys.privateKey, pem, cert)
+  }
+
+  /** A certificate for `spiffeId` over the proxy's public key (SPKI PEM, EC P-256). */
+  async issue(publicKeyPem: string, spiffeId: string, ttlMs: number, now = Date.now()): Promise<IssuedCertificate> {
+    let publicKey: CryptoKey
+    try {
+      publicKey = await webcrypto.subtle.importKey('spki', pemBody(publicKeyPem), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']) as CryptoKey
+    } catch {
+      throw new Error('publicKey must be an EC P-256 public key in SPKI PEM')
+    }
+    const notBefore = new Date(now - BACKDATE_MS), notAfter = new Date(now + ttlMs)
+    const cert = await x509.X509CertificateGenerator.create({
+      serialNumber: serial(), subject: 'O=Trellis', issuer: this.cert.subject, publicKey, signingKey: this.key, signingAlgorithm: ALG,
+      notBefore, notAfter,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth]),
+        new x509.SubjectAlternativeNameExtension([{ type: 'url', value: spiffeId }], true),
+        await x509.AuthorityKeyIdentifierExtension.create(this.cert),
+      ],
+    })
+    const pem = cert.toString('pem') + '\n'
+    return { certificate: pem, caCertificates: [this.certificatePem], serial: new NodeX509(pem).serialNumber, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() }
+  }
+}
+
+/** Positive, 128-bit, never starting with a zero byte (so its DER form keeps its length). */
+function serial(): string {
+  const b = randomBytes(16)
+  b[0] = (b[0] & 0x7f) | 0x10
+  return b.toString('hex')
+}
+
+function pemBody(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END)[^-]+-----/g, '').replace(/\s+/g, ''), 'base64')
+}
+
+function toPem(label: string, der: Buffer): string {
+  const b64 = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '')
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`
+}
