@@ -89,6 +89,8 @@ export class SidecarProxy {
   get adminPort(): number { return (this.admin?.address() as { port: number } | null)?.port ?? 0 }
   get inboundPort(): number { return this.inbound.port }
   get ackedVersion(): number { return this.client.ackedVersion }
+  /** mTLS handshakes accepted and refused at the inbound port. */
+  inboundStats(): { accepted: number; rejected: number } { return this.inbound.mtlsStats() }
   outboundPort(service: QualifiedName): number { return this.outbound.get(service)?.port ?? 0 }
 
   async start(): Promise<void> {

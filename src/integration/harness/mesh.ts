@@ -20,8 +20,8 @@ export class TestMesh {
   private readonly apps = new Map<SidecarProxy, Backend>()
   private port = 0
 
-  async start(listen = '127.0.0.1:0'): Promise<this> {
-    this.cp = new ControlPlane({ store: new MemoryStore(), stateDir: this.stateDir, listen, instanceTtlMs: 3000, log: () => {} })
+  async start(listen = '127.0.0.1:0', opts: { certTtlMs?: number } = {}): Promise<this> {
+    this.cp = new ControlPlane({ store: new MemoryStore(), stateDir: this.stateDir, listen, instanceTtlMs: 3000, log: () => {}, certTtlMs: opts.certTtlMs })
     await this.cp.start()
     this.port = Number(this.cp.address.split(':')[1])
     return this
