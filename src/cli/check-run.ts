@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs'
 import type { MeshIR } from '../ir/index.js'
 import { adminClient } from './client-options.js'
 
-interface ProxyView { name: string; connected: boolean; ackedVersion: number; configVersion: number; nack: { version: number; reason: string } | null }
+interface ProxyView {
+  name: string; connected: boolean; ackedVersion: number; configVersion: number; nack: { version: number; reason: string } | null
+  certificate: { serial: string; notAfter: string } | null
+}
 
 export async function runChecks(opts: { controlPlane?: string; state?: string }): Promise<number> {
   const client = await adminClient(opts)
@@ -30,8 +33,12 @@ export async function runChecks(opts: { controlPlane?: string; state?: string })
   line(behind.length === 0, `${proxies.length} proxies connected and on the latest config`,
     behind.map(p => `${p.name}: ${p.connected ? `acked ${p.ackedVersion} of ${p.configVersion}` : 'disconnected'}${p.nack ? ` (rejected ${p.nack.version}: ${p.nack.reason})` : ''}`).join('; '))
 
-  const ir = (await client.call<{ ir: MeshIR }>('GET', '/api/v1/ir')).body.ir
   const now = Date.now()
+  const uncertified = proxies.filter(p => p.connected && (!p.certificate || Date.parse(p.certificate.notAfter) <= now))
+  line(uncertified.length === 0, 'every connected proxy holds a valid mesh certificate',
+    uncertified.map(p => `${p.name}: ${p.certificate ? `certificate expired ${p.certificate.notAfter}` : 'no certificate issued'}`).join('; '))
+
+  const ir = (await client.call<{ ir: MeshIR }>('GET', '/api/v1/ir')).body.ir
   for (const g of ir.gateways) {
     for (const l of g.listeners) {
       for (const cert of l.tls?.certificates ?? []) {

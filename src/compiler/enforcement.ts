@@ -17,7 +17,6 @@ export const NOT_ENFORCED: readonly NotEnforced[] = [
   { kind: 'SecurityPolicy', path: 'spec' },
   { kind: 'RateLimitPolicy', path: 'spec' },
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),
-  { kind: 'Mesh', path: 'spec.mtls' },
   { kind: 'Gateway', path: 'spec.listeners[*].allowedRoutes.namespaces.selector' },
   { kind: 'Gateway', path: 'spec.addresses' },
   { kind: 'Gateway', path: 'spec.infrastructure' },

@@ -64,11 +64,12 @@ test('check passes on a healthy mesh, line by line', () => {
   assert.equal(res.status, 0, res.stdout + res.stderr)
   assert.match(res.stdout, /^ok {4}control plane at http:\/\/127\.0\.0\.1:15000/m)
   assert.match(res.stdout, /^ok {4}8 proxies connected and on the latest config/m)
+  assert.match(res.stdout, /^ok {4}every connected proxy holds a valid mesh certificate/m)
   assert.match(res.stdout, /^ok {4}no route points nowhere/m)
 })
 
 test('state files are private to their owner', () => {
-  for (const f of ['admin-token', 'store.json']) assert.equal(statSync(join(cwd, '.trellis', f)).mode & 0o077, 0, f)
+  for (const f of ['admin-token', 'store.json', 'ca-key.pem']) assert.equal(statSync(join(cwd, '.trellis', f)).mode & 0o077, 0, f)
 })
 
 test('readyz and metrics need no token; the API does', async () => {
