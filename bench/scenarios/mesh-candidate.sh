@@ -51,7 +51,7 @@ cat >"$STATE/mesh.yaml" <<EOF
 apiVersion: trellis.dev/v1alpha1
 kind: Mesh
 metadata: { name: default }
-spec: { drainTimeout: 1s }
+spec: { drainTimeout: 1s, mtls: ${MTLS:-STRICT} }
 ---
 apiVersion: trellis.dev/v1alpha1
 kind: Service
