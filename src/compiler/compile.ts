@@ -25,7 +25,8 @@ export function compile(resources: readonly LoadedResource[]): CompileResult {
   const sink = new DiagnosticSink()
   const cat = buildCatalog(resources, sink)
   checkPorts(cat, sink)
-  const policies = attachPolicies(cat, sink)
+  const mesh = compileMeshSettings(cat)
+  const policies = attachPolicies(cat, sink, mesh.trustDomain)
   const routes = compileRoutes(cat, sink, policies.routes)
   const workloads = compileWorkloads(cat, sink)
   const clientTraffic = compileClientTraffic(cat, sink)
@@ -35,7 +36,7 @@ export function compile(resources: readonly LoadedResource[]): CompileResult {
   const warning = notEnforcedWarning(used)
   if (warning) sink.push(warning)
   return {
-    ir: { mesh: compileMeshSettings(cat), services, workloads, gateways },
+    ir: { mesh, services, workloads, gateways, authorization: policies.authorization },
     diagnostics: sortDiagnostics(sink.list),
   }
 }

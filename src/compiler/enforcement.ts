@@ -13,7 +13,6 @@ const ROUTE_FILTERS = (kind: string, filter: string): NotEnforced[] => [
 ]
 
 export const NOT_ENFORCED: readonly NotEnforced[] = [
-  { kind: 'AuthorizationPolicy', path: 'spec' },
   { kind: 'SecurityPolicy', path: 'spec' },
   { kind: 'RateLimitPolicy', path: 'spec' },
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),

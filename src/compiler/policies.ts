@@ -1,5 +1,8 @@
 // Policy attachment: every policy's targetRef(s) must name something; TrafficPolicies → per-Service IR.
 import type { TrafficPolicyIR } from '../ir/policy.js'
+import { mergeAuthorization, type AuthorizationIR, type AuthorizationTargetsIR } from '../ir/authorization.js'
+import type { AuthorizationPolicySpec } from '../resources/authorization-policy.js'
+import { compileAuthorizationPolicy } from './authorization-ir.js'
 import { targetsOf, type TargetRef } from '../resources/common.js'
 import { GATEWAY_GROUP } from '../resources/gateway-api-refs.js'
 import type { GatewaySpec } from '../resources/gateway.js'
@@ -47,15 +50,29 @@ function resolveTarget(cat: Catalog, sink: DiagnosticSink, policy: ValidResource
 }
 
 /** Checks every policy's targets; returns the TrafficPolicy of each Service that has one. */
-export interface AttachedPolicies { readonly services: Map<string, TrafficPolicyIR>; readonly routes: Map<string, TrafficPolicyIR> }
+export interface AttachedPolicies {
+  readonly services: Map<string, TrafficPolicyIR>
+  readonly routes: Map<string, TrafficPolicyIR>
+  readonly authorization: AuthorizationTargetsIR
+}
 
-export function attachPolicies(cat: Catalog, sink: DiagnosticSink): AttachedPolicies {
+export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: string): AttachedPolicies {
   const byService = new Map<string, ValidResource<TrafficPolicySpec>>()
   const result = new Map<string, TrafficPolicyIR>()
   const routes = new Map<string, TrafficPolicyIR>()
+  const authz = { services: {} as Record<string, AuthorizationIR>, gateways: {} as Record<string, AuthorizationIR>, routes: {} as Record<string, AuthorizationIR> }
   for (const kind of POLICY_KINDS) {
     for (const policy of cat.list<PolicySpec>(kind)) {
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
+      if (kind === 'AuthorizationPolicy' && !sink.hasErrors(policy.source)) {
+        const ir = compileAuthorizationPolicy(policy.qualifiedName, policy.namespace, (policy as ValidResource<AuthorizationPolicySpec>).spec, trustDomain)
+        for (const t of targets) {
+          if (t.q === null) continue
+          const into = t.ref.kind === 'Service' ? authz.services : t.ref.kind === 'Gateway' ? authz.gateways : authz.routes
+          const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
+          into[key] = mergeAuthorization([into[key], ir])!
+        }
+      }
       if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
       for (const t of targets) {
         if (t.q === null) continue
@@ -77,5 +94,11 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink): AttachedPoli
       }
     }
   }
-  return { services: result, routes }
+  return { services: result, routes, authorization: sortKeys(authz) }
+}
+
+/** Keys in sorted order, so the IR is the same whatever order the documents came in. */
+function sortKeys(t: { services: Record<string, AuthorizationIR>; gateways: Record<string, AuthorizationIR>; routes: Record<string, AuthorizationIR> }): AuthorizationTargetsIR {
+  const sorted = (r: Record<string, AuthorizationIR>) => Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]))
+  return { services: sorted(t.services), gateways: sorted(t.gateways), routes: sorted(t.routes) }
 }

@@ -16,6 +16,7 @@ import { streamRouterFromTable } from './build/stream-router.js'
 import { Cluster } from './upstream/cluster.js'
 import { ClusterSet } from './upstream/cluster-set.js'
 import { MeshCertificate } from './mtls/mesh-certificate.js'
+import { routeAuthorizers } from './authz/authorizer.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -132,16 +133,18 @@ export class SidecarProxy {
     this.clusters.update(snap.clusters)
     const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
     const streams = new Map<QualifiedName, ReturnType<typeof streamRouterFromTable>>()
+    const authorization = routeAuthorizers(snap.routeAuthorization)
     for (const ol of snap.outbound) {
       if (ol.protocol === 'tcp') { streams.set(ol.service, streamRouterFromTable(ol.routes, this.clusters.byService)); continue }
       routers.set(ol.service, buildRouter(ol.routes, {
         listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: ol.port,
+        authorization, caller: this.certificate.identity || this.client.identity || null,
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)
     for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
     for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
-    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls)
+    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls, snap.inbound.authorization ?? null)
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }

@@ -4,6 +4,8 @@
 import type { ClientTrafficIR, HostRoutesIR, ListenerIR, ListenerProtocol, RouteTableIR, StreamRouteIR } from '../ir/index.js'
 import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
+import { Authorizer } from '../dataplane/authz/authorizer.js'
+import { mergeAuthorization, type AuthorizationIR } from '../ir/authorization.js'
 import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
 import { HttpListener } from '../dataplane/listener/http-listener.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
@@ -73,9 +75,16 @@ export class PortServer {
   listen(host: string): Promise<number> { return (this.http ?? this.tcp!).listen(this.plan.port, host) }
 
   /** Routes (and certificates) of a new snapshot; `certs` made beforehand so a bad file refuses the snapshot. */
-  update(plan: PortPlan, certs: CertificateStore | null, ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & { gateway: string }, clusters: ReadonlyMap<string, Cluster>): void {
+  update(
+    plan: PortPlan, certs: CertificateStore | null,
+    ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & { gateway: string; listenerAuthorization: Readonly<Record<string, AuthorizationIR>> },
+    clusters: ReadonlyMap<string, Cluster>,
+  ): void {
     const names = plan.listeners.map(l => l.name).join(',')
     if (this.http) {
+      // Listeners sharing a port share its policies: a policy on one of them applies to the port.
+      const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
+      this.http.authorizer = authz ? new Authorizer(authz) : null
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
       this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {

@@ -6,6 +6,7 @@ import { ConfigClient } from '../dataplane/config-client.js'
 import type { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
 import { MeshCertificate } from '../dataplane/mtls/mesh-certificate.js'
+import { routeAuthorizers } from '../dataplane/authz/authorizer.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
@@ -92,7 +93,10 @@ export class GatewayProxy {
     }
     this.clusters.update(snap.clusters)
     for (const server of bound) this.listeners.set(server.plan.port, server)
-    const ctx = { gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics }
+    const ctx = {
+      gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics,
+      authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {},
+    }
     for (const plan of plans) this.listeners.get(plan.port)!.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
     const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {

@@ -2,6 +2,7 @@
 import type { MeshSettingsIR } from './mesh.js'
 import type { ServiceIR, WorkloadIR } from './service.js'
 import type { GatewayIR } from './gateway.js'
+import type { AuthorizationTargetsIR } from './authorization.js'
 
 export * from './common.js'
 export * from './mesh.js'
@@ -12,10 +13,13 @@ export * from './gateway.js'
 export * from './tcp.js'
 export * from './client-traffic.js'
 export * from './diagnostic.js'
+export * from './authorization.js'
 
 export interface MeshIR {
   readonly mesh: MeshSettingsIR
   readonly services: readonly ServiceIR[]   // sorted by name
   readonly workloads: readonly WorkloadIR[] // sorted by name
   readonly gateways: readonly GatewayIR[]   // sorted by name
+  /** AuthorizationPolicies by target. */
+  readonly authorization: AuthorizationTargetsIR
 }

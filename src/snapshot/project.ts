@@ -1,6 +1,6 @@
 // IR + live instances → the snapshot one proxy needs. Pure: same input, same output.
 import { spiffeId, splitQualified } from '../identity/spiffe.js'
-import type { MeshIR, QualifiedName, RouteTableIR, ServiceIR, Labels } from '../ir/index.js'
+import { mergeAuthorization, type AuthorizationIR, type MeshIR, type QualifiedName, type RouteTableIR, type ServiceIR, type Labels } from '../ir/index.js'
 import type {
   ClusterIR, EndpointIR, GatewaySnapshot, InstanceRecord, OutboundListenerIR, SidecarSnapshot,
 } from './types.js'
@@ -31,7 +31,9 @@ export function projectSidecar(
       services: workload.services, protocol: served[0]?.protocol ?? 'http',
       clientTraffic: served.find(s => s.clientTraffic !== null)?.clientTraffic ?? null,
       healthCheck: served.find(s => s.healthCheck !== null)?.healthCheck ?? null,
+      authorization: mergeAuthorization(workload.services.map(s => ir.authorization.services[s])),
     },
+    routeAuthorization: routeAuthorization(ir, tables),
     outbound,
     clusters: projectClusters(services, tables, instances, [], meshIdentities(ir)),
   }
@@ -44,10 +46,29 @@ export function projectGateway(
   if (!gateway) return null
   const tables = gateway.listeners.map(l => l.routes)
   const streamBackends = gateway.listeners.flatMap(l => l.tcpRoutes.flatMap(r => r.backends.map(b => b.service)))
+  const gatewayWide = ir.authorization.gateways[gateway.name]
+  const authorization: Record<string, AuthorizationIR> = {}
+  for (const l of gateway.listeners) {
+    const merged = mergeAuthorization([gatewayWide, ir.authorization.gateways[`${gateway.name}#${l.name}`]])
+    if (merged) authorization[l.name] = merged
+  }
   return {
     kind: 'gateway', version, mesh: ir.mesh, gateway,
     clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends, meshIdentities(ir)),
+    authorization, routeAuthorization: routeAuthorization(ir, tables),
   }
+}
+
+/** The AuthorizationPolicies of the routes in these tables. */
+function routeAuthorization(ir: MeshIR, tables: readonly RouteTableIR[]): Record<QualifiedName, AuthorizationIR> {
+  const out: Record<QualifiedName, AuthorizationIR> = {}
+  for (const table of tables) {
+    for (const host of table.hosts) for (const entry of host.entries) {
+      const a = ir.authorization.routes[entry.route]
+      if (a) out[entry.route] = a
+    }
+  }
+  return out
 }
 
 /** Every Service a set of route tables can send to (backends and mirrors), with its live endpoints. */

@@ -1,6 +1,6 @@
 // What one proxy receives: the slice of the IR it needs plus live endpoints, under one version.
 import type {
-  ClientTrafficIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
+  AuthorizationIR, ClientTrafficIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
 } from '../ir/index.js'
 
 /** One live instance of a Service: the address callers connect to (the instance's sidecar inbound). */
@@ -44,7 +44,11 @@ export interface SidecarSnapshot {
     readonly services: readonly QualifiedName[]; readonly protocol: ServiceProtocol; readonly clientTraffic: ClientTrafficIR | null
     /** The first served Service's health check: the sidecar judges its app's readiness by it. */
     readonly healthCheck: HealthCheckIR | null
+    /** AuthorizationPolicies of every served Service, merged (one inbound port serves them all). */
+    readonly authorization: AuthorizationIR | null
   }
+  /** AuthorizationPolicies on the routes of the outbound listeners, checked with this sidecar's identity. */
+  readonly routeAuthorization: Readonly<Record<QualifiedName, AuthorizationIR>>
   readonly outbound: readonly OutboundListenerIR[] // sorted by service
   readonly clusters: readonly ClusterIR[]          // sorted by service
 }
@@ -55,6 +59,9 @@ export interface GatewaySnapshot {
   readonly mesh: MeshSettingsIR
   readonly gateway: GatewayIR
   readonly clusters: readonly ClusterIR[]
+  /** Per listener name: the Gateway's AuthorizationPolicies and the listener's own, merged. */
+  readonly authorization: Readonly<Record<string, AuthorizationIR>>
+  readonly routeAuthorization: Readonly<Record<QualifiedName, AuthorizationIR>>
 }
 
 export type Snapshot = SidecarSnapshot | GatewaySnapshot

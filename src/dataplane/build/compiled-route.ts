@@ -15,6 +15,7 @@ import { faultInjection, type Fault } from '../filters/fault-injection.js'
 import { requestMirror, type Mirror } from '../filters/request-mirror.js'
 import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
+import type { Authorizer } from '../authz/authorizer.js'
 
 export interface RouteBuildContext {
   readonly listener: string
@@ -22,6 +23,10 @@ export interface RouteBuildContext {
   readonly metrics: ProxyMetrics
   readonly scheme: 'http' | 'https'
   readonly port: number
+  /** AuthorizationPolicies on routes, by route name, and the caller they judge (this proxy's
+   *  identity in a sidecar, `anonymous` at a Gateway). */
+  readonly authorization?: ReadonlyMap<string, Authorizer>
+  readonly caller?: string | null
 }
 
 interface CompiledBackend {
@@ -49,8 +54,12 @@ export class CompiledRoute {
   private readonly picker: SmoothWeightedPicker
   private readonly noBackendSeries: RequestSeries
   private readonly observeNoBackend: Done
+  private readonly authorizer: Authorizer | null
+  private readonly caller: string | null
 
   constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
+    this.authorizer = ctx.authorization?.get(entry.route) ?? null
+    this.caller = ctx.caller ?? null
     const requestEdits: (HeaderEdit | null)[] = []
     const responseEdits: (HeaderEdit | null)[] = []
     for (const f of entry.filters) {
@@ -69,7 +78,14 @@ export class CompiledRoute {
     this.observeNoBackend = observer(this.noBackendSeries)
   }
 
+  /** Null when the route's AuthorizationPolicies let the request through, else why not. */
+  denied(x: Exchange): string | null {
+    return this.authorizer === null ? null : this.authorizer.check(this.caller, x.req.method ?? 'GET', x.path)
+  }
+
   handle(x: Exchange): void {
+    const denied = this.authorizer === null ? null : this.denied(x)
+    if (denied !== null) { fail(x, new ProxyError('denied', denied), this.observeNoBackend); x.req.resume(); return }
     if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)

@@ -19,6 +19,7 @@ import { limitBody } from './body-limit.js'
 import { clientAddress, forwardRequestHeaders, trustedClientAddress, type ForwardContext } from './forward-headers.js'
 import { normalizePath, type PathRules } from './normalize-path.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
+import type { Authorizer } from '../authz/authorizer.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
@@ -48,6 +49,8 @@ export class HttpListener {
   private readonly onRequestFn: (req: IncomingMessage, res: ServerResponse) => void
   private readonly h2Sessions = new Set<Http2Session>()
   router: Router | null = null
+  /** AuthorizationPolicies of what this listener serves (a sidecar's Services, a Gateway), checked before routing. */
+  authorizer: Authorizer | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -215,10 +218,18 @@ export class HttpListener {
     const x = this.admit(req, res, err => { if (err.status === 413) res.shouldKeepAlive = false; respondError(res, err); req.resume() })
     if (!x) return
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
+    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
+    if (denied !== null) { respondError(res, new ProxyError('denied', denied)); req.resume(); return }
     if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
     const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
     if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }
     route.handle(x)
+  }
+
+  /** Who is calling, for AuthorizationPolicy: at a Gateway `anonymous` (no consumer is authenticated
+   *  yet); at a sidecar's inbound port the identity mTLS proved, or null on plaintext. */
+  private callerOf(req: IncomingMessage): string | null {
+    return this.opts.edge ? 'anonymous' : peerIdentityOf(req.socket)
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -227,6 +238,8 @@ export class HttpListener {
     if (this.draining) { rejectUpgrade(socket, new ProxyError('unavailable', 'draining')); return }
     const x = this.admit(req, null, err => rejectUpgrade(socket, err))
     if (!x) return
+    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
+    if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     const route = this.router?.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers) ?? null
     if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
     route.upgrade(x, socket, head, this.ct.idleTimeoutMs)

@@ -8,6 +8,9 @@ import type { ServiceProtocol } from '../../ir/service.js'
 import type { MtlsMode } from '../../ir/mesh.js'
 import { InboundTls } from '../mtls/inbound-tls.js'
 import type { MeshCertificate } from '../mtls/mesh-certificate.js'
+import { peerIdentityOf } from '../mtls/peer-identity.js'
+import { Authorizer } from '../authz/authorizer.js'
+import type { AuthorizationIR } from '../../ir/authorization.js'
 import { singleStreamRouter, type StreamTarget } from '../build/stream-router.js'
 import { HttpListener, type Router } from './http-listener.js'
 import { TcpListener } from './tcp-listener.js'
@@ -20,6 +23,8 @@ export class InboundListener {
   /** STRICT until the first snapshot says otherwise: nothing is served in plaintext by accident. */
   mtls: MtlsMode = 'STRICT'
   private readonly tls: InboundTls
+  /** TCP connections closed by AuthorizationPolicy. */
+  private deniedConnections = 0
 
   constructor(app: StreamTarget, certificate: MeshCertificate) {
     this.tls = new InboundTls(certificate, s => this.serve(s))
@@ -35,9 +40,10 @@ export class InboundListener {
   get router(): Router | null { return this.http.router }
 
   /** The served Services' protocol and ClientTrafficPolicy, from a snapshot. */
-  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null, mtls: MtlsMode): void {
+  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null, mtls: MtlsMode, authorization: AuthorizationIR | null = null): void {
     this.mode = protocol === 'tcp' ? 'tcp' : 'http'
     this.mtls = mtls
+    this.http.authorizer = authorization ? new Authorizer(authorization) : null
     this.http.configure(clientTraffic)
     this.server.maxConnections = clientTraffic?.maxConnections ?? 10_000
   }
@@ -63,8 +69,8 @@ export class InboundListener {
   }
 
   /** Handshake counts for the admin port (and tests). */
-  mtlsStats(): { mode: MtlsMode; accepted: number; rejected: number } {
-    return { mode: this.mtls, accepted: this.tls.accepted, rejected: this.tls.failures }
+  mtlsStats(): { mode: MtlsMode; accepted: number; rejected: number; deniedConnections: number } {
+    return { mode: this.mtls, accepted: this.tls.accepted, rejected: this.tls.failures, deniedConnections: this.deniedConnections }
   }
 
   private onConnection(s: Socket): void {
@@ -73,7 +79,12 @@ export class InboundListener {
 
   /** A connection past mTLS (or plaintext where allowed), served by the current mode. */
   private serve(s: Socket): void {
-    if (this.mode === 'tcp') this.tcp.accept(s)
+    if (this.mode === 'tcp') {
+      // A TCP Service: only the caller's identity can be judged (rules with `to` never match).
+      const authz = this.http.authorizer
+      if (authz !== null && authz.check(peerIdentityOf(s), null, null) !== null) { this.deniedConnections++; s.destroy(); return }
+      this.tcp.accept(s)
+    }
     else this.http.accept(s)
   }
 }
