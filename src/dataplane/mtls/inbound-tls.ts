@@ -24,6 +24,7 @@ export class InboundTls {
 
   accept(socket: Socket, mode: MtlsMode): void {
     if (mode === 'DISABLE') { this.serve(socket); return }
+    socket.setNoDelay(true)                                  // small TLS records must not wait for ACKs
     if (!this.certificate.ready) { this.failures++; socket.destroy(); return }
     if (mode === 'STRICT') { this.tls().emit('connection', socket); return }
     socket.once('error', () => socket.destroy())
