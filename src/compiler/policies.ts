@@ -3,6 +3,8 @@ import type { TrafficPolicyIR } from '../ir/policy.js'
 import { mergeAuthorization, type AuthorizationIR, type AuthorizationTargetsIR } from '../ir/authorization.js'
 import type { AuthorizationPolicySpec } from '../resources/authorization-policy.js'
 import { compileAuthorizationPolicy } from './authorization-ir.js'
+import { mergeRateLimits, type RateLimitsIR, type RateLimitTargetsIR } from '../ir/rate-limit.js'
+import type { RateLimitPolicySpec } from '../resources/rate-limit-policy.js'
 import { targetsOf, type TargetRef } from '../resources/common.js'
 import { GATEWAY_GROUP } from '../resources/gateway-api-refs.js'
 import type { GatewaySpec } from '../resources/gateway.js'
@@ -54,6 +56,7 @@ export interface AttachedPolicies {
   readonly services: Map<string, TrafficPolicyIR>
   readonly routes: Map<string, TrafficPolicyIR>
   readonly authorization: AuthorizationTargetsIR
+  readonly rateLimits: RateLimitTargetsIR
 }
 
 export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: string): AttachedPolicies {
@@ -61,6 +64,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
   const result = new Map<string, TrafficPolicyIR>()
   const routes = new Map<string, TrafficPolicyIR>()
   const authz = { services: {} as Record<string, AuthorizationIR>, gateways: {} as Record<string, AuthorizationIR>, routes: {} as Record<string, AuthorizationIR> }
+  const limits = { services: {} as Record<string, RateLimitsIR>, gateways: {} as Record<string, RateLimitsIR>, routes: {} as Record<string, RateLimitsIR> }
   for (const kind of POLICY_KINDS) {
     for (const policy of cat.list<PolicySpec>(kind)) {
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
@@ -71,6 +75,22 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
           const into = t.ref.kind === 'Service' ? authz.services : t.ref.kind === 'Gateway' ? authz.gateways : authz.routes
           const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
           into[key] = mergeAuthorization([into[key], ir])!
+        }
+      }
+      if (kind === 'RateLimitPolicy' && !sink.hasErrors(policy.source)) {
+        const spec = (policy as ValidResource<RateLimitPolicySpec>).spec
+        const ir: RateLimitsIR = {
+          policies: [policy.qualifiedName],
+          limits: spec.limits.map((l, i) => ({
+            bucket: `${policy.qualifiedName}#${i}`, key: l.key.startsWith('header:') ? l.key.toLowerCase() : l.key,
+            requests: l.requests, perMs: l.per, store: spec.store,
+          })),
+        }
+        for (const t of targets) {
+          if (t.q === null) continue
+          const into = t.ref.kind === 'Service' ? limits.services : t.ref.kind === 'Gateway' ? limits.gateways : limits.routes
+          const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
+          into[key] = mergeRateLimits([into[key], ir])!
         }
       }
       if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
@@ -94,11 +114,11 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
       }
     }
   }
-  return { services: result, routes, authorization: sortKeys(authz) }
+  return { services: result, routes, authorization: sortKeys(authz), rateLimits: sortKeys(limits) }
 }
 
 /** Keys in sorted order, so the IR is the same whatever order the documents came in. */
-function sortKeys(t: { services: Record<string, AuthorizationIR>; gateways: Record<string, AuthorizationIR>; routes: Record<string, AuthorizationIR> }): AuthorizationTargetsIR {
-  const sorted = (r: Record<string, AuthorizationIR>) => Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]))
+function sortKeys<T>(t: { services: Record<string, T>; gateways: Record<string, T>; routes: Record<string, T> }) {
+  const sorted = (r: Record<string, T>) => Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]))
   return { services: sorted(t.services), gateways: sorted(t.gateways), routes: sorted(t.routes) }
 }

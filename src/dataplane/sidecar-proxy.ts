@@ -17,6 +17,7 @@ import { Cluster } from './upstream/cluster.js'
 import { ClusterSet } from './upstream/cluster-set.js'
 import { MeshCertificate } from './mtls/mesh-certificate.js'
 import { routeAuthorizers } from './authz/authorizer.js'
+import { RateLimiter, RateLimitState, routeLimiters } from './ratelimit/rate-limiter.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -40,6 +41,8 @@ export class SidecarProxy {
   /** This sidecar's mesh identity: its key pair, and the certificate the control plane issues for it. */
   readonly certificate = new MeshCertificate()
   private readonly clusters = new ClusterSet(this.certificate)
+  /** Rate-limit buckets, kept across snapshots. */
+  private readonly limits: RateLimitState
   private readonly inbound: InboundListener
   /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
   private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
@@ -56,6 +59,8 @@ export class SidecarProxy {
     this.metrics.addCollector(() => this.clusters.metricsText())
     this.host = opts.host ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
+    this.limits = new RateLimitState(this.log)
+    this.metrics.addCollector(() => this.limits.metricsText())
     const appHost = opts.appHost ?? '127.0.0.1'
     this.appClusterIR = {
       service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
@@ -134,17 +139,19 @@ export class SidecarProxy {
     const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
     const streams = new Map<QualifiedName, ReturnType<typeof streamRouterFromTable>>()
     const authorization = routeAuthorizers(snap.routeAuthorization)
+    const rateLimits = routeLimiters(snap.routeRateLimits ?? {}, this.limits)
     for (const ol of snap.outbound) {
       if (ol.protocol === 'tcp') { streams.set(ol.service, streamRouterFromTable(ol.routes, this.clusters.byService)); continue }
       routers.set(ol.service, buildRouter(ol.routes, {
         listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: ol.port,
-        authorization, caller: this.certificate.identity || this.client.identity || null,
+        authorization, rateLimits, caller: this.certificate.identity || this.client.identity || null,
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)
     for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
     for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
-    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls, snap.inbound.authorization ?? null)
+    const inboundLimits = snap.inbound.rateLimits ? new RateLimiter(snap.inbound.rateLimits, this.limits) : null
+    this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls, snap.inbound.authorization ?? null, inboundLimits)
     for (const [service, listener] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
     }
@@ -162,6 +169,7 @@ export class SidecarProxy {
     this.admin?.close()
     this.clusters.close()
     this.appCluster.close()
+    this.limits.close()
   }
 
   private portFor(service: QualifiedName, localPort: number | null): number {

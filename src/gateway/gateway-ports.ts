@@ -6,6 +6,8 @@ import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
 import { Authorizer } from '../dataplane/authz/authorizer.js'
 import { mergeAuthorization, type AuthorizationIR } from '../ir/authorization.js'
+import { mergeRateLimits, type RateLimitsIR } from '../ir/rate-limit.js'
+import { RateLimiter, type RateLimitState } from '../dataplane/ratelimit/rate-limiter.js'
 import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
 import { HttpListener } from '../dataplane/listener/http-listener.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
@@ -77,7 +79,10 @@ export class PortServer {
   /** Routes (and certificates) of a new snapshot; `certs` made beforehand so a bad file refuses the snapshot. */
   update(
     plan: PortPlan, certs: CertificateStore | null,
-    ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & { gateway: string; listenerAuthorization: Readonly<Record<string, AuthorizationIR>> },
+    ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & {
+      gateway: string; listenerAuthorization: Readonly<Record<string, AuthorizationIR>>
+      listenerRateLimits: Readonly<Record<string, RateLimitsIR>>; limitState: RateLimitState
+    },
     clusters: ReadonlyMap<string, Cluster>,
   ): void {
     const names = plan.listeners.map(l => l.name).join(',')
@@ -85,6 +90,8 @@ export class PortServer {
       // Listeners sharing a port share its policies: a policy on one of them applies to the port.
       const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
       this.http.authorizer = authz ? new Authorizer(authz) : null
+      const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
+      this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
       this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {

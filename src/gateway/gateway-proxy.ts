@@ -7,6 +7,7 @@ import type { CertificateStore } from '../dataplane/listener/tls-certificates.js
 import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
 import { MeshCertificate } from '../dataplane/mtls/mesh-certificate.js'
 import { routeAuthorizers } from '../dataplane/authz/authorizer.js'
+import { RateLimitState, routeLimiters } from '../dataplane/ratelimit/rate-limiter.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
@@ -26,6 +27,8 @@ export class GatewayProxy {
   /** The gateway's mesh identity, for mTLS to the sidecars behind it. */
   readonly certificate = new MeshCertificate()
   private readonly clusters = new ClusterSet(this.certificate)
+  /** Rate-limit buckets, kept across snapshots. */
+  private readonly limits: RateLimitState
   private readonly listeners = new Map<number, PortServer>()
   private readonly client: ConfigClient
   private admin: Server | null = null
@@ -37,6 +40,8 @@ export class GatewayProxy {
     this.metrics.addCollector(() => this.clusters.metricsText())
     this.host = opts.listenAddress ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
+    this.limits = new RateLimitState(this.log)
+    this.metrics.addCollector(() => this.limits.metricsText())
     this.client = new ConfigClient({
       controlPlane: opts.controlPlane, token: opts.token, log: this.log,
       registration: () => ({ kind: 'gateway', gateway: opts.gateway, pid: process.pid, adminAddress: `127.0.0.1:${this.adminPort}` }),
@@ -96,6 +101,7 @@ export class GatewayProxy {
     const ctx = {
       gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics,
       authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {},
+      rateLimits: routeLimiters(snap.routeRateLimits ?? {}, this.limits), listenerRateLimits: snap.rateLimits ?? {}, limitState: this.limits,
     }
     for (const plan of plans) this.listeners.get(plan.port)!.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
     const wanted = new Set(plans.map(p => p.port))
@@ -109,6 +115,7 @@ export class GatewayProxy {
   async stop(drainMs: number): Promise<void> {
     await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
     this.client.stop()
+    this.limits.close()
     this.admin?.close()
     this.clusters.close()
   }

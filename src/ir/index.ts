@@ -3,6 +3,7 @@ import type { MeshSettingsIR } from './mesh.js'
 import type { ServiceIR, WorkloadIR } from './service.js'
 import type { GatewayIR } from './gateway.js'
 import type { AuthorizationTargetsIR } from './authorization.js'
+import type { RateLimitTargetsIR } from './rate-limit.js'
 
 export * from './common.js'
 export * from './mesh.js'
@@ -14,6 +15,7 @@ export * from './tcp.js'
 export * from './client-traffic.js'
 export * from './diagnostic.js'
 export * from './authorization.js'
+export * from './rate-limit.js'
 
 export interface MeshIR {
   readonly mesh: MeshSettingsIR
@@ -22,4 +24,6 @@ export interface MeshIR {
   readonly gateways: readonly GatewayIR[]   // sorted by name
   /** AuthorizationPolicies by target. */
   readonly authorization: AuthorizationTargetsIR
+  /** RateLimitPolicies by target. */
+  readonly rateLimits: RateLimitTargetsIR
 }

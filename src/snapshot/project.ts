@@ -1,6 +1,6 @@
 // IR + live instances → the snapshot one proxy needs. Pure: same input, same output.
 import { spiffeId, splitQualified } from '../identity/spiffe.js'
-import { mergeAuthorization, type AuthorizationIR, type MeshIR, type QualifiedName, type RouteTableIR, type ServiceIR, type Labels } from '../ir/index.js'
+import { mergeAuthorization, mergeRateLimits, type AuthorizationIR, type RateLimitsIR, type MeshIR, type QualifiedName, type RouteTableIR, type ServiceIR, type Labels } from '../ir/index.js'
 import type {
   ClusterIR, EndpointIR, GatewaySnapshot, InstanceRecord, OutboundListenerIR, SidecarSnapshot,
 } from './types.js'
@@ -32,8 +32,10 @@ export function projectSidecar(
       clientTraffic: served.find(s => s.clientTraffic !== null)?.clientTraffic ?? null,
       healthCheck: served.find(s => s.healthCheck !== null)?.healthCheck ?? null,
       authorization: mergeAuthorization(workload.services.map(s => ir.authorization.services[s])),
+      rateLimits: mergeRateLimits(workload.services.map(s => ir.rateLimits.services[s])),
     },
-    routeAuthorization: routeAuthorization(ir, tables),
+    routeAuthorization: routePolicies(ir.authorization.routes, tables),
+    routeRateLimits: routePolicies(ir.rateLimits.routes, tables),
     outbound,
     clusters: projectClusters(services, tables, instances, [], meshIdentities(ir)),
   }
@@ -46,26 +48,30 @@ export function projectGateway(
   if (!gateway) return null
   const tables = gateway.listeners.map(l => l.routes)
   const streamBackends = gateway.listeners.flatMap(l => l.tcpRoutes.flatMap(r => r.backends.map(b => b.service)))
-  const gatewayWide = ir.authorization.gateways[gateway.name]
   const authorization: Record<string, AuthorizationIR> = {}
+  const rateLimits: Record<string, RateLimitsIR> = {}
   for (const l of gateway.listeners) {
-    const merged = mergeAuthorization([gatewayWide, ir.authorization.gateways[`${gateway.name}#${l.name}`]])
-    if (merged) authorization[l.name] = merged
+    const own = `${gateway.name}#${l.name}`
+    const authz = mergeAuthorization([ir.authorization.gateways[gateway.name], ir.authorization.gateways[own]])
+    if (authz) authorization[l.name] = authz
+    const limits = mergeRateLimits([ir.rateLimits.gateways[gateway.name], ir.rateLimits.gateways[own]])
+    if (limits) rateLimits[l.name] = limits
   }
   return {
     kind: 'gateway', version, mesh: ir.mesh, gateway,
     clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends, meshIdentities(ir)),
-    authorization, routeAuthorization: routeAuthorization(ir, tables),
+    authorization, routeAuthorization: routePolicies(ir.authorization.routes, tables),
+    rateLimits, routeRateLimits: routePolicies(ir.rateLimits.routes, tables),
   }
 }
 
-/** The AuthorizationPolicies of the routes in these tables. */
-function routeAuthorization(ir: MeshIR, tables: readonly RouteTableIR[]): Record<QualifiedName, AuthorizationIR> {
-  const out: Record<QualifiedName, AuthorizationIR> = {}
+/** The policies (by route name) of the routes in these tables. */
+function routePolicies<T>(byRoute: Readonly<Record<QualifiedName, T>>, tables: readonly RouteTableIR[]): Record<QualifiedName, T> {
+  const out: Record<QualifiedName, T> = {}
   for (const table of tables) {
     for (const host of table.hosts) for (const entry of host.entries) {
-      const a = ir.authorization.routes[entry.route]
-      if (a) out[entry.route] = a
+      const p = byRoute[entry.route]
+      if (p) out[entry.route] = p
     }
   }
   return out

@@ -1,6 +1,6 @@
 // What one proxy receives: the slice of the IR it needs plus live endpoints, under one version.
 import type {
-  AuthorizationIR, ClientTrafficIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
+  AuthorizationIR, ClientTrafficIR, RateLimitsIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
 } from '../ir/index.js'
 
 /** One live instance of a Service: the address callers connect to (the instance's sidecar inbound). */
@@ -46,7 +46,10 @@ export interface SidecarSnapshot {
     readonly healthCheck: HealthCheckIR | null
     /** AuthorizationPolicies of every served Service, merged (one inbound port serves them all). */
     readonly authorization: AuthorizationIR | null
+    /** RateLimitPolicies of every served Service, merged. */
+    readonly rateLimits: RateLimitsIR | null
   }
+  readonly routeRateLimits: Readonly<Record<QualifiedName, RateLimitsIR>>
   /** AuthorizationPolicies on the routes of the outbound listeners, checked with this sidecar's identity. */
   readonly routeAuthorization: Readonly<Record<QualifiedName, AuthorizationIR>>
   readonly outbound: readonly OutboundListenerIR[] // sorted by service
@@ -62,6 +65,9 @@ export interface GatewaySnapshot {
   /** Per listener name: the Gateway's AuthorizationPolicies and the listener's own, merged. */
   readonly authorization: Readonly<Record<string, AuthorizationIR>>
   readonly routeAuthorization: Readonly<Record<QualifiedName, AuthorizationIR>>
+  /** Per listener name: the Gateway's RateLimitPolicies and the listener's own. */
+  readonly rateLimits: Readonly<Record<string, RateLimitsIR>>
+  readonly routeRateLimits: Readonly<Record<QualifiedName, RateLimitsIR>>
 }
 
 export type Snapshot = SidecarSnapshot | GatewaySnapshot

@@ -16,6 +16,7 @@ import { requestMirror, type Mirror } from '../filters/request-mirror.js'
 import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
 import type { Authorizer } from '../authz/authorizer.js'
+import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
 
 export interface RouteBuildContext {
   readonly listener: string
@@ -27,6 +28,8 @@ export interface RouteBuildContext {
    *  identity in a sidecar, `anonymous` at a Gateway). */
   readonly authorization?: ReadonlyMap<string, Authorizer>
   readonly caller?: string | null
+  /** RateLimitPolicies on routes, by route name. */
+  readonly rateLimits?: ReadonlyMap<string, RateLimiter>
 }
 
 interface CompiledBackend {
@@ -56,9 +59,11 @@ export class CompiledRoute {
   private readonly observeNoBackend: Done
   private readonly authorizer: Authorizer | null
   private readonly caller: string | null
+  private readonly limiter: RateLimiter | null
 
   constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
     this.authorizer = ctx.authorization?.get(entry.route) ?? null
+    this.limiter = ctx.rateLimits?.get(entry.route) ?? null
     this.caller = ctx.caller ?? null
     const requestEdits: (HeaderEdit | null)[] = []
     const responseEdits: (HeaderEdit | null)[] = []
@@ -86,6 +91,14 @@ export class CompiledRoute {
   handle(x: Exchange): void {
     const denied = this.authorizer === null ? null : this.denied(x)
     if (denied !== null) { fail(x, new ProxyError('denied', denied), this.observeNoBackend); x.req.resume(); return }
+    if (this.limiter === null) { this.proceed(x); return }
+    this.limiter.admit(x, this.caller, wait => {
+      if (wait > 0) { rateLimited(x, wait); this.noBackendSeries.observe(429, performance.now() - x.startMs); return }
+      this.proceed(x)
+    })
+  }
+
+  private proceed(x: Exchange): void {
     if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)

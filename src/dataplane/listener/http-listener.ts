@@ -20,6 +20,7 @@ import { clientAddress, forwardRequestHeaders, trustedClientAddress, type Forwar
 import { normalizePath, type PathRules } from './normalize-path.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
 import type { Authorizer } from '../authz/authorizer.js'
+import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
@@ -51,6 +52,8 @@ export class HttpListener {
   router: Router | null = null
   /** AuthorizationPolicies of what this listener serves (a sidecar's Services, a Gateway), checked before routing. */
   authorizer: Authorizer | null = null
+  /** RateLimitPolicies of what this listener serves, checked after authorization. */
+  limiter: RateLimiter | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -220,6 +223,15 @@ export class HttpListener {
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
     const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
     if (denied !== null) { respondError(res, new ProxyError('denied', denied)); req.resume(); return }
+    if (this.limiter === null) { this.dispatch(x, router); return }
+    this.limiter.admit(x, this.callerOf(req), wait => {
+      if (wait > 0) { rateLimited(x, wait); return }
+      this.dispatch(x, router)
+    })
+  }
+
+  private dispatch(x: Exchange, router: Router | null): void {
+    const req = x.req, res = x.res
     if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
     const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
     if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }

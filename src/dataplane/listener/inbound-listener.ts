@@ -11,6 +11,7 @@ import type { MeshCertificate } from '../mtls/mesh-certificate.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
 import { Authorizer } from '../authz/authorizer.js'
 import type { AuthorizationIR } from '../../ir/authorization.js'
+import type { RateLimiter } from '../ratelimit/rate-limiter.js'
 import { singleStreamRouter, type StreamTarget } from '../build/stream-router.js'
 import { HttpListener, type Router } from './http-listener.js'
 import { TcpListener } from './tcp-listener.js'
@@ -40,10 +41,14 @@ export class InboundListener {
   get router(): Router | null { return this.http.router }
 
   /** The served Services' protocol and ClientTrafficPolicy, from a snapshot. */
-  configure(protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null, mtls: MtlsMode, authorization: AuthorizationIR | null = null): void {
+  configure(
+    protocol: ServiceProtocol, clientTraffic: ClientTrafficIR | null, mtls: MtlsMode,
+    authorization: AuthorizationIR | null = null, limiter: RateLimiter | null = null,
+  ): void {
     this.mode = protocol === 'tcp' ? 'tcp' : 'http'
     this.mtls = mtls
     this.http.authorizer = authorization ? new Authorizer(authorization) : null
+    this.http.limiter = limiter
     this.http.configure(clientTraffic)
     this.server.maxConnections = clientTraffic?.maxConnections ?? 10_000
   }

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs, installed only when missing (needs root, or sudo):
+#   openssl       test certificates
+#   redis-server  rate limits shared through Redis (the tests start their own on a free port)
+set -euo pipefail
+need=()
+command -v openssl >/dev/null || need+=(openssl)
+command -v redis-server >/dev/null || need+=(redis-server)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${need[@]}"
