@@ -1,7 +1,11 @@
 // Texts → documents → LoadedResources (pure: no fs). Multi-document YAML and JSON, with positions.
+// Plain YAML takes the fast path (load-subset.ts); anything else, and every syntax error, goes
+// through yaml with its positions kept.
 import { isCollection, LineCounter, parseAllDocuments, visit, type Document } from 'yaml'
 import type { Diagnostic } from '../ir/diagnostic.js'
+import { loadSubset } from './load-subset.js'
 import { makeLocate } from './locate.js'
+import { documentText, isPlainObject, makeResource } from './resource.js'
 import type { LoadedResource, SourceText } from './source.js'
 
 export interface LoadResult {
@@ -9,17 +13,9 @@ export interface LoadResult {
   readonly diagnostics: Diagnostic[]
 }
 
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : ''
-}
-
 function syntaxMessage(message: string): string {
   const first = message.split('\n')[0]
   return first.replace(/\s*at line \d+, column \d+:?\s*$/, '')
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
 /** Offset of the first key that is a list or mapping (which plain JS objects cannot hold), or null. */
@@ -37,7 +33,8 @@ function collectionKeyAt(doc: Document): number | null {
   return found
 }
 
-function loadText(src: SourceText, out: LoadResult): void {
+/** One text through yaml, with positions kept: any YAML, and syntax errors become diagnostics. */
+function loadWithYaml(src: SourceText, out: LoadResult): void {
   const lineOffset = src.lineOffset ?? 0
   const lines = new LineCounter()
   const docs = parseAllDocuments(src.text, { lineCounter: lines, prettyErrors: false })
@@ -75,33 +72,27 @@ function loadText(src: SourceText, out: LoadResult): void {
       diag(start, 'NOT_A_RESOURCE', 'a document must be a mapping', 'write apiVersion, kind, metadata and spec')
       continue
     }
-    const lineStart = src.text.lastIndexOf('\n', start - 1) + 1
-    let text = src.text.slice(lineStart, doc.range[2])
-    if (!text.endsWith('\n')) text += '\n'
-    const pos = lines.linePos(start)
-    const meta = isPlainObject(value.metadata) ? value.metadata : {}
-    const namespace = str(meta.namespace) || 'default'
-    const name = str(meta.name)
-    out.resources.push({
-      apiVersion: str(value.apiVersion),
-      kind: str(value.kind),
-      namespace,
-      name,
-      qualifiedName: `${namespace}/${name}`,
-      file: src.file,
-      dir: src.dir,
-      line: pos.line + lineOffset,
-      col: pos.col,
-      text,
-      value,
-      locate: makeLocate(doc.contents, start, lines, lineOffset),
-    })
+    const { line, col } = lines.linePos(start)
+    const text = documentText(src, start, doc.range[2])
+    const locate = makeLocate(doc.contents, start, lines, lineOffset)
+    out.resources.push(makeResource(src, value, text, { line: line + lineOffset, col }, locate))
   }
 }
 
 /** Parses every source; syntax errors become diagnostics, empty documents are skipped. */
 export function loadTexts(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) loadText(src, out)
+  for (const src of sources) {
+    const fast = loadSubset(src)
+    if (!fast) loadWithYaml(src, out)
+    else for (const r of fast) out.resources.push(r)
+  }
+  return out
+}
+
+/** loadTexts with every text through yaml: the reference the fast path must equal (tests). */
+export function loadTextsWithYaml(sources: readonly SourceText[]): LoadResult {
+  const out: LoadResult = { resources: [], diagnostics: [] }
+  for (const src of sources) loadWithYaml(src, out)
   return out
 }

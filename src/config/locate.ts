@@ -1,5 +1,5 @@
 // Field path → position inside one parsed YAML document.
-import { isMap, isScalar, isSeq, type LineCounter, type Node } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
 import type { FieldPath, Position } from './source.js'
 
 type Locate = (path: FieldPath, which: 'key' | 'value') => Position
@@ -43,5 +43,21 @@ export function makeLocate(root: unknown, start: number, lines: LineCounter, lin
       }
     }
     return at(best)
+  }
+}
+
+/**
+ * `locate` for a document read without positions: on first use, re-parses the document's own text
+ * (which starts at the beginning of its first line, `lineOffset` lines into its file) with yaml.
+ */
+export function reparseLocate(text: string, lineOffset: number): Locate {
+  let locate: Locate | undefined
+  return (path, which) => {
+    if (!locate) {
+      const lines = new LineCounter()
+      const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false })
+      locate = makeLocate(doc.contents, doc.contents?.range?.[0] ?? 0, lines, lineOffset)
+    }
+    return locate(path, which)
   }
 }
