@@ -12,7 +12,7 @@ import { handleProxyApi } from './api/proxy-api.js'
 import { ControlPlaneMetrics } from './metrics.js'
 import { Pusher } from './push.js'
 import { Registry } from './registry.js'
-import type { Store } from './store/types.js'
+import { StoreConflict, type Store } from './store/types.js'
 
 export interface ControlPlaneOptions {
   readonly store: Store
@@ -73,6 +73,15 @@ export class ControlPlane {
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)
     this.registry.restore(state.instances, Date.now())
     this.version = 1
+    // A shared store (etcd): follow what the other replicas apply and register.
+    await this.opts.store.watch?.({
+      config: resources => {
+        const r = this.config.restore(resources)
+        if (!r.ok) for (const e of r.errors) this.log(`config from another replica rejected: ${formatDiagnostic(e)}`)
+        this.bump(false)
+      },
+      instances: list => this.registry.setRemote(list),
+    })
     const listen = this.opts.listen ?? this.config.ir.mesh.controlPlaneListen
     const [host, port] = splitHostPort(listen)
     this.server = createServer((req, res) => { this.handle(req, res).catch(err => this.fail(res, err)) })
@@ -101,12 +110,23 @@ export class ControlPlane {
 
   /** Applies documents; on success bumps the version and pushes. Used by the API and by tests. */
   async apply(sources: readonly SourceText[], mode: 'apply' | 'delete' | 'replace'): Promise<ApplyResult> {
+    const base = this.opts.store.configRevision?.()          // the stored config this apply builds on
     const result = this.config.apply(sources, mode)
     this.metrics.applies.inc({ outcome: result.ok ? 'ok' : 'rejected' })
     if (!result.ok) return result
     if (result.changes.every(c => c.action === 'unchanged')) return result // nothing changed: same version
+    try {
+      await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() }, base)
+    } catch (err) {
+      // Stored first, pushed second: another replica wrote meanwhile, so take what the store holds.
+      if (err instanceof StoreConflict) {
+        const stored = await this.opts.store.load()
+        this.config.restore(stored.resources)
+        this.bump(false)
+      }
+      throw err
+    }
     this.bump(false)
-    await this.persist()
     return result
   }
 
@@ -170,6 +190,7 @@ export class ControlPlane {
   private fail(res: ServerResponse, err: unknown): void {
     if (res.headersSent) return void res.destroy()
     if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message, details: err.details })
+    if (err instanceof StoreConflict) return sendJson(res, 409, { error: err.message })
     this.log(`control plane error: ${(err as Error).stack ?? err}`)
     sendJson(res, 500, { error: 'internal error' })
   }

@@ -43,6 +43,8 @@ export class Registry {
   private readonly proxies = new Map<string, ProxyRecord>()
   /** Instances recovered from the store after a restart, until their proxy re-registers or the TTL ends. */
   private readonly recovered = new Map<string, StoredInstance & { lastSeen: number }>()
+  /** Instances registered at other control-plane replicas sharing the store (etcd). */
+  private remote: readonly StoredInstance[] = []
   private seq = 0
 
   constructor(private readonly ttlMs: number, private readonly onChange: () => void) {}
@@ -118,7 +120,13 @@ export class Registry {
     for (const inst of instances) this.recovered.set(`${inst.workload}/${inst.replica}`, { ...inst, lastSeen: now })
   }
 
-  /** Endpoint candidates for projection: sidecars whose app answers, plus recovered ones. */
+  /** The other replicas' instances, as the shared store reports them. */
+  setRemote(instances: readonly StoredInstance[]): void {
+    this.remote = instances
+    this.onChange()
+  }
+
+  /** Endpoint candidates for projection: sidecars whose app answers, plus recovered and remote ones. */
   instances(): InstanceRecord[] {
     const out: InstanceRecord[] = []
     for (const rec of this.proxies.values()) {
@@ -128,8 +136,11 @@ export class Registry {
         ready: rec.connected && rec.appReady, draining: rec.draining,
       })
     }
-    for (const inst of this.recovered.values()) {
-      out.push({ workload: inst.workload, replica: inst.replica, labels: inst.labels, address: inst.address, ready: true, draining: false })
+    const local = new Set(out.map(i => i.address))
+    for (const inst of [...this.recovered.values(), ...this.remote]) {
+      if (local.has(inst.address)) continue                     // registered here now: the live record wins
+      local.add(inst.address)
+      out.push({ workload: inst.workload, replica: inst.replica, labels: inst.labels, address: inst.address, identity: inst.identity, ready: true, draining: false })
     }
     return out.sort((a, b) => cmp(a.workload, b.workload) || a.replica - b.replica)
   }
@@ -138,8 +149,11 @@ export class Registry {
   toStored(): StoredInstance[] {
     const out: StoredInstance[] = []
     for (const rec of this.proxies.values()) {
-      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload || !rec.appReady) continue
-      out.push({ id: rec.name, workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress, pid: rec.pid, proxy: rec.id })
+      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload || !rec.appReady || rec.draining) continue
+      out.push({
+        id: rec.name, workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress, pid: rec.pid, proxy: rec.id,
+        identity: rec.identity,
+      })
     }
     for (const [id, inst] of this.recovered) out.push({ ...inst, id })
     return out

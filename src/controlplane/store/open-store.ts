@@ -1,11 +1,13 @@
 import { resolve } from 'node:path'
 import { FileStore } from './file-store.js'
 import { MemoryStore } from './memory-store.js'
+import { EtcdStore } from './etcd-store.js'
 import type { Store } from './types.js'
 
-/** `memory`, `file:DIR`; etcd arrives with the replicated-store work. */
+/** `memory`, `file:DIR`, or `etcd://HOST:PORT[,…]` (shared by several control-plane replicas). */
 export function openStore(url: string, stateDir: string): Store {
   if (url === 'memory') return new MemoryStore()
   if (url.startsWith('file:')) return new FileStore(resolve(url.slice(5) || stateDir))
-  throw new Error(`unsupported store "${url}"; use memory or file:DIR`)
+  if (url.startsWith('etcd://')) return EtcdStore.fromUrl(url)
+  throw new Error(`unsupported store "${url}"; use memory, file:DIR or etcd://HOST:PORT[,HOST:PORT…]`)
 }

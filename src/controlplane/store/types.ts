@@ -18,6 +18,8 @@ export interface StoredInstance {
   readonly address: string
   readonly pid: number | null
   readonly proxy: string
+  /** The SPIFFE ID its sidecar registered with (callers check it over mTLS). */
+  readonly identity?: string
 }
 
 export interface StoreState {
@@ -28,6 +30,22 @@ export interface StoreState {
 export interface Store {
   readonly url: string
   load(): Promise<StoreState>
-  save(state: StoreState): Promise<void>
+  /** Rejects with StoreConflict when the stored config is no longer at revision `configBase` (another
+   *  replica wrote in between); stores without replicas ignore it. */
+  save(state: StoreState, configBase?: string): Promise<void>
+  /** The revision of the config as last read or written here, for save's `configBase`. */
+  configRevision?(): string
   close(): Promise<void>
+  /** Stores shared by several control-plane replicas report what the others write. */
+  watch?(handlers: StoreWatchHandlers): Promise<void>
 }
+
+export interface StoreWatchHandlers {
+  /** Another replica changed the config. */
+  config(resources: readonly StoredResource[]): void
+  /** The instances registered at the other replicas (each replica's own are not included). */
+  instances(instances: readonly StoredInstance[]): void
+}
+
+/** The config was changed by another replica in between: nothing was written. */
+export class StoreConflict extends Error {}

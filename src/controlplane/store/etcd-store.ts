@@ -1,0 +1,122 @@
+// State in etcd, shared by several control-plane replicas. The config is one key, written only if
+// nobody wrote it since this replica last read it (compare-and-swap on its mod revision), so two
+// concurrent applies never overwrite each other: the second gets a conflict and changes nothing.
+// Each replica's registered instances live under its own key, bound to a lease: when a replica
+// dies, its instances leave with it (after the lease TTL); the others watch them as endpoints.
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import type { Etcd3, Lease, Watcher } from 'etcd3'
+import { StoreConflict, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
+
+const CONFIG_KEY = 'trellis/config'
+const INSTANCES_PREFIX = 'trellis/instances/'
+const LEASE_TTL_S = 10
+
+export class EtcdStore implements Store {
+  readonly url: string
+  private client: Etcd3 | null = null
+  private lease: Lease | null = null
+  private readonly replica = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  /** Mod revision of the config as this replica last read or wrote it ('0': absent). */
+  private revision = '0'
+  private savedConfig = ''
+  private savedInstances = ''
+  private readonly watchers: Watcher[] = []
+  private readonly others = new Map<string, StoredInstance[]>()
+
+  constructor(private readonly hosts: string[]) {
+    this.url = `etcd://${hosts.join(',')}`
+  }
+
+  /** `etcd://HOST:PORT[,HOST:PORT…]` */
+  static fromUrl(url: string): EtcdStore {
+    const hosts = url.slice('etcd://'.length).split(',').map(h => h.trim()).filter(Boolean)
+    if (hosts.length === 0 || hosts.some(h => !/^[^\s/]+:\d+$/.test(h))) throw new Error(`bad etcd store "${url}"; use etcd://HOST:PORT[,HOST:PORT…]`)
+    return new EtcdStore(hosts)
+  }
+
+  private async etcd(): Promise<Etcd3> {
+    if (this.client) return this.client
+    const { Etcd3 } = await import('etcd3')
+    this.client = new Etcd3({ hosts: this.hosts.map(h => `http://${h}`), dialTimeout: 3000 })
+    return this.client
+  }
+
+  async load(): Promise<StoreState> {
+    const etcd = await this.etcd()
+    const res = await etcd.get(CONFIG_KEY).exec()
+    const kv = res.kvs[0]
+    this.revision = kv ? kv.mod_revision : '0'
+    this.savedConfig = kv ? kv.value.toString() : ''
+    const resources = kv ? (JSON.parse(this.savedConfig) as StoredResource[]) : []
+    // Other replicas' instances arrive through watch(); this replica's own start empty.
+    return { resources, instances: [] }
+  }
+
+  configRevision(): string { return this.revision }
+
+  async save(state: StoreState, configBase?: string): Promise<void> {
+    const etcd = await this.etcd()
+    const config = JSON.stringify(state.resources)
+    const base = configBase ?? this.revision
+    if (config !== this.savedConfig || base !== this.revision) {
+      const cmp = base === '0' ? etcd.if(CONFIG_KEY, 'Version', '==', 0) : etcd.if(CONFIG_KEY, 'Mod', '==', base)
+      const result = await cmp.then(etcd.put(CONFIG_KEY).value(config)).commit()
+      if (!result.succeeded) throw new StoreConflict('the config was changed by another control-plane replica meanwhile; nothing was applied — re-run the command')
+      this.revision = result.header.revision
+      this.savedConfig = config
+    }
+    const instances = JSON.stringify(state.instances)
+    if (instances !== this.savedInstances) {
+      await this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
+      this.savedInstances = instances
+    }
+  }
+
+  async watch(handlers: StoreWatchHandlers): Promise<void> {
+    const etcd = await this.etcd()
+    const config = await etcd.watch().key(CONFIG_KEY).create()
+    config.on('put', kv => {
+      if (BigInt(kv.mod_revision) <= BigInt(this.revision)) return   // our own write, or older than what we read since
+      this.revision = kv.mod_revision
+      this.savedConfig = kv.value.toString()
+      handlers.config(JSON.parse(this.savedConfig) as StoredResource[])
+    })
+    const instances = await etcd.watch().prefix(INSTANCES_PREFIX).create()
+    const replicaOf = (key: Buffer) => key.toString().slice(INSTANCES_PREFIX.length)
+    instances.on('put', kv => {
+      const r = replicaOf(kv.key)
+      if (r === this.replica) return
+      this.others.set(r, JSON.parse(kv.value.toString()) as StoredInstance[])
+      handlers.instances(this.remote())
+    })
+    instances.on('delete', kv => {
+      if (this.others.delete(replicaOf(kv.key))) handlers.instances(this.remote())
+    })
+    this.watchers.push(config, instances)
+    // What the other replicas registered before this one started watching.
+    for (const [key, value] of Object.entries(await etcd.getAll().prefix(INSTANCES_PREFIX).strings())) {
+      const r = key.slice(INSTANCES_PREFIX.length)
+      if (r !== this.replica) this.others.set(r, JSON.parse(value) as StoredInstance[])
+    }
+    handlers.instances(this.remote())
+  }
+
+  private remote(): StoredInstance[] { return [...this.others.values()].flat() }
+
+  private ownLease(): Lease {
+    if (this.lease) return this.lease
+    const lease = this.client!.lease(LEASE_TTL_S)
+    // A lost lease (etcd unreachable past the TTL) took this replica's instances with it: write them again.
+    lease.on('lost', () => { if (this.lease === lease) { this.lease = null; this.savedInstances = '' } })
+    this.lease = lease
+    return lease
+  }
+
+  async close(): Promise<void> {
+    for (const w of this.watchers) await w.cancel().catch(() => {})
+    await this.lease?.revoke().catch(() => {})
+    this.client?.close()
+    this.client = null
+  }
+}
