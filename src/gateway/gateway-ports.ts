@@ -1,6 +1,7 @@
 // A Gateway's listeners grouped by port: one server per port, serving every listener of that port
-// (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough by SNI). A port's protocol is that of
-// its first listener (by name); listeners of another protocol on the same port are skipped and logged.
+// (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough or terminated, routed by SNI). A port's
+// protocol (and TLS mode) is that of its first listener (by name); listeners of another protocol or
+// mode on the same port are skipped and logged.
 import type { ClientTrafficIR, HostRoutesIR, ListenerIR, ListenerProtocol, RouteTableIR, StreamRouteIR } from '../ir/index.js'
 import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
@@ -12,6 +13,7 @@ import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-
 import { HttpListener } from '../dataplane/listener/http-listener.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
+import { TlsTerminator } from './tls-terminate.js'
 import type { Cluster } from '../dataplane/upstream/cluster.js'
 
 export interface PortPlan {
@@ -28,14 +30,19 @@ export function planPorts(listeners: readonly ListenerIR[], log: (line: string) 
       log(`listener ${l.name}: port ${l.port} already serves ${list[0].protocol}; ${l.protocol} listener skipped`)
       continue
     }
-    if (l.protocol === 'TLS' && l.tls?.mode !== 'Passthrough') {
-      log(`listener ${l.name}: TLS listeners with mode Terminate are not served yet; use Passthrough, or HTTPS`)
+    if (list.length > 0 && l.protocol === 'TLS' && (list[0].tls?.mode ?? 'Terminate') !== (l.tls?.mode ?? 'Terminate')) {
+      log(`listener ${l.name}: port ${l.port} already serves TLS ${list[0].tls?.mode ?? 'Terminate'}; ${l.tls?.mode ?? 'Terminate'} listener skipped`)
       continue
     }
     list.push(l)
     byPort.set(l.port, list)
   }
   return [...byPort].map(([port, ls]) => ({ port, protocol: ls[0].protocol, listeners: ls }))
+}
+
+/** Ports whose TLS ends at the gateway: HTTPS, and TLS listeners in Terminate mode. */
+export function terminatesTls(plan: PortPlan): boolean {
+  return plan.protocol === 'HTTPS' || (plan.protocol === 'TLS' && (plan.listeners[0].tls?.mode ?? 'Terminate') === 'Terminate')
 }
 
 /** Route tables of the listeners sharing a port, host groups most specific first (first group of a hostname wins). */
@@ -53,11 +60,13 @@ export class PortServer {
   readonly http: HttpListener | null
   readonly tcp: TcpListener | null
   private certs: CertificateStore | null
+  /** TLS listeners in Terminate mode: the TLS server in front of `tcp`. */
+  private readonly terminator: TlsTerminator | null
 
   /** Throws when the certificates of an HTTPS port cannot be loaded. */
   constructor(readonly plan: PortPlan, log: (line: string) => void) {
     const ct = clientTrafficOf(plan)
-    this.certs = plan.protocol === 'HTTPS' ? newStore(plan, log) : null
+    this.certs = terminatesTls(plan) ? newStore(plan, log) : null
     if (plan.protocol === 'HTTP' || plan.protocol === 'HTTPS') {
       const certs = () => this.certs!
       this.http = new HttpListener({
@@ -66,15 +75,27 @@ export class PortServer {
       })
       this.watchDefault()
       this.tcp = null
+      this.terminator = null
     } else {
-      this.tcp = new TcpListener({ name: `port ${plan.port}`, sniff: plan.protocol === 'TLS', log, maxConnections: ct?.maxConnections })
+      const tcp = new TcpListener({ name: `port ${plan.port}`, sniff: plan.protocol === 'TLS' && !this.certs, log, maxConnections: ct?.maxConnections })
+      this.tcp = tcp
       this.http = null
+      this.terminator = this.certs ? new TlsTerminator(this.certs, (s, name) => tcp.acceptNamed(s, name)) : null
     }
   }
 
   get protocol(): ListenerProtocol { return this.plan.protocol }
 
-  listen(host: string): Promise<number> { return (this.http ?? this.tcp!).listen(this.plan.port, host) }
+  listen(host: string): Promise<number> {
+    if (this.terminator) {
+      const srv = this.terminator.server
+      return new Promise((resolve, reject) => {
+        srv.once('error', reject)
+        srv.listen(this.plan.port, host, () => { srv.off('error', reject); resolve(this.plan.port) })
+      })
+    }
+    return (this.http ?? this.tcp!).listen(this.plan.port, host)
+  }
 
   /** Routes (and certificates) of a new snapshot; `certs` made beforehand so a bad file refuses the snapshot. */
   update(
@@ -98,6 +119,7 @@ export class PortServer {
         ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' : 'http', port: plan.port,
       })
     } else {
+      if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
       const entries: StreamRouteIR[] = sortBySpecificity(plan.listeners.flatMap(l => l.tcpRoutes))
       this.tcp!.router = buildStreamRouter(entries, clusters)
     }
@@ -114,6 +136,7 @@ export class PortServer {
 
   async close(drainMs: number): Promise<void> {
     this.certs?.close()
+    this.terminator?.server.close()
     await (this.http ?? this.tcp!).close(drainMs)
   }
 }

@@ -11,7 +11,7 @@ import { RateLimitState, routeLimiters } from '../dataplane/ratelimit/rate-limit
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
-import { newStore, planPorts, PortServer } from './gateway-ports.js'
+import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
 
 export interface GatewayOptions {
   readonly gateway: QualifiedName
@@ -84,7 +84,7 @@ export class GatewayProxy {
       const existing = this.listeners.get(plan.port)
       try {
         if (existing && existing.protocol === plan.protocol) {
-          if (plan.protocol === 'HTTPS') stores.set(plan.port, newStore(plan, this.log))
+          if (terminatesTls(plan)) stores.set(plan.port, newStore(plan, this.log))
           continue
         }
         if (existing) { this.listeners.delete(plan.port); await existing.close(0) }   // the port changed protocol

@@ -15,8 +15,8 @@ import { TestMesh } from './harness/mesh.js'
 const mesh = new TestMesh()
 const dir = mkdtempSync(join(tmpdir(), 'trellis-tcp-'))
 const servers: Server[] = []
-let tcpPort = 0, tlsPort = 0, outboundPort = 0
-let certA: TestCert, certB: TestCert
+let tcpPort = 0, tlsPort = 0, termPort = 0, outboundPort = 0
+let certA: TestCert, certB: TestCert, certT: TestCert
 
 /** A TCP app that answers every chunk with `name:` + the chunk, and ends when the client ends. */
 async function echoApp(name: string): Promise<number> {
@@ -63,8 +63,10 @@ const tcp = (port: number) => connectTcp({ port, host: '127.0.0.1', allowHalfOpe
 before(async () => {
   certA = makeCert(dir, 'a', 'a.example.com')
   certB = makeCert(dir, 'b', 'x.b.example.com', ['*.b.example.com'])
+  certT = makeCert(dir, 't', 'app.term.example.com')
   const [pa, pb] = [await tlsApp('tls-a', certA), await tlsApp('tls-b', certB)]
-  tcpPort = await freePort(); tlsPort = await freePort()
+  const plain = await echoApp('plain')
+  tcpPort = await freePort(); tlsPort = await freePort(); termPort = await freePort()
   await mesh.start()
   await mesh.apply(`
 apiVersion: trellis.dev/v1alpha1
@@ -99,6 +101,29 @@ spec:
   listeners:
     - { name: tcp, port: ${tcpPort}, protocol: TCP }
     - { name: tls, port: ${tlsPort}, protocol: TLS, tls: { mode: Passthrough } }
+    - name: term
+      port: ${termPort}
+      protocol: TLS
+      hostname: "*.term.example.com"
+      tls: { mode: Terminate, certificateRefs: [{ name: term-cert }] }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Certificate
+metadata: { name: term-cert }
+spec: { certFile: ${certT.certFile}, keyFile: ${certT.keyFile} }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Service
+metadata: { name: plain-echo }
+spec: { protocol: tcp, port: 7000, endpoints: [{ address: "127.0.0.1:${plain}" }] }
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: { name: term }
+spec:
+  parentRefs: [{ name: edge, sectionName: term }]
+  hostnames: [app.term.example.com]
+  rules: [{ backendRefs: [{ name: plain-echo, port: 7000 }] }]
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TCPRoute
@@ -111,7 +136,7 @@ apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TLSRoute
 metadata: { name: a }
 spec:
-  parentRefs: [{ name: edge }]
+  parentRefs: [{ name: edge, sectionName: tls }]
   hostnames: [a.example.com]
   rules: [{ backendRefs: [{ name: tls-a }] }]
 ---
@@ -119,7 +144,7 @@ apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TLSRoute
 metadata: { name: b }
 spec:
-  parentRefs: [{ name: edge }]
+  parentRefs: [{ name: edge, sectionName: tls }]
   hostnames: ["*.b.example.com"]
   rules: [{ backendRefs: [{ name: tls-b }] }]
 `)
@@ -186,4 +211,16 @@ test('TLS passthrough: an unknown name, no ClientHello or garbage closes the con
   const s = connectTls({ port: tlsPort, host: '127.0.0.1', servername: 'a.example.com', ca: certA.cert })
   await new Promise<void>((resolve, reject) => { s.once('secureConnect', () => resolve()); s.once('error', reject) })
   assert.equal(await exchange(s, 'still', false), 'tls-a:still')
+})
+
+test('a TLS listener in Terminate mode ends TLS with its certificate and routes the plain stream by SNI', async () => {
+  const s = connectTls({ port: termPort, host: '127.0.0.1', servername: 'app.term.example.com', ca: certT.cert })
+  await new Promise<void>((resolve, reject) => { s.once('secureConnect', () => resolve()); s.once('error', reject) })
+  assert.equal(s.authorized, true, 'the client verified the listener\'s certificate for the name')
+  assert.equal(await exchange(s, 'hi', false), 'plain:hi', 'the backend got plaintext')
+  // A name no TLSRoute of the listener has: the handshake succeeds, then the connection closes.
+  const other = connectTls({ port: termPort, host: '127.0.0.1', servername: 'other.term.example.com', rejectUnauthorized: false })
+  assert.equal(await exchange(other, 'hi'), '')
+  // Not TLS at all: closed without an answer.
+  assert.equal(await exchange(tcp(termPort), 'GET / HTTP/1.1\r\n\r\n'), '')
 })

@@ -58,6 +58,14 @@ export class TcpListener {
   /** Serves a connection accepted elsewhere (a sidecar's inbound port). */
   accept(client: Socket): void { this.onConnection(client) }
 
+  /** Serves a connection whose TLS ended in front of this listener, routed by its SNI name. */
+  acceptNamed(client: Socket, serverName: string | null): void {
+    this.sockets.add(client)
+    client.once('close', () => this.sockets.delete(client))
+    client.on('error', () => client.destroy())
+    this.dispatch(client, serverName, null)
+  }
+
   private onConnection(client: Socket): void {
     this.sockets.add(client)
     client.once('close', () => this.sockets.delete(client))
