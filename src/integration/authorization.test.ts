@@ -7,40 +7,13 @@ import { connect } from 'node:net'
 import type { Backend } from './harness/backends.js'
 import { TestMesh } from './harness/mesh.js'
 import { get } from './harness/http.js'
+import { docs, gateway, httpRoute, resource, service, workload } from './harness/fixtures.js'
 import { freePort } from '../supervisor/free-port.js'
 
-const config = (gwPort: number) => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: raw }
-spec: { protocol: tcp, port: 9000, selector: { app: raw } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: raw, labels: { app: raw } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: web, labels: { app: web } }
-spec: { command: [x], upstreams: [{ service: api }, { service: raw }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: stranger, labels: { app: stranger } }
-spec: { command: [x], upstreams: [{ service: api }, { service: raw }] }
----
-apiVersion: gateway.networking.k8s.io/v1
+const config = (gwPort: number) => docs(
+  service('api'), service('raw', { spec: 'protocol: tcp' }), workload('api'), workload('raw'),
+  workload('web', { upstreams: ['api', 'raw'] }), workload('stranger', { upstreams: ['api', 'raw'] }),
+  `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: api-mesh }
 spec:
@@ -49,62 +22,23 @@ spec:
     - matches: [{ path: { type: PathPrefix, value: /reports } }]
       backendRefs: [{ name: api, port: 80 }]
     - backendRefs: [{ name: api, port: 80 }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge-api }
-spec:
-  parentRefs: [{ name: edge }]
-  rules: [{ backendRefs: [{ name: api, port: 80 }] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: api-callers }
-spec:
+`,
+  gateway('edge', gwPort), httpRoute('edge-api', ['edge'], 'api'),
+  resource('AuthorizationPolicy', 'api-callers', `
   targetRef: { kind: Service, name: api }
   action: ALLOW
   rules:
     - from: [{ identities: [web] }]
       to: [{ methods: [GET], paths: [/items, /public/*] }]
-    - from: [{ identities: [gateway] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: api-secrets }
-spec:
-  targetRef: { kind: Service, name: api }
-  action: DENY
-  rules: [{ to: [{ paths: [/public/secret] }] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: edge-admin }
-spec:
-  targetRef: { kind: Gateway, name: edge }
-  action: DENY
-  rules: [{ to: [{ paths: [/admin/*] }] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: reports-route }
-spec:
+    - from: [{ identities: [gateway] }]`),
+  resource('AuthorizationPolicy', 'api-secrets', '{ targetRef: { kind: Service, name: api }, action: DENY, rules: [{ to: [{ paths: [/public/secret] }] }] }'),
+  resource('AuthorizationPolicy', 'edge-admin', '{ targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: [/admin/*] }] }] }'),
+  resource('AuthorizationPolicy', 'reports-route', `
   targetRef: { kind: HTTPRoute, name: api-mesh }
   action: DENY
-  rules: [{ from: [{ identities: [web] }], to: [{ paths: [/reports/*] }] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: raw-callers }
-spec:
-  targetRef: { kind: Service, name: raw }
-  rules: [{ from: [{ identities: [web] }] }]
-`
+  rules: [{ from: [{ identities: [web] }], to: [{ paths: [/reports/*] }] }]`),
+  resource('AuthorizationPolicy', 'raw-callers', '{ targetRef: { kind: Service, name: raw }, rules: [{ from: [{ identities: [web] }] }] }'),
+)
 
 const mesh = new TestMesh()
 let webApi = '', strangerApi = '', gw = '', webRaw = 0, strangerRaw = 0

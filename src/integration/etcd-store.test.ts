@@ -14,23 +14,12 @@ import { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import { startBackend, type Backend } from './harness/backends.js'
 import { startEtcd, type TestEtcd } from './harness/etcd.js'
 import { eventually, get } from './harness/http.js'
+import { docs, service, workload } from './harness/fixtures.js'
 
-const CONFIG = (weightNote: string) => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api, labels: { note: "${weightNote}" } }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: web, labels: { app: web } }
-spec: { command: [x], upstreams: [{ service: api }] }
-`
+const CONFIG = (note: string) => docs(
+  service('api').replace('name: api }', `name: api, labels: { note: "${note}" } }`),
+  workload('api'), workload('web', { upstreams: ['api'] }),
+)
 
 let etcd: TestEtcd
 const state = mkdtempSync(join(tmpdir(), 'trellis-etcd-state-'))

@@ -15,42 +15,14 @@ import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import { freePort } from '../supervisor/free-port.js'
 import { TestMesh } from './harness/mesh.js'
 import { get, sleep } from './harness/http.js'
+import { docs, gateway, httpRoute, resource, service, workload } from './harness/fixtures.js'
 
 const TD = 'spiffe://trellis.local/ns/default/sa'
-const config = (gwPort: number, mtls: string | null) => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: client, labels: { app: client } }
-spec: { command: [x], identity: web-frontend, upstreams: [{ service: api }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge-api }
-spec:
-  parentRefs: [{ name: edge }]
-  rules: [{ backendRefs: [{ name: api, port: 80 }] }]
-${mtls ? `---
-apiVersion: trellis.dev/v1alpha1
-kind: Mesh
-metadata: { name: default }
-spec: { mtls: ${mtls} }
-` : ''}`
+const config = (gwPort: number, mtls: string | null) => docs(
+  service('api'), workload('api'), workload('client', { spec: 'identity: web-frontend', upstreams: ['api'] }),
+  gateway('edge', gwPort), httpRoute('edge-api', ['edge'], 'api'),
+  ...(mtls ? [resource('Mesh', 'default', `{ mtls: ${mtls} }`)] : []),
+)
 
 const mesh = new TestMesh()
 let gwPort = 0, clientUrl = '', gwUrl = ''

@@ -7,36 +7,15 @@ import assert from 'node:assert/strict'
 import { startBackend, type Backend } from './harness/backends.js'
 import { TestMesh } from './harness/mesh.js'
 import { eventually, get } from './harness/http.js'
+import { docs, gateway, httpRoute, resource, service, workload } from './harness/fixtures.js'
 import { startRedis, type TestRedis } from './harness/redis.js'
 import { freePort } from '../supervisor/free-port.js'
 
-const config = (p: { a: number; b: number; c: number; front: number }, redis: string, extra = '') => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: front }            # the gateways' backend, outside the mesh (no Service limit)
-spec: { port: 80, endpoints: [{ address: "127.0.0.1:${p.front}" }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: web, labels: { app: web } }
-spec: { command: [x], upstreams: [{ service: api }] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: batch, labels: { app: batch } }
-spec: { command: [x], upstreams: [{ service: api }] }
----
-apiVersion: gateway.networking.k8s.io/v1
+const config = (p: { a: number; b: number; c: number; front: number }, redis: string, extra = '') => docs(
+  service('api'), workload('api'), workload('web', { upstreams: ['api'] }), workload('batch', { upstreams: ['api'] }),
+  // the gateways' backend, outside the mesh (no Service limit)
+  resource('Service', 'front', `{ port: 80, endpoints: [{ address: "127.0.0.1:${p.front}" }] }`),
+  `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: api-mesh }
 spec:
@@ -45,59 +24,17 @@ spec:
     - matches: [{ path: { type: PathPrefix, value: /export } }]
       backendRefs: [{ name: api, port: 80 }]
     - backendRefs: [{ name: api, port: 80 }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${p.a}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: shared-a }
-spec: { listeners: [{ name: http, port: ${p.b}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: shared-b }
-spec: { listeners: [{ name: http, port: ${p.c}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge-api }
-spec:
-  parentRefs: [{ name: edge }, { name: shared-a }, { name: shared-b }]
-  rules:
-    - backendRefs: [{ name: front, port: 80 }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: RateLimitPolicy
-metadata: { name: edge-ip }
-spec:
-  targetRef: { kind: Gateway, name: edge }
-  limits: [{ key: ip, requests: 3, per: 1m }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: RateLimitPolicy
-metadata: { name: shared }
-spec:
+`,
+  gateway('edge', p.a), gateway('shared-a', p.b), gateway('shared-b', p.c), httpRoute('edge-api', ['edge', 'shared-a', 'shared-b'], 'front'),
+  resource('RateLimitPolicy', 'edge-ip', '{ targetRef: { kind: Gateway, name: edge }, limits: [{ key: ip, requests: 3, per: 1m }] }'),
+  resource('RateLimitPolicy', 'shared', `
   targetRefs: [{ kind: Gateway, name: shared-a }, { kind: Gateway, name: shared-b }]
   limits: [{ key: header:x-user, requests: 5, per: 1h }]
-  store: ${redis}
----
-apiVersion: trellis.dev/v1alpha1
-kind: RateLimitPolicy
-metadata: { name: api-callers }
-spec:
-  targetRef: { kind: Service, name: api }
-  limits: [{ key: consumer, requests: 4, per: 1h }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: RateLimitPolicy
-metadata: { name: export }
-spec:
-  targetRef: { kind: HTTPRoute, name: api-mesh }
-  limits: [{ key: header:x-job, requests: 1, per: 1h }]
-${extra}`
+  store: ${redis}`),
+  resource('RateLimitPolicy', 'api-callers', '{ targetRef: { kind: Service, name: api }, limits: [{ key: consumer, requests: 4, per: 1h }] }'),
+  resource('RateLimitPolicy', 'export', '{ targetRef: { kind: HTTPRoute, name: api-mesh }, limits: [{ key: header:x-job, requests: 1, per: 1h }] }'),
+  ...(extra ? [extra] : []),
+)
 
 const mesh = new TestMesh()
 let redis: TestRedis
@@ -154,12 +91,7 @@ test('a Service limit by consumer counts each calling identity on its own; a mes
 })
 
 test('buckets survive a config change', async () => {
-  await mesh.apply(config(ports, redis.url, `---
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: unrelated }
-spec: { port: 80, endpoints: [{ address: "127.0.0.1:9" }] }
-`))
+  await mesh.apply(config(ports, redis.url, resource('Service', 'unrelated', '{ port: 80, endpoints: [{ address: "127.0.0.1:9" }] }')))
   await mesh.settled()
   await limited(`http://127.0.0.1:${ports.a}/x`, front)
   await limited(`${webApi}/a`)

@@ -2,6 +2,7 @@
 // attached to it. Identities are SPIFFE IDs, `anonymous` or `gateway:<consumer>`; a trailing `*`
 // makes one a prefix (`gateway` in a policy stands for every Gateway proxy of its namespace).
 import type { QualifiedName } from './common.js'
+import type { PolicyTargetsIR } from './policy-targets.js'
 
 export interface AuthzRequestMatchIR {
   readonly methods: readonly string[] | null   // null: any method
@@ -20,12 +21,7 @@ export interface AuthorizationIR {
   readonly allow: readonly AuthzRuleIR[] | null
 }
 
-/** Keys: qualified Service, Gateway (`ns/name`, or `ns/name#listener` for one listener) and route names. */
-export interface AuthorizationTargetsIR {
-  readonly services: Readonly<Record<QualifiedName, AuthorizationIR>>
-  readonly gateways: Readonly<Record<string, AuthorizationIR>>
-  readonly routes: Readonly<Record<QualifiedName, AuthorizationIR>>
-}
+export type AuthorizationTargetsIR = PolicyTargetsIR<AuthorizationIR>
 
 export const NO_AUTHORIZATION: AuthorizationTargetsIR = { services: {}, gateways: {}, routes: {} }
 

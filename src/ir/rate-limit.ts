@@ -1,6 +1,7 @@
 // RateLimitPolicy, compiled: per target, every limit of every policy attached to it. Each limit is
 // its own token bucket per key value; `bucket` names it the same way in every proxy (Redis shares it).
 import type { QualifiedName } from './common.js'
+import type { PolicyTargetsIR } from './policy-targets.js'
 
 export interface RateLimitIR {
   readonly bucket: string                 // `<policy>#<index>`: the same in every proxy
@@ -15,12 +16,7 @@ export interface RateLimitsIR {
   readonly limits: readonly RateLimitIR[]
 }
 
-/** Keys as for AuthorizationTargetsIR: Services, Gateways (`ns/name`, `ns/name#listener`), routes. */
-export interface RateLimitTargetsIR {
-  readonly services: Readonly<Record<QualifiedName, RateLimitsIR>>
-  readonly gateways: Readonly<Record<string, RateLimitsIR>>
-  readonly routes: Readonly<Record<QualifiedName, RateLimitsIR>>
-}
+export type RateLimitTargetsIR = PolicyTargetsIR<RateLimitsIR>
 
 export const NO_RATE_LIMITS: RateLimitTargetsIR = { services: {}, gateways: {}, routes: {} }
 

@@ -23,3 +23,22 @@ export function trafficPolicy(serviceName: string, spec: string): string {
 export function docs(...documents: readonly string[]): string {
   return documents.join('---\n')
 }
+
+const GATEWAY_API = 'apiVersion: gateway.networking.k8s.io/v1'
+
+/** A Gateway with one HTTP listener `http` on `port`. */
+export function gateway(name: string, port: number): string {
+  return `${GATEWAY_API}\nkind: Gateway\nmetadata: { name: ${name} }\nspec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }\n`
+}
+
+/** An HTTPRoute from the named Gateways (or `Service:<name>` parents) to one backend Service, one rule. */
+export function httpRoute(name: string, parents: readonly string[], backend: string): string {
+  const refs = parents.map(p => (p.startsWith('Service:') ? `{ kind: Service, name: ${p.slice(8)} }` : `{ name: ${p} }`)).join(', ')
+  return `${GATEWAY_API}\nkind: HTTPRoute\nmetadata: { name: ${name} }\nspec: { parentRefs: [${refs}], rules: [{ backendRefs: [{ name: ${backend}, port: 80 }] }] }\n`
+}
+
+/** Any trellis.dev kind whose spec is written as YAML (block or flow) under `spec:`. */
+export function resource(kind: string, name: string, spec: string): string {
+  const body = spec.trim().startsWith('{') ? ` ${spec.trim()}` : `\n${spec.replace(/^\n/, '').replace(/\s+$/, '')}`
+  return `${API}\nkind: ${kind}\nmetadata: { name: ${name} }\nspec:${body}\n`
+}
