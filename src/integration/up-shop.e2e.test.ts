@@ -25,6 +25,11 @@ test('a request through the gateway walks web → orders → payments', async ()
   assert.equal(web.downstream.status, 200)
   assert.match(web.downstream.body.workload, /^orders-v[12]$/)
   assert.equal(web.downstream.body.downstream.body.workload, 'payments')
+  // Each app is told who called it, as mTLS proved it; examples/shop/security.yaml allows exactly these.
+  const id = (sa: string) => `spiffe://trellis.local/ns/default/sa/${sa}`
+  assert.equal(web.caller, id('gateway-edge'))
+  assert.equal(web.downstream.body.caller, id('web'))
+  assert.equal(web.downstream.body.downstream.body.caller, id('orders'))
 })
 
 test('the orders canary splits about 90/10', async () => {

@@ -1,6 +1,7 @@
 // A tiny shop service with no dependencies: answers with who it is, and, when it has a
 // downstream (CALLS=<upstream name>), what that downstream answered. Knows nothing of the mesh
-// beyond the env Trellis gives it: PORT and TRELLIS_UPSTREAM_<NAME>.
+// beyond the env Trellis gives it (PORT and TRELLIS_UPSTREAM_<NAME>) and the caller identity its
+// sidecar proved by mTLS (the x-trellis-peer-identity header).
 import { createServer, request } from 'node:http'
 
 const port = Number(process.env.PORT)
@@ -27,7 +28,7 @@ function callDownstream(path, headers) {
 
 createServer(async (req, res) => {
   if (req.url === '/healthz') { res.end('ok'); return }
-  const answer = { ...me, path: req.url }
+  const answer = { ...me, path: req.url, caller: req.headers['x-trellis-peer-identity'] ?? null }
   try {
     if (calls) answer.downstream = await callDownstream(req.url, req.headers)
     res.writeHead(200, { 'content-type': 'application/json' })
