@@ -194,3 +194,24 @@ test('h1 pool: under the shared limit one endpoint keeps reusing its most recent
   } finally { pool.close(); srv.close() }
   assert.equal(shared.size, 0)                        // closing the pool takes its sockets off the shared list
 })
+
+test('h1 pool: each pool keeps its own idle timeout in the shared list; a per-try timeout does not shorten it', async () => {
+  const srv = await servers(2)
+  const shared = new IdleList(16)
+  const short = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 4, idleTimeoutMs: 50, shared })
+  const long = new H1Pool('127.0.0.1', srv.ports[1], { maxIdle: 4, idleTimeoutMs: 10_000, shared })
+  try {
+    assert.equal((await get(long, '/', 30)).status, 200)       // a 30 ms per-try timeout while in use
+    assert.equal((await get(short, '/')).status, 200)
+    await sleep(5)
+    assert.equal(shared.size, 2)
+    await sleep(200)
+    assert.equal(short.idleCount, 0)                             // timed out
+    assert.equal(long.idleCount, 1)                              // still idle, long past the 30 ms
+    assert.equal(shared.size, 1)
+    await sleep(50)
+    assert.equal(srv.open(), 1)
+    assert.equal((await get(long, '/')).status, 200)
+    assert.equal(long.opened, 1)
+  } finally { short.close(); long.close(); srv.close() }
+})

@@ -1,8 +1,9 @@
 // Keep-alive HTTP/1.1 connections to one endpoint. The most recently used idle socket is reused first
 // (LIFO keeps a few sockets warm and lets the rest time out); idle sockets are bounded in number per
 // endpoint and across the process (the shared IdleList closes the one idle longest), bounded in
-// time, unref'd so an idle pool never keeps the process alive, and closed with the endpoint. Only
-// idle sockets are ever closed to make room: a socket carrying an exchange is not in any idle list.
+// time (by the IdleList's one timer), unref'd so an idle pool never keeps the process alive, and
+// closed with the endpoint. Only idle sockets are ever closed to make room: a socket carrying an
+// exchange is not in any idle list.
 import { H1Connection, type ConnectionOwner } from './connection.js'
 import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
 
@@ -19,6 +20,7 @@ export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, idleTimeoutMs: 60_000 }
 class PooledConnection extends H1Connection implements IdleEntry {
   older: IdleEntry | null = null
   newer: IdleEntry | null = null
+  idleUntil = 0
   constructor(private readonly pool: H1Pool, host: string, port: number) { super(pool, host, port) }
   evict(): void { this.pool.evict(this) }
 }
@@ -54,8 +56,9 @@ export class H1Pool implements ConnectionOwner {
     if (this.closed || c.dead || this.idle.length >= this.opts.maxIdle) { c.destroy(); return }
     const pc = c as PooledConnection
     c.idle = true
-    c.socket.setTimeout(this.opts.idleTimeoutMs)
+    if (c.socket.timeout) c.socket.setTimeout(0)  // a per-try timeout must not cut the idle time short
     c.socket.unref()
+    pc.idleUntil = performance.now() + this.opts.idleTimeoutMs
     this.idle.push(pc)
     this.shared.add(pc)                           // may evict another pool's oldest (or this one)
   }

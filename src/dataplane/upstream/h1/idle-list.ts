@@ -2,10 +2,14 @@
 // `limit`, the connection idle the longest is closed (as nginx's upstream `keepalive N`), so the
 // sockets, file descriptors and connections held on upstreams stay bounded however many endpoints a
 // proxy spreads requests over. Intrusive links: adding and removing allocate nothing per request.
+// Idle timeouts are enforced here too, by one timer for the whole list, not one per socket: a socket
+// timer re-armed on every release was a Timeout object and a timer-list insert per request.
 
 export interface IdleEntry {
   older: IdleEntry | null
   newer: IdleEntry | null
+  /** When it has been idle too long (performance.now() ms). */
+  idleUntil: number
   /** Closed to make room: leaves its pool (and this list) and closes its socket. */
   evict(): void
 }
@@ -22,6 +26,8 @@ export class IdleList {
   size = 0
   private oldest: IdleEntry | null = null
   private newest: IdleEntry | null = null
+  private timer: NodeJS.Timeout | null = null
+  private timerAt = Infinity
 
   constructor(private max: number) {}
 
@@ -40,6 +46,7 @@ export class IdleList {
     this.newest = e
     this.size++
     this.trim()
+    if (this.newest === e && e.idleUntil < this.timerAt) this.arm(e.idleUntil)   // still listed, and due first
   }
 
   remove(e: IdleEntry): void {
@@ -54,6 +61,28 @@ export class IdleList {
 
   private trim(): void {
     while (this.size > this.max && this.oldest !== null) this.oldest.evict()
+  }
+
+  private arm(at: number): void {
+    if (this.timer !== null) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - performance.now()))
+    this.timer.unref()
+  }
+
+  /** Closes every connection past its idle time; re-arms for the next one due. */
+  private expire(): void {
+    this.timer = null
+    this.timerAt = Infinity
+    const now = performance.now()
+    let next = Infinity
+    for (let e = this.oldest; e !== null;) {
+      const newer = e.newer
+      if (e.idleUntil <= now) e.evict()
+      else if (e.idleUntil < next) next = e.idleUntil
+      e = newer
+    }
+    if (next !== Infinity) this.arm(next)
   }
 }
 
