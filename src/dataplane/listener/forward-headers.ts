@@ -1,8 +1,9 @@
 // Header hygiene on the way to an upstream: hop-by-hop headers out, forwarding headers in.
 // A client's `Connection: x-forwarded-for` must not remove what the mesh adds, so named
 // headers are removed first and the mesh's own are set afterwards.
-import { randomUUID } from 'node:crypto'
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
+import { equalsLower } from '../../lib/ascii-case.js'
+import { requestId } from './request-id.js'
 
 const HOP_BY_HOP = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization',
@@ -36,7 +37,7 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
   const prior = !ctx.edge ? xff : ctx.trustedHops > 0 && xff ? trustedEntries(xff, ctx.trustedHops) : undefined
   out['x-forwarded-for'] = prior ? `${prior}, ${clientAddress}` : clientAddress
   out['x-forwarded-proto'] = ctx.edge ? ctx.proto : (incoming['x-forwarded-proto'] ?? ctx.proto)
-  if (!incoming['x-request-id']) out['x-request-id'] = randomUUID()
+  if (!incoming['x-request-id']) out['x-request-id'] = requestId()
   else out['x-request-id'] = incoming['x-request-id']
   return out
 }
@@ -54,32 +55,50 @@ export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingH
   return out
 }
 
-/** Lengths of the hop-by-hop names: only names of these lengths need lowercasing to be checked. */
-const HOP_LENGTHS = new Set([...HOP_BY_HOP].map(n => n.length))
+/** Hop-by-hop names by length: a received name is compared (case-insensitively) only with those of its length. */
+const HOP_BY_LENGTH: (string[] | undefined)[] = []
+for (const n of HOP_BY_HOP) (HOP_BY_LENGTH[n.length] ??= []).push(n)
+
+/** The hop-by-hop name `name` is, lowercase, or null. */
+function hopByHop(name: string): string | null {
+  const same = HOP_BY_LENGTH[name.length]
+  if (same === undefined) return null
+  for (let i = 0; i < same.length; i++) if (equalsLower(name, same[i])) return same[i]
+  return null
+}
 
 /**
  * Raw upstream response headers ([name, value, ...] as received) → the flat list for
- * `res.writeHead(status, list)`, in one pass: hop-by-hop out, duplicates kept as sent. Headers
- * named in Connection are removed afterwards (Connection is rare on responses).
+ * `res.writeHead(status, list)`, filtered in place (the parser made `raw` for this response alone):
+ * hop-by-hop out, duplicates kept as sent. Headers named in Connection are removed afterwards
+ * (a Connection naming anything but keep-alive/close is rare on responses).
  */
-export function forwardRawResponseHeaders(raw: readonly string[]): string[] {
-  const out: string[] = []
+export function forwardRawResponseHeaders(raw: string[]): string[] {
   let named: string[] | null = null
+  let n = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]
-    if (HOP_LENGTHS.has(name.length)) {
-      const lower = name.toLowerCase()
-      if (HOP_BY_HOP.has(lower)) {
-        if (lower === 'connection') named = (named ?? ([] as string[])).concat(raw[i + 1].toLowerCase().split(',').map(s => s.trim()))
-        continue
+    const hop = hopByHop(name)
+    if (hop !== null) {
+      if (hop === 'connection') {
+        const more = namedHeaders(raw[i + 1])
+        if (more !== null) named = named === null ? more : named.concat(more)
       }
+      continue
     }
-    out.push(name, raw[i + 1])
+    if (n !== i) { raw[n] = name; raw[n + 1] = raw[i + 1] }
+    n += 2
   }
-  if (named === null) return out
-  const kept: string[] = []
-  for (let i = 0; i < out.length; i += 2) if (!named.includes(out[i].toLowerCase())) kept.push(out[i], out[i + 1])
-  return kept
+  raw.length = n
+  if (named === null) return raw
+  let k = 0
+  for (let i = 0; i < n; i += 2) {
+    if (named.includes(raw[i].toLowerCase())) continue
+    raw[k] = raw[i]; raw[k + 1] = raw[i + 1]
+    k += 2
+  }
+  raw.length = k
+  return raw
 }
 
 /** The same as an object with lowercase names (for ResponseHeaderModifier and HTTP/2 clients). */
@@ -127,6 +146,6 @@ export function clientAddress(remote: string | undefined): string {
 
 /** Headers a `Connection` value names for removal; null for none (the usual keep-alive / close). */
 function namedHeaders(connection: string | undefined): string[] | null {
-  if (!connection || connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive') return null
+  if (!connection || connection === 'keep-alive' || connection === 'close' || connection === 'Keep-Alive' || connection === 'Close') return null
   return connection.toLowerCase().split(',').map(s => s.trim())
 }

@@ -199,12 +199,12 @@ export class HttpListener {
     return null
   }
 
-  /** Limits, path normalization and forwarding headers: the Exchange, or null when answered here. */
-  private admit(req: IncomingMessage, res: ServerResponse | null, reject: (err: ProxyError) => void): Exchange | null {
+  /** Limits, path normalization and forwarding headers: the Exchange, or the error to answer with. */
+  private admit(req: IncomingMessage, res: ServerResponse | null): Exchange | ProxyError {
     const limit = this.checkLimits(req)
-    if (limit) { reject(limit); return null }
+    if (limit) return limit
     const norm = normalizePath(req.url ?? '/', this.paths)
-    if ('error' in norm) { reject(new ProxyError('bad_request', norm.error)); return null }
+    if ('error' in norm) return new ProxyError('bad_request', norm.error)
     const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
     const client = this.opts.edge ? trustedClientAddress(req.headers['x-forwarded-for'] as string | undefined, peer, this.ct.trustedHops) : peer
     const headers = forwardRequestHeaders(req.headers, this.forwarding, peer)
@@ -218,8 +218,13 @@ export class HttpListener {
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.draining) res.shouldKeepAlive = false
     const router = this.router
-    const x = this.admit(req, res, err => { if (err.status === 413) res.shouldKeepAlive = false; respondError(res, err); req.resume() })
-    if (!x) return
+    const x = this.admit(req, res)
+    if (x instanceof ProxyError) {
+      if (x.status === 413) res.shouldKeepAlive = false
+      respondError(res, x)
+      req.resume()
+      return
+    }
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
     const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
     if (denied !== null) { respondError(res, new ProxyError('denied', denied)); req.resume(); return }
@@ -233,7 +238,8 @@ export class HttpListener {
   private dispatch(x: Exchange, router: Router | null): void {
     const req = x.req, res = x.res
     if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
-    const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    const headers = req.headers
+    const route = router.match(headers.host ?? (headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', headers)
     if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }
     route.handle(x)
   }
@@ -248,8 +254,8 @@ export class HttpListener {
     socket.on('error', () => socket.destroy())
     if (!isWebSocketUpgrade(req)) { handBack(this.server, req, socket as Socket, head, this.opts.tls !== undefined); return }
     if (this.draining) { rejectUpgrade(socket, new ProxyError('unavailable', 'draining')); return }
-    const x = this.admit(req, null, err => rejectUpgrade(socket, err))
-    if (!x) return
+    const x = this.admit(req, null)
+    if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
     const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
     if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     const route = this.router?.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers) ?? null

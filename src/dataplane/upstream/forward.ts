@@ -51,7 +51,7 @@ class Forwarding implements AttemptOwner {
   /** gRPC deadline (epoch ms) from the caller's grpc-timeout; 0 = none. Propagated to the next hop. */
   private deadline = 0
   private bodyless = false
-  private kept: Buffer[] = []                 // the body's first bytes, for replay on a retry
+  private kept: Buffer[] | null = null        // the body's first bytes, for replay on a retry
   private keptBytes = 0
   private overflow = false                    // more than REPLAY_LIMIT: no longer replayable
   private bodyEnded = false
@@ -77,7 +77,8 @@ class Forwarding implements AttemptOwner {
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => this.fail(new ProxyError('timeout', `no response within ${timeoutMs}ms`)), timeoutMs)
     }
-    x.res.once('close', () => { if (!x.res.writableFinished) { this.upstream?.destroy(); this.finish(499) } })
+    // `on`, not `once`: the response is this request's alone, and once's wrapper costs two objects.
+    x.res.on('close', () => { if (!x.res.writableFinished) { this.upstream?.destroy(); this.finish(499) } })
     const breaker = cluster.breaker
     if (!breaker) { this.admitted = true; this.startBody(); return }
     const admit = () => { this.admitted = true; if (this.finished) breaker.release(); else this.startBody() }
@@ -97,11 +98,12 @@ class Forwarding implements AttemptOwner {
     const req = this.x.req
     if (!requestHasBody(req)) { this.bodyless = true; this.attempt(null); return }
     startBodyTaps(this.x)
+    this.kept = []
     req.on('data', (chunk: Buffer) => {
       if (!this.overflow) {
-        this.kept.push(chunk)
+        (this.kept as Buffer[]).push(chunk)
         this.keptBytes += chunk.length
-        if (this.keptBytes > REPLAY_LIMIT) { this.overflow = true; this.kept = [] }
+        if (this.keptBytes > REPLAY_LIMIT) { this.overflow = true; this.kept = null }
       }
       const sink = this.sink
       if (sink && !sink.destroyed && !sink.write(chunk)) {
@@ -118,7 +120,7 @@ class Forwarding implements AttemptOwner {
     this.sink = sink
     if (this.bodyless) { sink.end(); return }
     if (this.x.req.isPaused()) this.x.req.resume()     // a failed attempt may have held it back
-    for (const c of this.kept) sink.write(c)
+    if (this.kept !== null) for (const c of this.kept) sink.write(c)
     if (this.bodyEnded) sink.end()
   }
 
@@ -130,24 +132,20 @@ class Forwarding implements AttemptOwner {
     this.tries++
     const started = monotonicNowMs()
     ep.stats.onStart(started)
-    let ended = false
-    const end = (ok: boolean) => {
-      if (ended) return
-      ended = true
-      const now = monotonicNowMs()
-      ep.stats.onEnd(now, now - started, ok)
-      cluster.record(ep, ok)
-    }
     if (this.deadline > 0) x.headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now())
-    if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') { this.attemptH2(ep, end); return }
+    if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') {
+      let ended = false
+      this.attemptH2(ep, ok => { if (!ended) { ended = true; this.recordAttempt(ep, started, ok) } })
+      return
+    }
     const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
     let head: RequestHead
     try { head = buildRequestHead(x.req.method ?? 'GET', x.target, x.headers, ep.hostHeader, !this.bodyless) } catch (err) {
-      end(false)
+      this.recordAttempt(ep, started, false)
       this.fail(new ProxyError('bad_request', `${cluster.service}: ${(err as Error).message}`))
       return
     }
-    const up = new H1Attempt(this, ep, end, head, ep.h1.acquire(), tryTimeout)
+    const up = new H1Attempt(this, ep, started, head, ep.h1.acquire(), tryTimeout)
     this.upstream = up
     this.feed(up)
     x.req.resume()
@@ -225,6 +223,12 @@ class Forwarding implements AttemptOwner {
   }
 
   get service(): string { return this.cluster.service }
+
+  recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void {
+    const now = monotonicNowMs()
+    ep.stats.onEnd(now, now - startedMs, ok)
+    this.cluster.record(ep, ok)
+  }
 
   retryAfter(kind: AttemptFailure, ep: Endpoint): boolean {
     if (!this.retry.retriesFailure(kind) || !this.mayRetry(kind === 'connect-failure')) return false

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { AttemptFailure } from '../../resilience/retry-policy.js'
 import { H1Pool } from './connection-pool.js'
+import { IdleList } from './idle-list.js'
 import type { H1Connection, H1Exchange } from './connection.js'
 
 interface Outcome { status: number; body: string; failure: AttemptFailure | null }
@@ -127,4 +128,90 @@ test('h1 pool: a refused connection is a connect-failure; a silent upstream time
     assert.equal(r.failure, 'timeout')
     assert.ok(Date.now() - t0 < 2000)
   } finally { pool.close(); silent.close() }
+})
+
+/** `n` node:http servers counting the sockets open on their side. */
+async function servers(n: number, delayMs = 0): Promise<{ ports: number[]; open: () => number; close: () => void }> {
+  const list: Server[] = []
+  let open = 0
+  for (let i = 0; i < n; i++) {
+    const s = createServer((_req, res) => { if (delayMs > 0) setTimeout(() => res.end('ok'), delayMs); else res.end('ok') })
+    s.keepAliveTimeout = 60_000
+    s.on('connection', (sock: Socket) => { open++; sock.once('close', () => open--) })
+    list.push(s)
+  }
+  const ports = await Promise.all(list.map(s => listen(s)))
+  return { ports, open: () => open, close: () => { for (const s of list) { s.closeAllConnections(); s.close() } } }
+}
+
+test('h1 pool: idle sockets across endpoints stay within the shared limit, the longest idle closed first', async () => {
+  const srv = await servers(24)
+  const shared = new IdleList(6)
+  const pools = srv.ports.map(p => new H1Pool('127.0.0.1', p, { maxIdle: 256, idleTimeoutMs: 60_000, shared }))
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (const pool of pools) assert.equal((await get(pool, '/')).status, 200)   // round-robin, one at a time
+    }
+    await sleep(50)                                   // the servers see the closes
+    assert.equal(shared.size, 6)
+    assert.equal(srv.open(), 6)                       // without the limit: 24, one per endpoint
+    assert.deepEqual(pools.map(p => p.idleCount), [...Array(18).fill(0), ...Array(6).fill(1)])   // the last used are kept
+  } finally { for (const p of pools) p.close(); srv.close() }
+})
+
+test('h1 pool: the shared limit never closes a socket in use, and lowering it closes the oldest idle', async () => {
+  const srv = await servers(8, 30)
+  const shared = new IdleList(2)
+  const pools = srv.ports.map(p => new H1Pool('127.0.0.1', p, { maxIdle: 256, idleTimeoutMs: 60_000, shared }))
+  try {
+    // All eight in flight together: they finish one after another, each release closing an older idle one.
+    const all = await Promise.all(pools.map(p => get(p, '/')))
+    assert.ok(all.every(r => r.status === 200 && r.failure === null))
+    assert.equal(shared.size, 2)
+    shared.limit = 8
+    for (const p of pools) assert.equal((await get(p, '/')).status, 200)
+    await sleep(5)
+    assert.equal(shared.size, 8)
+    shared.limit = 3
+    assert.equal(shared.size, 3)
+    assert.deepEqual(pools.map(p => p.idleCount), [0, 0, 0, 0, 0, 1, 1, 1])
+    await sleep(50)
+    assert.equal(srv.open(), 3)
+  } finally { for (const p of pools) p.close(); srv.close() }
+})
+
+test('h1 pool: under the shared limit one endpoint keeps reusing its most recent socket (LIFO)', async () => {
+  const srv = await servers(1, 5)
+  const shared = new IdleList(4)
+  const pool = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 256, idleTimeoutMs: 60_000, shared })
+  try {
+    await Promise.all([get(pool, '/'), get(pool, '/'), get(pool, '/')])   // three sockets
+    await sleep(5)
+    assert.equal(pool.idleCount, 3)
+    for (let i = 0; i < 10; i++) { assert.equal((await get(pool, '/')).status, 200); await sleep(1) }
+    assert.equal(pool.opened, 3)
+    assert.equal(shared.size, 3)
+  } finally { pool.close(); srv.close() }
+  assert.equal(shared.size, 0)                        // closing the pool takes its sockets off the shared list
+})
+
+test('h1 pool: each pool keeps its own idle timeout in the shared list; a per-try timeout does not shorten it', async () => {
+  const srv = await servers(2)
+  const shared = new IdleList(16)
+  const short = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 4, idleTimeoutMs: 50, shared })
+  const long = new H1Pool('127.0.0.1', srv.ports[1], { maxIdle: 4, idleTimeoutMs: 10_000, shared })
+  try {
+    assert.equal((await get(long, '/', 30)).status, 200)       // a 30 ms per-try timeout while in use
+    assert.equal((await get(short, '/')).status, 200)
+    await sleep(5)
+    assert.equal(shared.size, 2)
+    await sleep(200)
+    assert.equal(short.idleCount, 0)                             // timed out
+    assert.equal(long.idleCount, 1)                              // still idle, long past the 30 ms
+    assert.equal(shared.size, 1)
+    await sleep(50)
+    assert.equal(srv.open(), 1)
+    assert.equal((await get(long, '/')).status, 200)
+    assert.equal(long.opened, 1)
+  } finally { short.close(); long.close(); srv.close() }
 })

@@ -1,25 +1,43 @@
 // Keep-alive HTTP/1.1 connections to one endpoint. The most recently used idle socket is reused first
-// (LIFO keeps a few sockets warm and lets the rest time out); idle sockets are bounded in number and
-// in time, unref'd so an idle pool never keeps the process alive, and closed with the endpoint.
+// (LIFO keeps a few sockets warm and lets the rest time out); idle sockets are bounded in number per
+// endpoint and across the process (the shared IdleList closes the one idle longest), bounded in
+// time (by the IdleList's one timer), unref'd so an idle pool never keeps the process alive, and
+// closed with the endpoint. Only idle sockets are ever closed to make room: a socket carrying an
+// exchange is not in any idle list.
 import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
+import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
 
 export interface PoolOptions {
   readonly maxIdle: number
   readonly idleTimeoutMs: number
+  /** Idle connections of every pool together (default: the process-wide list). */
+  readonly shared?: IdleList
 }
 
 export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, idleTimeoutMs: 60_000 }
 
+/** A pooled connection, linked into the shared idle list while idle. */
+class PooledConnection extends H1Connection implements IdleEntry {
+  older: IdleEntry | null = null
+  newer: IdleEntry | null = null
+  idleUntil = 0
+  constructor(private readonly pool: H1Pool, host: string, port: number, peer: MeshPeer | null) { super(pool, host, port, peer) }
+  evict(): void { this.pool.evict(this) }
+}
+
 export class H1Pool implements ConnectionOwner {
-  private readonly idle: H1Connection[] = []
+  private readonly idle: PooledConnection[] = []
+  private readonly shared: IdleList
   private closed = false
   /** Sockets opened over the pool's life (tests and metrics: reuse shows as few opens). */
   opened = 0
   /** mTLS to the endpoint's sidecar, or null for plaintext. */
   peer: MeshPeer | null = null
 
-  constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {}
+  constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {
+    this.shared = opts.shared ?? idleConnections
+  }
 
   get idleCount(): number { return this.idle.length }
 
@@ -27,35 +45,46 @@ export class H1Pool implements ConnectionOwner {
   acquire(): H1Connection {
     const idle = this.idle
     while (idle.length > 0) {
-      const c = idle.pop() as H1Connection
+      const c = idle.pop() as PooledConnection
       c.idle = false
+      this.shared.remove(c)
       if (!c.dead && !c.socket.destroyed && c.socket.readyState === 'open') return c
       c.destroy()
     }
     this.opened++
-    return new H1Connection(this, this.host, this.port, this.peer)
+    return new PooledConnection(this, this.host, this.port, this.peer)
   }
 
   release(c: H1Connection): void {
     if (this.closed || c.dead || this.idle.length >= this.opts.maxIdle) { c.destroy(); return }
+    const pc = c as PooledConnection
     c.idle = true
-    c.socket.setTimeout(this.opts.idleTimeoutMs)
+    if (c.socket.timeout) c.socket.setTimeout(0)  // a per-try timeout must not cut the idle time short
     c.socket.unref()
-    this.idle.push(c)
+    pc.idleUntil = performance.now() + this.opts.idleTimeoutMs
+    this.idle.push(pc)
+    this.shared.add(pc)                           // may evict another pool's oldest (or this one)
   }
 
   /** A connection closed or broke: it must not be handed out again. */
   forget(c: H1Connection): void {
     if (!c.idle) return
     c.idle = false
-    const i = this.idle.indexOf(c)
+    this.shared.remove(c as PooledConnection)
+    const i = this.idle.indexOf(c as PooledConnection)
     if (i >= 0) this.idle.splice(i, 1)
+  }
+
+  /** The shared list needs room: this idle connection goes (it is the oldest, at the bottom here). */
+  evict(c: PooledConnection): void {
+    this.forget(c)
+    c.destroy()
   }
 
   /** Closes idle sockets now and every busy one when its exchange ends. */
   close(): void {
     this.closed = true
     const idle = this.idle.splice(0)
-    for (const c of idle) { c.idle = false; c.destroy() }
+    for (const c of idle) { c.idle = false; this.shared.remove(c); c.destroy() }
   }
 }

@@ -1,7 +1,7 @@
 // One HTTP/1.1 try of a forwarded request over a pooled connection. It is the request body's sink
 // (write/end/destroy/'drain', fed by Forwarding.feed) and the receiver of the parsed response, which
 // it streams to the client with back-pressure: the upstream socket pauses while the client is slow.
-import { EventEmitter } from 'node:events'
+// Not an EventEmitter: the body's only event is 'drain', kept in a list made when first needed.
 import { ProxyError } from '../../errors.js'
 import type { Exchange } from '../../exchange.js'
 import { forwardRawResponseHeaders, responseHeaderObject, trailerObject } from '../../listener/forward-headers.js'
@@ -19,13 +19,15 @@ export interface AttemptOwner {
   mayRetry(connectFailure: boolean): boolean
   scheduleRetry(failed: Endpoint): void
   retryAfter(kind: AttemptFailure, ep: Endpoint): boolean
+  /** The attempt's outcome, for the endpoint's load stats and outlier detection (once per attempt). */
+  recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void
   fail(err: ProxyError): void
   finish(status: number): void
 }
 
 const LAST_CHUNK = '0\r\n\r\n'
 
-export class H1Attempt extends EventEmitter implements H1Exchange {
+export class H1Attempt implements H1Exchange {
   destroyed = false
   requestDone = false
   private conn: H1Connection | null
@@ -33,18 +35,18 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
   private status = 0
   private streaming = false            // the response head went to the client
   private discard = false              // the response is read and dropped (retried, or nobody waits)
-  private settled = false              // `end` was reported to the endpoint's stats
-  private readonly resume = () => { this.conn?.socket.resume() }
+  private settled = false              // the outcome was recorded
+  private drainFns: (() => void)[] | null = null
+  private resumeFn: (() => void) | null = null
 
   constructor(
     private readonly owner: AttemptOwner,
     private readonly ep: Endpoint,
-    private readonly record: (ok: boolean) => void,
+    private readonly startedMs: number,
     private readonly head: RequestHead,
     conn: H1Connection,
     private readonly timeoutMs: number,
   ) {
-    super()
     this.conn = conn
     conn.begin(this, owner.x.req.method === 'HEAD', timeoutMs)
     if (head.flushEarly) this.sendHead()
@@ -58,7 +60,7 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     const s = c.socket
     if (chunk.length === 0) return true                 // an empty chunk would end a chunked body
     s.cork()
-    if (!this.headSent) { this.headSent = true; s.write(this.head.text, 'latin1') }
+    if (!this.headSent) { this.headSent = true; s.write(this.head.bytes) }
     let ok: boolean
     if (this.head.chunked) {
       s.write(`${chunk.length.toString(16)}\r\n`, 'latin1')
@@ -73,10 +75,22 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     const c = this.conn
     if (c === null || this.destroyed || this.requestDone) return
     this.requestDone = true
+    const s = c.socket
     if (!this.headSent) {
       this.headSent = true
-      c.socket.write(this.head.chunked ? this.head.text + LAST_CHUNK : this.head.text, 'latin1')
-    } else if (this.head.chunked) c.socket.write(LAST_CHUNK, 'latin1')
+      if (!this.head.chunked) { s.write(this.head.bytes); return }
+      s.cork()
+      s.write(this.head.bytes)
+      s.write(LAST_CHUNK, 'latin1')
+      s.uncork()
+    } else if (this.head.chunked) s.write(LAST_CHUNK, 'latin1')
+  }
+
+  /** The body's 'drain' (the only event a sink needs). */
+  once(_event: 'drain', fn: () => void): this {
+    if (this.drainFns === null) this.drainFns = [fn]
+    else this.drainFns.push(fn)
+    return this
   }
 
   destroy(): void {
@@ -89,7 +103,14 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     const c = this.conn
     if (c === null || this.headSent) return
     this.headSent = true
-    c.socket.write(this.head.text, 'latin1')
+    c.socket.write(this.head.bytes)
+  }
+
+  private emitDrain(): void {
+    const fns = this.drainFns
+    if (fns === null) return
+    this.drainFns = null
+    for (let i = 0; i < fns.length; i++) fns[i]()
   }
 
   // ---- the connection's reports
@@ -98,9 +119,9 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     this.conn = null
     this.destroyed = true
     // A body still arriving (the response ended first) must not stay paused waiting for this socket.
-    if (!this.requestDone) this.emit('drain')
+    if (!this.requestDone) this.emitDrain()
   }
-  onDrain(): void { this.emit('drain') }
+  onDrain(): void { this.emitDrain() }
 
   onHead(status: number, raw: string[]): void {
     const o = this.owner
@@ -129,7 +150,7 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
     const res = this.owner.x.res
     if (!res.write(chunk)) {
       this.conn?.socket.pause()
-      res.once('drain', this.resume)
+      res.once('drain', this.resumeFn ??= () => { this.conn?.socket.resume() })
     }
   }
 
@@ -164,7 +185,7 @@ export class H1Attempt extends EventEmitter implements H1Exchange {
   private report(ok: boolean): void {
     if (this.settled) return
     this.settled = true
-    this.record(ok)
+    this.owner.recordAttempt(this.ep, this.startedMs, ok)
   }
 }
 

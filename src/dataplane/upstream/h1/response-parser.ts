@@ -2,6 +2,7 @@
 // sound server sends: CRLF line ends, no obs-fold, one Content-Length of plain digits, chunked as the
 // only transfer coding and never beside Content-Length. Anything else is an error, and the caller
 // closes the socket: a proxy that guesses at framing can be smuggled through.
+import { equalsLower } from '../../../lib/ascii-case.js'
 import { scanBlock, type BlockScan } from './header-block.js'
 
 export interface ResponseHandler {
@@ -159,18 +160,20 @@ export class ResponseParser {
     let close = minor === 48                    // HTTP/1.0: one response per connection
     for (let k = 0; k < raw.length; k += 2) {
       const name = raw[k]
-      if (name.length === 14 && name.toLowerCase() === 'content-length') {
+      if (equalsLower(name, 'content-length')) {
         if (length !== -1) return 'duplicate content-length'
         const v = raw[k + 1]
         if (v.length === 0 || v.length > 15 || !/^[0-9]+$/.test(v)) return 'invalid content-length'
         length = Number(v)
-      } else if (name.length === 17 && name.toLowerCase() === 'transfer-encoding') {
-        if (chunked || raw[k + 1].toLowerCase() !== 'chunked') return 'unsupported transfer-encoding'
+      } else if (equalsLower(name, 'transfer-encoding')) {
+        if (chunked || !equalsLower(raw[k + 1], 'chunked')) return 'unsupported transfer-encoding'
         chunked = true
-      } else if (name.length === 10 && name.toLowerCase() === 'connection') {
-        const v = raw[k + 1].toLowerCase()
-        if (v.includes('close')) close = true
-        if (v.includes('upgrade')) close = true
+      } else if (equalsLower(name, 'connection')) {
+        const v = raw[k + 1]
+        if (equalsLower(v, 'keep-alive')) continue                  // the usual value, without lowercasing it
+        const lower = v.toLowerCase()
+        if (lower.includes('close')) close = true
+        if (lower.includes('upgrade')) close = true
       }
     }
     if (chunked && length !== -1) return 'content-length with transfer-encoding'
