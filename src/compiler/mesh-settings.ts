@@ -11,5 +11,9 @@ export function compileMeshSettings(cat: Catalog): MeshSettingsIR {
     mtls: mesh.spec.mtls,
     controlPlaneListen: mesh.spec.controlPlane.listen,
     drainTimeoutMs: mesh.spec.drainTimeout,
+    tracing: {
+      samplingPercent: mesh.spec.tracing?.sampling ?? DEFAULT_MESH.tracing.samplingPercent,
+      otlpEndpoint: mesh.spec.tracing?.otlp?.endpoint ?? null,
+    },
   }
 }

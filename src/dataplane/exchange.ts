@@ -7,6 +7,8 @@ export class Exchange {
   responseHeaders: ResponseHeaderEdit | null = null
   /** Copies of the request body (mirrors); attached when the main request starts reading it. */
   bodyTaps: BodyTap[] | null = null
+  /** The matched route's name, once routed (span attributes). */
+  route: string | null = null
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,

@@ -18,6 +18,8 @@ import { ClusterSet } from './upstream/cluster-set.js'
 import { MeshCertificate } from './mtls/mesh-certificate.js'
 import { routeAuthorizers } from './authz/authorizer.js'
 import { RateLimiter, RateLimitState, routeLimiters } from './ratelimit/rate-limiter.js'
+import { Tracer } from './tracing/tracer.js'
+import { DEFAULT_MESH } from '../ir/mesh.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -43,6 +45,7 @@ export class SidecarProxy {
   private readonly clusters = new ClusterSet(this.certificate)
   /** Rate-limit buckets, kept across snapshots. */
   private readonly limits: RateLimitState
+  readonly tracer: Tracer
   private readonly inbound: InboundListener
   /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
   private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
@@ -61,6 +64,8 @@ export class SidecarProxy {
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     this.limits = new RateLimitState(this.log)
     this.metrics.addCollector(() => this.limits.metricsText())
+    this.tracer = new Tracer({ 'service.name': opts.workload, 'service.instance.id': `${opts.workload}/${opts.replica}`, 'trellis.proxy.kind': 'sidecar' }, this.log)
+    this.metrics.addCollector(() => this.tracer.metricsText())
     const appHost = opts.appHost ?? '127.0.0.1'
     this.appClusterIR = {
       service: APP_CLUSTER, protocol: 'http', port: opts.appPort, policy: { ...DEFAULT_TRAFFIC_POLICY, loadBalancer: { type: 'RoundRobin', hashOn: null } },
@@ -68,6 +73,7 @@ export class SidecarProxy {
     }
     this.appCluster = new Cluster(APP_CLUSTER, this.appClusterIR)
     this.inbound = new InboundListener({ route: 'inbound', service: APP_CLUSTER, cluster: this.appCluster }, this.certificate)
+    this.inbound.http.tracer = this.tracer
     this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
       listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
     })
@@ -128,6 +134,7 @@ export class SidecarProxy {
       const name = `outbound|${ol.service}`
       const listener = ol.protocol === 'tcp' ? new TcpListener({ name, sniff: false, log: this.log })
         : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
+      if (listener instanceof HttpListener) listener.tracer = this.tracer
       const port = this.portFor(ol.service, ol.localPort)
       try { await listener.listen(port, this.host) } catch (err) {
         await Promise.all(bound.map(([, l]) => l.close(0)))
@@ -136,6 +143,7 @@ export class SidecarProxy {
       bound.push([ol.service, listener])
     }
     this.clusters.update(snap.clusters)
+    this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
     const routers = new Map<QualifiedName, ReturnType<typeof buildRouter>>()
     const streams = new Map<QualifiedName, ReturnType<typeof streamRouterFromTable>>()
     const authorization = routeAuthorizers(snap.routeAuthorization)
@@ -170,6 +178,7 @@ export class SidecarProxy {
     this.clusters.close()
     this.appCluster.close()
     this.limits.close()
+    this.tracer.close()
   }
 
   private portFor(service: QualifiedName, localPort: number | null): number {

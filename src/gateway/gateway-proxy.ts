@@ -8,6 +8,8 @@ import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
 import { MeshCertificate } from '../dataplane/mtls/mesh-certificate.js'
 import { routeAuthorizers } from '../dataplane/authz/authorizer.js'
 import { RateLimitState, routeLimiters } from '../dataplane/ratelimit/rate-limiter.js'
+import { Tracer } from '../dataplane/tracing/tracer.js'
+import { DEFAULT_MESH } from '../ir/mesh.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
@@ -29,6 +31,7 @@ export class GatewayProxy {
   private readonly clusters = new ClusterSet(this.certificate)
   /** Rate-limit buckets, kept across snapshots. */
   private readonly limits: RateLimitState
+  private readonly tracer: Tracer
   private readonly listeners = new Map<number, PortServer>()
   private readonly client: ConfigClient
   private admin: Server | null = null
@@ -42,6 +45,8 @@ export class GatewayProxy {
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     this.limits = new RateLimitState(this.log)
     this.metrics.addCollector(() => this.limits.metricsText())
+    this.tracer = new Tracer({ 'service.name': `gateway:${opts.gateway}`, 'trellis.proxy.kind': 'gateway' }, this.log)
+    this.metrics.addCollector(() => this.tracer.metricsText())
     this.client = new ConfigClient({
       controlPlane: opts.controlPlane, token: opts.token, log: this.log,
       registration: () => ({ kind: 'gateway', gateway: opts.gateway, pid: process.pid, adminAddress: `127.0.0.1:${this.adminPort}` }),
@@ -103,7 +108,12 @@ export class GatewayProxy {
       authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {},
       rateLimits: routeLimiters(snap.routeRateLimits ?? {}, this.limits), listenerRateLimits: snap.rateLimits ?? {}, limitState: this.limits,
     }
-    for (const plan of plans) this.listeners.get(plan.port)!.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
+    this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
+    for (const plan of plans) {
+      const server = this.listeners.get(plan.port)!
+      server.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
+      if (server.http) server.http.tracer = this.tracer
+    }
     const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {
       if (!wanted.has(port)) { this.listeners.delete(port); void listener.close(snap.mesh.drainTimeoutMs) }
@@ -116,6 +126,7 @@ export class GatewayProxy {
     await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
     this.client.stop()
     this.limits.close()
+    this.tracer.close()
     this.admin?.close()
     this.clusters.close()
   }

@@ -89,6 +89,7 @@ export class CompiledRoute {
   }
 
   handle(x: Exchange): void {
+    x.route = this.entry.route
     const denied = this.authorizer === null ? null : this.denied(x)
     if (denied !== null) { fail(x, new ProxyError('denied', denied), this.observeNoBackend); x.req.resume(); return }
     if (this.limiter === null) { this.proceed(x); return }

@@ -21,6 +21,7 @@ import { normalizePath, type PathRules } from './normalize-path.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
 import type { Authorizer } from '../authz/authorizer.js'
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
+import type { Tracer } from '../tracing/tracer.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
@@ -54,6 +55,8 @@ export class HttpListener {
   authorizer: Authorizer | null = null
   /** RateLimitPolicies of what this listener serves, checked after authorization. */
   limiter: RateLimiter | null = null
+  /** The proxy's tracer: sets this hop's traceparent and records sampled spans. */
+  tracer: Tracer | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -212,7 +215,9 @@ export class HttpListener {
       const identity = peerIdentityOf(req.socket)
       if (identity !== null) headers['x-trellis-peer-identity'] = identity
     }
-    return new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, performance.now(), client)
+    const x = new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, performance.now(), client)
+    if (this.tracer !== null) this.tracer.start(x, this.opts.name, this.opts.edge || this.opts.stripMeshHeaders ? 2 : 3)
+    return x
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
