@@ -1,6 +1,6 @@
 // Plain-text tables for `trellis get`.
 const COLUMNS: Record<string, readonly string[]> = {
-  proxies: ['name', 'kind', 'pid', 'adminAddress', 'configVersion', 'ackedVersion', 'connected'],
+  proxies: ['name', 'kind', 'pid', 'adminAddress', 'configVersion', 'ackedVersion', 'connected', 'certExpires'],
   instances: ['name', 'services', 'address', 'pid', 'healthy', 'ejected', 'circuit', 'draining'],
 }
 

@@ -13,6 +13,7 @@ export function proxyView(p: ProxyRecord, trustDomain: string) {
     identity: p.identity || `spiffe://${trustDomain}`, adminAddress: p.adminAddress, inboundAddress: p.inboundAddress,
     configVersion: p.configVersion, ackedVersion: p.ackedVersion, nack: p.nack, connected: p.connected,
     appReady: p.appReady, draining: p.draining, circuits: p.observed?.circuits ?? {}, certificate: p.certificate,
+    certExpires: p.certificate?.notAfter ?? null,
   }
 }
 
