@@ -89,8 +89,18 @@ class Attribution {
 }
 
 export function statsOverview(ir: MeshIR, samples: readonly Sample[], windowMs: number): { windowMs: number; items: ServiceStats[] } {
-  const who = new Attribution(ir)
-  const items = ir.services.map(svc => serviceRow(svc, samples, windowMs, who))
+  // One pass over the samples, each series tallied for the Services it speaks for.
+  const servicesOf = new Map(ir.workloads.map(w => [w.name, w.services]))
+  const staticOnly = new Set(ir.services.filter(s => s.selector === null).map(s => s.name))
+  const tallies = new Map(ir.services.map(s => [s.name, new Tally()]))
+  for (const s of samples) {
+    const served = s.proxy.kind === 'sidecar' ? servicesOf.get(s.proxy.workload ?? '') ?? [] : []
+    for (const d of s.series) {
+      if (d.listener === 'inbound') { for (const svc of served) tallies.get(svc)?.add(d) }
+      else if (staticOnly.has(d.backend)) tallies.get(d.backend)!.add(d)
+    }
+  }
+  const items = ir.services.map(svc => ({ service: svc.name, source: svc.selector !== null ? 'inbound' as const : 'callers' as const, ...tallies.get(svc.name)!.signals(windowMs) }))
   return { windowMs, items }
 }
 

@@ -7,6 +7,9 @@ import type { ProxyRecord } from '../registry.js'
 export interface TapRole { readonly events: boolean; readonly tag: boolean }
 
 export function tapRole(ir: MeshIR, p: ProxyRecord, service: QualifiedName): TapRole | null {
+  // A Service with static endpoints only has no sidecars to tap, and its endpoints are outside
+  // the mesh: callers must not name their routes to them.
+  if (!ir.services.some(s => s.name === service && s.selector !== null)) return null
   if (p.kind === 'gateway') {
     const gw = ir.gateways.find(g => g.name === p.gateway)
     const tag = gw?.listeners.some(l => reaches(l.routes, service)) ?? false
