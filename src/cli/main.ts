@@ -12,6 +12,8 @@ import { registerGet } from './get.js'
 import { registerToken } from './token.js'
 import { registerRollout } from './rollout.js'
 import { registerCheck } from './check.js'
+import { registerStat } from './stat.js'
+import { registerTap } from './tap.js'
 
 const program = new Command()
 program
@@ -20,7 +22,7 @@ program
   .version('0.1.0')
   .showHelpAfterError()
 
-for (const register of [registerUp, registerValidate, registerApply, registerGet, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck]) {
+for (const register of [registerUp, registerValidate, registerApply, registerGet, registerStat, registerTap, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck]) {
   register(program)
 }
 

@@ -13,6 +13,10 @@ import { ControlPlaneMetrics } from './metrics.js'
 import { Pusher } from './push.js'
 import { Registry } from './registry.js'
 import { StoreConflict, type Store } from './store/types.js'
+import { StatsStore } from './stats/stats-store.js'
+import { TapRelay } from './tap/tap-relay.js'
+import { handleDashboard } from './dashboard/dashboard-routes.js'
+import { isAdminRequest } from './dashboard/session.js'
 
 export interface ControlPlaneOptions {
   readonly store: Store
@@ -32,6 +36,10 @@ export class ControlPlane {
   readonly creds: Credentials
   readonly metrics = new ControlPlaneMetrics()
   readonly registry: Registry
+  /** Traffic counts from the proxies' reports, for `trellis stat` and the dashboard. */
+  readonly stats = new StatsStore()
+  /** Running `trellis tap` sessions. */
+  readonly taps: TapRelay
   /** @internal the API modules below use these */
   readonly pusher: Pusher
   private server: Server | null = null
@@ -53,6 +61,7 @@ export class ControlPlane {
     this.log = opts.log ?? (line => process.stderr.write(line + '\n'))
     this.registry = new Registry(opts.instanceTtlMs ?? 5000, () => this.bump(true))
     this.pusher = new Pusher(() => ({ ir: this.config.ir, version: this.version, instances: this.registry.instances() }))
+    this.taps = new TapRelay(this.registry, this.pusher, () => this.config.ir)
   }
 
   get currentVersion(): number { return this.version }
@@ -98,6 +107,7 @@ export class ControlPlane {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     if (this.persistTimer) { clearTimeout(this.persistTimer); this.persistTimer = null } // stop() saves below
+    this.taps.closeAll()
     this.pusher.closeAll()
     await new Promise<void>(resolve => {
       if (!this.server) return resolve()
@@ -182,8 +192,11 @@ export class ControlPlane {
       return void res.end(await this.metrics.registry.metrics())
     }
     if (path.startsWith('/api/v1/proxies') && !(method === 'GET' && path === '/api/v1/proxies')) return handleProxyApi(this, req, res, path, method)
-    if (!path.startsWith('/api/v1/')) return sendJson(res, 404, { error: 'not found' })
-    if (!this.creds.isAdmin(req.headers.authorization)) throw new HttpError(401, 'admin token required (Authorization: Bearer …)')
+    if (!path.startsWith('/api/v1/')) {
+      if (await handleDashboard(this.creds, req, res, url)) return
+      return sendJson(res, 404, { error: 'not found' })
+    }
+    if (!isAdminRequest(this.creds, req)) throw new HttpError(401, 'admin token required (Authorization: Bearer …)')
     return handleAdminApi(this, req, res, url, method)
   }
 

@@ -25,6 +25,14 @@ export class Pusher {
 
   connected(id: string): boolean { return this.streams.has(id) }
 
+  /** Sends a message other than config (a tap starting or stopping); false without a stream. */
+  message(id: string, msg: object): boolean {
+    const stream = this.streams.get(id)
+    if (!stream || stream.res.destroyed) return false
+    stream.res.write(JSON.stringify(msg) + '\n')
+    return true
+  }
+
   /** Schedules one push of the latest version to every stream. Membership changes wait `delayMs`
    *  so that a burst (fifty replicas registering at start-up) goes out as one push, not fifty. */
   schedule(delayMs = 0): void {

@@ -5,6 +5,7 @@ import { request, type IncomingMessage, type ClientRequest } from 'node:http'
 import type { Snapshot } from '../snapshot/types.js'
 import { backoffDelayMs } from '../lib/backoff.js'
 import type { IssuedCertificate, MeshCertificate } from './mtls/mesh-certificate.js'
+import type { StatsBatch } from '../telemetry/series-delta.js'
 
 export interface Registration {
   readonly kind: 'sidecar' | 'gateway'
@@ -30,7 +31,16 @@ export interface ConfigClientOptions {
   /** The proxy's mesh identity: its public key goes with the registration, the issued certificate
    *  is installed, and renewed half-way through its life. */
   readonly certificate?: MeshCertificate
+  /** Traffic counts since the last report, sent with each status report (`trellis stat`). */
+  readonly stats?: () => StatsBatch
+  /** Messages on the stream other than config (`tap`, `untap`). */
+  readonly onControl?: (message: ControlMessage) => void
+  /** The stream ended: whatever it started (taps) ends with it. */
+  readonly onDisconnect?: () => void
 }
+
+/** A message from the control plane that is not config: start or stop a tap. */
+export interface ControlMessage { readonly type: string; readonly [field: string]: unknown }
 
 /** How long the snapshot stream may stay silent before the proxy reconnects (pings come every 5 s). */
 const STREAM_SILENCE_MS = 15_000
@@ -52,6 +62,8 @@ export class ConfigClient {
   constructor(private readonly opts: ConfigClientOptions) {}
 
   get ackedVersion(): number { return this.acked }
+  /** This proxy's registration id while registered. */
+  get proxyId(): string | null { return this.id }
 
   start(): void { void this.connect() }
 
@@ -119,6 +131,7 @@ export class ConfigClient {
   private retry(why: string): void {
     this.connected = false
     this.stream = null
+    this.opts.onDisconnect?.()
     if (this.stopped) return
     const delay = backoffDelayMs(this.failures++, 100, 5000, Math.random())
     if (this.failures <= 1 || this.failures % 10 === 0) this.opts.log(`control plane unreachable (${why}); serving last config, retrying`)
@@ -169,6 +182,8 @@ export class ConfigClient {
     } else if (msg.type === 'snapshot' && msg.snapshot) {
       const snap = { ...msg.snapshot, version } as Snapshot
       this.applying = this.applying.then(() => this.applySnapshot(snap, version))
+    } else if (msg.type !== 'ping') {
+      this.opts.onControl?.(msg as ControlMessage)
     }
   }
 
@@ -188,14 +203,20 @@ export class ConfigClient {
 
   private async report(): Promise<void> {
     if (!this.id || this.stopped) return
+    const stats = this.opts.stats?.() ?? null
     try {
-      await this.post(`/api/v1/proxies/${this.id}/status`, { appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack, observed: this.opts.observe?.() ?? null })
+      await this.post(`/api/v1/proxies/${this.id}/status`, {
+        appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack, observed: this.opts.observe?.() ?? null,
+        ...(stats && stats.deltas.length > 0 ? { stats: stats.deltas } : {}),
+      })
     } catch (err) {
+      stats?.undo()                            // the next report carries these counts
       if ((err as { status?: number }).status === 404) { this.stream?.destroy() } // forgotten: register again
     }
   }
 
-  private post(path: string, body: unknown): Promise<unknown> {
+  /** POSTs JSON to the control plane with this proxy's token; rejects on a non-2xx answer. */
+  post(path: string, body: unknown): Promise<unknown> {
     const url = new URL(path, this.opts.controlPlane)
     const text = JSON.stringify(body)
     return new Promise((resolve, reject) => {

@@ -20,6 +20,10 @@ import { routeAuthorizers } from './authz/authorizer.js'
 import { RateLimiter, RateLimitState, routeLimiters } from './ratelimit/rate-limiter.js'
 import { Tracer } from './tracing/tracer.js'
 import { DEFAULT_MESH } from '../ir/mesh.js'
+import { TapHub } from '../telemetry/tap-hub.js'
+import { takeStats } from '../telemetry/series-delta.js'
+import { inboundObserver } from './build/inbound-observer.js'
+import { TapControl } from './tap/tap-control.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -40,6 +44,9 @@ const APP_CLUSTER = 'local/app'
 
 export class SidecarProxy {
   readonly metrics = new ProxyMetrics()
+  /** `trellis tap`: inbound summaries while a tap listens; route names to callees while one asks. */
+  readonly tap = new TapHub()
+  private readonly taps: TapControl
   /** This sidecar's mesh identity: its key pair, and the certificate the control plane issues for it. */
   readonly certificate = new MeshCertificate()
   private readonly clusters = new ClusterSet(this.certificate)
@@ -76,7 +83,11 @@ export class SidecarProxy {
     this.inbound.http.tracer = this.tracer
     this.inbound.router = buildRouter(defaultTable(APP_CLUSTER), {
       listener: 'inbound', clusters: new Map([[APP_CLUSTER, this.appCluster]]), metrics: this.metrics, scheme: 'http', port: opts.appPort,
+      inboundTap: this.tap,
     })
+    // Requests the inbound listener answers itself (denied, rate limited) count too.
+    this.inbound.http.rejected = inboundObserver(this.metrics.callerSeries({ listener: 'inbound', route: 'inbound', backend: '' }), this.tap)
+    this.taps = new TapControl(this.tap, (id, batch) => this.client.post(`/api/v1/proxies/${this.client.proxyId}/taps/${id}`, batch))
     this.probe = new AppProbe(opts.appPort, appHost, () => this.client.reportNow())
     this.client = new ConfigClient({
       controlPlane: opts.controlPlane, token: opts.token, log: this.log,
@@ -89,6 +100,9 @@ export class SidecarProxy {
       appReady: () => this.probe.ready,
       observe: () => this.clusters.observe(),
       certificate: this.certificate,
+      stats: () => takeStats(this.metrics),
+      onControl: msg => this.taps.handle(msg),
+      onDisconnect: () => this.taps.clear(),
     })
   }
 
@@ -152,7 +166,7 @@ export class SidecarProxy {
       if (ol.protocol === 'tcp') { streams.set(ol.service, streamRouterFromTable(ol.routes, this.clusters.byService)); continue }
       routers.set(ol.service, buildRouter(ol.routes, {
         listener: `outbound|${ol.service}`, clusters: this.clusters.byService, metrics: this.metrics, scheme: 'http', port: ol.port,
-        authorization, rateLimits, caller: this.certificate.identity || this.client.identity || null,
+        authorization, rateLimits, caller: this.certificate.identity || this.client.identity || null, tap: this.tap,
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)
@@ -172,6 +186,7 @@ export class SidecarProxy {
 
   async stop(drainMs: number): Promise<void> {
     this.client.stop()
+    this.taps.clear()
     this.probe.stop()
     await Promise.all([this.inbound.close(drainMs), ...[...this.outbound.values()].map(l => l.close(drainMs))])
     this.admin?.close()

@@ -13,6 +13,9 @@ import { DEFAULT_MESH } from '../ir/mesh.js'
 import type { QualifiedName } from '../ir/index.js'
 import type { GatewaySnapshot, Snapshot } from '../snapshot/types.js'
 import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
+import { TapHub } from '../telemetry/tap-hub.js'
+import { takeStats } from '../telemetry/series-delta.js'
+import { TapControl } from '../dataplane/tap/tap-control.js'
 import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
 
 export interface GatewayOptions {
@@ -26,6 +29,9 @@ export interface GatewayOptions {
 
 export class GatewayProxy {
   readonly metrics = new ProxyMetrics()
+  /** `trellis tap`: while a tap on a Service runs, routes to it tell its sidecars their name. */
+  readonly tap = new TapHub()
+  private readonly taps = new TapControl(this.tap, () => Promise.reject(Object.assign(new Error('gateways send no summaries'), { status: 410 })))
   /** The gateway's mesh identity, for mTLS to the sidecars behind it. */
   readonly certificate = new MeshCertificate()
   private readonly clusters = new ClusterSet(this.certificate)
@@ -54,6 +60,9 @@ export class GatewayProxy {
       appReady: () => true,
       observe: () => this.clusters.observe(),
       certificate: this.certificate,
+      stats: () => takeStats(this.metrics),
+      onControl: msg => this.taps.handle(msg),
+      onDisconnect: () => this.taps.clear(),
     })
   }
 
@@ -105,7 +114,7 @@ export class GatewayProxy {
     for (const server of bound) this.listeners.set(server.plan.port, server)
     const ctx = {
       gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics,
-      authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {},
+      authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {}, tap: this.tap,
       rateLimits: routeLimiters(snap.routeRateLimits ?? {}, this.limits), listenerRateLimits: snap.rateLimits ?? {}, limitState: this.limits,
     }
     this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
@@ -125,6 +134,7 @@ export class GatewayProxy {
   async stop(drainMs: number): Promise<void> {
     await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
     this.client.stop()
+    this.taps.clear()
     this.limits.close()
     this.tracer.close()
     this.admin?.close()

@@ -88,6 +88,8 @@ export async function up(opts: UpOptions): Promise<number> {
     const pending = mesh.gatewayPorts()
     out('ready')
     out(`control plane: ${cpUrl} (admin token in ${join(stateDir, 'admin-token')})`)
+    // The login link holds the admin token: it goes to this terminal only, never to a log.
+    out(`dashboard: ${cpUrl}/?token=${encodeURIComponent(creds.adminToken)}`)
     for (const p of pending) out(`gateway ${p}`)
   } catch (e) {
     if (!controller.signal.aborted) { err(`trellis up: ${(e as Error).message}`); await shutdown(); return 1 }

@@ -5,6 +5,7 @@ import { formatDiagnostic } from '../../ir/index.js'
 import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
 import { instanceViews, kindsFor, proxyView, resourceViews } from '../views.js'
+import { handleObserveApi } from './observe-api.js'
 
 export async function handleAdminApi(cp: ControlPlane, req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
   const what = url.pathname.slice('/api/v1/'.length)
@@ -49,6 +50,7 @@ export async function handleAdminApi(cp: ControlPlane, req: IncomingMessage, res
     if (found) await cp.waitForAcks(cp.currentVersion, 5000)
     return sendJson(res, found ? 200 : 404, { version: cp.currentVersion })
   }
+  if (handleObserveApi(cp, req, res, url, what)) return
   if (method !== 'GET') throw new HttpError(405, 'method not allowed')
   if (what === 'status') {
     return sendJson(res, 200, { version: cp.currentVersion, ready: cp.isReady(), store: cp.opts.store.url, warnings: cp.config.warnings.map(formatDiagnostic) })

@@ -47,11 +47,18 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
       cp.registry.remove(rec.id) // a closed stream means the proxy is gone; it re-registers if not
     })
     cp.pusher.attach(rec, res)
+    cp.taps.proxyAttached(rec)
     return
   }
+  if (parts[4] === 'taps' && parts.length === 6 && method === 'POST') {
+    const body = await readJson(req)
+    if (!cp.taps.receive(rec, parts[5], body)) throw new HttpError(410, 'tap ended')
+    return sendJson(res, 200, { ok: true })
+  }
   if (parts[4] === 'status' && method === 'POST') {
-    const body = (await readJson(req)) as { appReady?: boolean; ackedVersion?: number; nack?: { version: number; reason: string } | null; observed?: Observed | null }
+    const body = (await readJson(req)) as { appReady?: boolean; ackedVersion?: number; nack?: { version: number; reason: string } | null; observed?: Observed | null; stats?: unknown }
     if (body.observed && typeof body.observed === 'object') rec.observed = sanitizeObserved(body.observed)
+    if (body.stats !== undefined) cp.stats.ingest(rec, body.stats, Date.now())
     if (typeof body.ackedVersion === 'number' && body.ackedVersion > rec.ackedVersion) rec.ackedVersion = body.ackedVersion
     // The proxy reports its latest rejection until a later version applies; count and log each once.
     const nack = body.nack && typeof body.nack.version === 'number' ? { version: body.nack.version, reason: String(body.nack.reason) } : null

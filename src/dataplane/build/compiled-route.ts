@@ -4,6 +4,8 @@
 import type { BackendIR, RouteEntryIR } from '../../ir/index.js'
 import { SmoothWeightedPicker } from '../../lib/weighted-pick.js'
 import type { ProxyMetrics, RequestSeries } from '../../telemetry/proxy-metrics.js'
+import { TapHub } from '../../telemetry/tap-hub.js'
+import { inboundObserver, ROUTE_HEADER } from './inbound-observer.js'
 import { ProxyError } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import { composeEdits, headerModifier, type HeaderEdit } from '../filters/header-modifier.js'
@@ -30,7 +32,14 @@ export interface RouteBuildContext {
   readonly caller?: string | null
   /** RateLimitPolicies on routes, by route name. */
   readonly rateLimits?: ReadonlyMap<string, RateLimiter>
+  /** A calling proxy's tap state: while a tap runs, named routes tell the callee their name. */
+  readonly tap?: TapHub
+  /** A sidecar's inbound side: outcomes are recorded per caller and offered to taps. */
+  readonly inboundTap?: TapHub
 }
+
+/** Never tags: routes without a name, and the inbound side, which calls only its own app. */
+const NO_TAGGING = new TapHub()
 
 interface CompiledBackend {
   readonly cluster: Cluster | null
@@ -60,8 +69,10 @@ export class CompiledRoute {
   private readonly authorizer: Authorizer | null
   private readonly caller: string | null
   private readonly limiter: RateLimiter | null
+  private readonly tagger: TapHub
 
   constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
+    this.tagger = ctx.tap && entry.route ? ctx.tap : NO_TAGGING
     this.authorizer = ctx.authorization?.get(entry.route) ?? null
     this.limiter = ctx.rateLimits?.get(entry.route) ?? null
     this.caller = ctx.caller ?? null
@@ -101,6 +112,7 @@ export class CompiledRoute {
 
   private proceed(x: Exchange): void {
     if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
+    if (this.tagger.tagging) x.headers[ROUTE_HEADER] = this.entry.route
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)
     for (let m = 0; m < this.mirrors.length; m++) this.mirrors[m](x)
@@ -147,7 +159,7 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
       attemptTimeoutMs: entry.timeouts.backendRequestMs,
       retry: entry.retry ? new RetryPolicy(entry.retry) : null,
     },
-    observe: observer(series),
+    observe: ctx.inboundTap ? inboundObserver(ctx.metrics.callerSeries({ listener: ctx.listener, route, backend: b.service ?? '' }), ctx.inboundTap) : observer(series),
     fault: faultInjection(entry.fault ?? cluster?.policy.faultInjection ?? null),
     rewrite, redirect, mirrors,
     hashKey: cluster && cluster.policy.loadBalancer.type === 'RingHash' ? buildHashKeyExtractor(cluster.policy.loadBalancer.hashOn) : null,

@@ -57,6 +57,9 @@ export class HttpListener {
   limiter: RateLimiter | null = null
   /** The proxy's tracer: sets this hop's traceparent and records sampled spans. */
   tracer: Tracer | null = null
+  /** Told of requests the listener answers itself (denied, rate limited, no route): a sidecar's
+   *  inbound side counts them with the rest. */
+  rejected: ((status: number, x: Exchange) => void) | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -232,21 +235,26 @@ export class HttpListener {
     }
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
     const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
-    if (denied !== null) { respondError(res, new ProxyError('denied', denied)); req.resume(); return }
+    if (denied !== null) { this.reject(x, new ProxyError('denied', denied)); return }
     if (this.limiter === null) { this.dispatch(x, router); return }
     this.limiter.admit(x, this.callerOf(req), wait => {
-      if (wait > 0) { rateLimited(x, wait); return }
+      if (wait > 0) { rateLimited(x, wait); if (this.rejected !== null) this.rejected(429, x); return }
       this.dispatch(x, router)
     })
   }
 
   private dispatch(x: Exchange, router: Router | null): void {
-    const req = x.req, res = x.res
-    if (!router) { respondError(res, new ProxyError('unavailable', 'no configuration yet')); req.resume(); return }
-    const headers = req.headers
-    const route = router.match(headers.host ?? (headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', headers)
-    if (!route) { respondError(res, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); req.resume(); return }
+    const req = x.req
+    if (!router) { this.reject(x, new ProxyError('unavailable', 'no configuration yet')); return }
+    const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    if (!route) { this.reject(x, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
     route.handle(x)
+  }
+
+  private reject(x: Exchange, err: ProxyError): void {
+    respondError(x.res, err)
+    x.req.resume()
+    if (this.rejected !== null) this.rejected(err.status, x)
   }
 
   /** Who is calling, for AuthorizationPolicy: at a Gateway `anonymous` (no consumer is authenticated

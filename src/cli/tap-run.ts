@@ -1,0 +1,70 @@
+// `trellis tap`: reads the control plane's NDJSON stream and prints one line per request.
+// The stream's first line says which sidecars take part, its last why it ended (both on stderr).
+import { request } from 'undici'
+import { findControlPlane } from '../controlplane/admin-client.js'
+import type { TapCliOptions } from './tap.js'
+
+interface TapLine {
+  type: string
+  time?: string; method?: string; path?: string; status?: number; latencyMs?: number; route?: string | null
+  source?: { identity: string | null; address: string | null }
+  destination?: { service: string; instance: string; identity: string }
+  service?: string; proxies?: string[]; reason?: string; requests?: number; dropped?: number; error?: string
+}
+
+export async function runTap(service: string, opts: TapCliOptions): Promise<number> {
+  const target = findControlPlane(opts)
+  const q = new URLSearchParams()
+  if (opts.max !== undefined) q.set('max', opts.max)
+  if (opts.duration !== undefined) q.set('duration', opts.duration)
+  if (opts.rate !== undefined) q.set('rate', opts.rate)
+  const abort = new AbortController()
+  const stop = () => abort.abort()
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  try {
+    const res = await request(new URL(`/api/v1/tap/${encodeURIComponent(service)}?${q}`, target.url), {
+      headers: { authorization: `Bearer ${target.token}` }, signal: abort.signal, headersTimeout: 30_000, bodyTimeout: 0,
+    })
+    if (res.statusCode !== 200) {
+      const text = await res.body.text()
+      let msg = `control plane answered ${res.statusCode}`
+      try { msg = (JSON.parse(text) as TapLine).error ?? msg } catch { /* not JSON */ }
+      throw new Error(msg)
+    }
+    let buf = ''
+    for await (const chunk of res.body) {
+      buf += (chunk as Buffer).toString('utf8')
+      let nl: number
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        if (line) show(JSON.parse(line) as TapLine, opts.output === 'json')
+      }
+    }
+    return 0
+  } catch (err) {
+    if (abort.signal.aborted) return 0      // Ctrl-C: the tap ends with the connection
+    throw err
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
+}
+
+function show(l: TapLine, json: boolean): void {
+  if (l.type === 'start') {
+    const n = l.proxies?.length ?? 0
+    process.stderr.write(`tapping ${l.service}: ${n === 0 ? 'no sidecar serves it yet' : `${n} sidecar${n === 1 ? '' : 's'} (${l.proxies!.join(', ')})`}\n`)
+  } else if (l.type === 'end') {
+    process.stderr.write(`tap ended (${l.reason}): ${l.requests} requests${l.dropped ? `, ${l.dropped} dropped` : ''}\n`)
+  } else if (l.type === 'request') {
+    if (json) { process.stdout.write(JSON.stringify(l) + '\n'); return }
+    const d = l.destination
+    process.stdout.write([
+      l.time, l.method, l.path, l.status, `${l.latencyMs}ms`,
+      `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,
+      `dst=${d?.instance} (${d?.identity})`, `route=${l.route ?? '-'}`,
+    ].join('  ') + '\n')
+  }
+}

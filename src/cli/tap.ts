@@ -1,0 +1,28 @@
+import type { Command } from 'commander'
+import { withClientOptions } from './client-options.js'
+
+export interface TapCliOptions { max?: string; duration?: string; rate?: string; output: string; controlPlane?: string; state?: string }
+
+export function registerTap(program: Command): void {
+  withClientOptions(program.command('tap <service>'))
+    .description('Stream live request summaries of SERVICE as its sidecars serve them: time, method, path, status, latency, source and destination identity, route.')
+    .option('--max <n>', 'stop after N requests')
+    .option('--duration <duration>', 'stop after this long (e.g. 30s, 5m)')
+    .option('--rate <n>', 'at most N summaries per second; more are dropped and counted', '100')
+    .option('-o, --output <format>', 'table | json (one JSON object per line)', 'table')
+    .addHelpText('after', [
+      '',
+      'Paths are shown without their query string. The source identity is the one mTLS proved; the',
+      'route is the one the caller matched. Ctrl-C stops the tap.',
+      '',
+      'Examples:',
+      '  trellis tap orders',
+      '  trellis tap orders --max 20',
+      '  trellis tap orders --duration 1m -o json',
+    ].join('\n'))
+    .action(async (service: string, opts: TapCliOptions) => {
+      if (!['table', 'json'].includes(opts.output)) throw new Error(`-o must be table or json, got "${opts.output}"`)
+      const { runTap } = await import('./tap-run.js')
+      process.exitCode = await runTap(service, opts)
+    })
+}

@@ -1,0 +1,73 @@
+// The traffic counts proxies send with their status reports (telemetry/series-delta.ts), kept for
+// MAX_WINDOW_MS so `trellis stat` and the dashboard can sum any window up to it. Only reports that
+// carried traffic are stored; each sample keeps who sent it, so the counts of a proxy that has
+// since gone (a restarted replica) still count within the window.
+import { BUCKET_COUNT } from '../../telemetry/latency-histogram.js'
+import type { SeriesDelta } from '../../telemetry/series-delta.js'
+import type { ProxyRecord } from '../registry.js'
+
+export const MAX_WINDOW_MS = 10 * 60_000
+/** A bound on memory whatever proxies send: the oldest samples go first. */
+const MAX_SAMPLES = 200_000
+const MAX_SERIES_PER_REPORT = 2000
+
+export interface Reporter {
+  readonly name: string
+  readonly kind: 'sidecar' | 'gateway'
+  readonly workload: string | null
+  readonly identity: string
+}
+
+export interface Sample { readonly at: number; readonly proxy: Reporter; readonly series: readonly SeriesDelta[] }
+
+export class StatsStore {
+  private samples: Sample[] = []
+  /** When counting started: a window reaching further back covers only this much. */
+  readonly startedAt: number
+
+  constructor(now = Date.now()) { this.startedAt = now }
+
+  /** Stores a report's deltas; malformed entries (it comes from the network) are skipped. */
+  ingest(proxy: ProxyRecord, raw: unknown, now: number): void {
+    if (!Array.isArray(raw)) return
+    const series: SeriesDelta[] = []
+    for (const d of raw.slice(0, MAX_SERIES_PER_REPORT)) {
+      const clean = sanitize(d)
+      if (clean) series.push(clean)
+    }
+    if (series.length === 0) return
+    const reporter: Reporter = { name: proxy.name, kind: proxy.kind, workload: proxy.workload, identity: proxy.identity }
+    this.samples.push({ at: now, proxy: reporter, series })
+    this.prune(now)
+  }
+
+  /** Samples received after `from` (epoch ms), oldest first. */
+  after(from: number): Sample[] {
+    let lo = 0, hi = this.samples.length
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (this.samples[mid].at > from) hi = mid; else lo = mid + 1 }
+    return this.samples.slice(lo)
+  }
+
+  get size(): number { return this.samples.length }
+
+  private prune(now: number): void {
+    const first = this.samples[0]
+    if (this.samples.length <= MAX_SAMPLES && first.at > now - MAX_WINDOW_MS) return
+    const keep = this.after(now - MAX_WINDOW_MS)
+    this.samples = keep.length > MAX_SAMPLES ? keep.slice(keep.length - MAX_SAMPLES) : keep
+  }
+}
+
+function sanitize(d: unknown): SeriesDelta | null {
+  if (!d || typeof d !== 'object') return null
+  const o = d as Record<string, unknown>
+  const str = (v: unknown) => (typeof v === 'string' && v.length <= 512 ? v : null)
+  const counts = (v: unknown, n: number) => (Array.isArray(v) && v.length === n && v.every(x => typeof x === 'number' && Number.isFinite(x) && x >= 0) ? (v as number[]) : null)
+  const listener = str(o.listener), route = str(o.route), backend = str(o.backend)
+  const caller = o.caller === null || o.caller === undefined ? null : str(o.caller)
+  if (caller === null && o.caller !== null && o.caller !== undefined) return null
+  const classes = counts(o.classes, 6), buckets = counts(o.buckets, BUCKET_COUNT)
+  const sumMs = typeof o.sumMs === 'number' && Number.isFinite(o.sumMs) && o.sumMs >= 0 ? o.sumMs : null
+  if (listener === null || route === null || backend === null || !classes || !buckets || sumMs === null) return null
+  return { listener, route, backend, caller, classes, buckets, sumMs }
+}
