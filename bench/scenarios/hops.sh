@@ -46,7 +46,7 @@ for ((r = 1; r <= RUNS; r++)); do
   for mode in $HOP_MODES; do
     case $mode in
       two-hop|gateway) cmd="bash $REPO/bench/scenarios/mesh-candidate.sh $mode" ;;
-      one-hop) cmd="node --max-semi-space-size=4 $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL" ;;
+      one-hop) cmd="node --max-semi-space-size=2 $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL" ;;
       *) log "unknown mode $mode"; exit 2 ;;
     esac
     wait_for_others || exit 1
