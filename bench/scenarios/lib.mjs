@@ -213,7 +213,7 @@ export async function api(cp, path) {
 
 export function startSidecar(cp, workload, appPort, { replica = 0, upstreamPorts = {}, inboundPort, adminPort, name } = {}) {
   // The node flags `trellis up` runs proxies with (src/supervisor/proxy-node-flags.ts).
-  const args = ['--max-semi-space-size=4', TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
+  const args = ['--max-semi-space-size=2', TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
     '--control-plane', cp.url, '--parent-pid', String(process.pid)]
   for (const [svc, p] of Object.entries(upstreamPorts)) args.push('--upstream-port', `${svc}=${p}`)
   if (inboundPort) args.push('--inbound-port', String(inboundPort))

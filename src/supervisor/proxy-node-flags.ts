@@ -1,4 +1,6 @@
-// Node flags for proxy processes. A proxy's garbage is almost all short-lived per-request objects;
-// a 4 MB young generation (V8's default grows it to 16 MB per semi-space) keeps RSS after load near
-// its idle size at no measured cost in requests per CPU-second (docs/performance.md).
-export const PROXY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4']
+// Node flags for proxy processes. A proxy's garbage is almost all short-lived per-request objects,
+// and under load V8 grows the young generation to its maximum whatever the allocation rate, so the
+// maximum is what a proxy keeps after load: a 2 MB semi-space (V8's default grows to 16 MB) keeps
+// RSS after load near the idle size. It costs a few more scavenges, paid for by the hot path's
+// smaller garbage per request (docs/performance.md, "(e) memory").
+export const PROXY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2']

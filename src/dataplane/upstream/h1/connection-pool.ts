@@ -75,7 +75,7 @@ export class H1Pool implements ConnectionOwner {
     if (i >= 0) this.idle.splice(i, 1)
   }
 
-  /** The shared list needs room: this idle connection goes (it is the oldest, at the bottom here). */
+  /** The shared list closes this idle connection (to make room, or past its idle time). */
   evict(c: PooledConnection): void {
     this.forget(c)
     c.destroy()

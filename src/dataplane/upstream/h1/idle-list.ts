@@ -10,7 +10,7 @@ export interface IdleEntry {
   newer: IdleEntry | null
   /** When it has been idle too long (performance.now() ms). */
   idleUntil: number
-  /** Closed to make room: leaves its pool (and this list) and closes its socket. */
+  /** Closed by the list (to make room, or idle too long): leaves its pool and this list, closes its socket. */
   evict(): void
 }
 
