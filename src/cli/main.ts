@@ -14,6 +14,7 @@ import { registerRollout } from './rollout.js'
 import { registerCheck } from './check.js'
 import { registerStat } from './stat.js'
 import { registerTap } from './tap.js'
+import { registerApiKey } from './apikey.js'
 
 const program = new Command()
 program
@@ -22,7 +23,7 @@ program
   .version('0.1.0')
   .showHelpAfterError()
 
-for (const register of [registerUp, registerValidate, registerApply, registerGet, registerStat, registerTap, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck]) {
+for (const register of [registerUp, registerValidate, registerApply, registerGet, registerStat, registerTap, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck, registerApiKey]) {
   register(program)
 }
 

@@ -36,7 +36,7 @@ export function compile(resources: readonly LoadedResource[]): CompileResult {
   const warning = notEnforcedWarning(used)
   if (warning) sink.push(warning)
   return {
-    ir: { mesh, services, workloads, gateways, authorization: policies.authorization, rateLimits: policies.rateLimits },
+    ir: { mesh, services, workloads, gateways, authorization: policies.authorization, rateLimits: policies.rateLimits, security: policies.security },
     diagnostics: sortDiagnostics(sink.list),
   }
 }

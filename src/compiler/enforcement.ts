@@ -13,7 +13,6 @@ const ROUTE_FILTERS = (kind: string, filter: string): NotEnforced[] => [
 ]
 
 export const NOT_ENFORCED: readonly NotEnforced[] = [
-  { kind: 'SecurityPolicy', path: 'spec' },
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),
   { kind: 'Gateway', path: 'spec.listeners[*].allowedRoutes.namespaces.selector' },
   { kind: 'Gateway', path: 'spec.addresses' },

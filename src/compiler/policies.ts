@@ -5,6 +5,10 @@ import type { AuthorizationPolicySpec } from '../resources/authorization-policy.
 import { compileAuthorizationPolicy } from './authorization-ir.js'
 import { mergeRateLimits, type RateLimitsIR, type RateLimitTargetsIR } from '../ir/rate-limit.js'
 import type { RateLimitPolicySpec } from '../resources/rate-limit-policy.js'
+import type { SecurityIR, SecurityTargetsIR } from '../ir/security.js'
+import type { SecurityPolicySpec } from '../resources/security-policy.js'
+import type { HTTPRouteSpec } from '../resources/http-route.js'
+import { compileSecurityPolicy } from './security-ir.js'
 import { targetsOf, type TargetRef } from '../resources/common.js'
 import { GATEWAY_GROUP } from '../resources/gateway-api-refs.js'
 import type { GatewaySpec } from '../resources/gateway.js'
@@ -57,6 +61,7 @@ export interface AttachedPolicies {
   readonly routes: Map<string, TrafficPolicyIR>
   readonly authorization: AuthorizationTargetsIR
   readonly rateLimits: RateLimitTargetsIR
+  readonly security: SecurityTargetsIR
 }
 
 export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: string): AttachedPolicies {
@@ -65,6 +70,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
   const routes = new Map<string, TrafficPolicyIR>()
   const authz = { services: {} as Record<string, AuthorizationIR>, gateways: {} as Record<string, AuthorizationIR>, routes: {} as Record<string, AuthorizationIR> }
   const limits = { services: {} as Record<string, RateLimitsIR>, gateways: {} as Record<string, RateLimitsIR>, routes: {} as Record<string, RateLimitsIR> }
+  const security = { gateways: {} as Record<string, SecurityIR>, routes: {} as Record<string, SecurityIR> }
   for (const kind of POLICY_KINDS) {
     for (const policy of cat.list<PolicySpec>(kind)) {
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
@@ -93,6 +99,9 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
           into[key] = mergeRateLimits([into[key], ir])!
         }
       }
+      if (kind === 'SecurityPolicy' && !sink.hasErrors(policy.source)) {
+        attachSecurityPolicy(cat, sink, policy as ValidResource<SecurityPolicySpec>, targets, security)
+      }
       if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
       for (const t of targets) {
         if (t.q === null) continue
@@ -114,11 +123,47 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
       }
     }
   }
-  return { services: result, routes, authorization: sortKeys(authz), rateLimits: sortKeys(limits) }
+  return {
+    services: result, routes, authorization: sortKeys(authz), rateLimits: sortKeys(limits),
+    security: { gateways: sortedRecord(security.gateways), routes: sortedRecord(security.routes) },
+  }
+}
+
+/**
+ * One SecurityPolicy per target: the first by namespace/name wins, later ones get a warning. A policy
+ * on an HTTPRoute acts only where the route is attached to a Gateway; on a mesh route it does nothing.
+ */
+function attachSecurityPolicy(cat: Catalog, sink: DiagnosticSink, policy: ValidResource<SecurityPolicySpec>,
+  targets: readonly { ref: TargetRef; path: FieldPath; q: string | null }[],
+  into: { gateways: Record<string, SecurityIR>; routes: Record<string, SecurityIR> }): void {
+  const ir = compileSecurityPolicy(policy.qualifiedName, policy.spec, policy.source.dir)
+  for (const t of targets) {
+    if (t.q === null) continue
+    const isGateway = t.ref.kind === 'Gateway'
+    if (!isGateway && !cat.get<HTTPRouteSpec>('HTTPRoute', t.q)?.spec.parentRefs.some(p => p.kind === 'Gateway')) {
+      sink.warn(policy.source, t.path, 'NOT_AT_GATEWAY',
+        `HTTPRoute "${t.ref.name}" is attached to no Gateway; a SecurityPolicy acts only at Gateways, so this one does nothing`,
+        'attach the policy to a Gateway, or to an HTTPRoute whose parentRefs name a Gateway')
+      continue
+    }
+    const map = isGateway ? into.gateways : into.routes
+    const key = isGateway && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
+    const winner = map[key]
+    if (winner) {
+      sink.warn(policy.source, t.path, 'POLICY_CONFLICT',
+        `${t.ref.kind} "${t.ref.name}"${t.ref.sectionName ? ` (listener ${t.ref.sectionName})` : ''} already has SecurityPolicy "${winner.policy}"; this one is ignored for it`,
+        'attach one SecurityPolicy per target (the first by namespace/name wins)')
+      continue
+    }
+    map[key] = ir
+  }
 }
 
 /** Keys in sorted order, so the IR is the same whatever order the documents came in. */
 function sortKeys<T>(t: { services: Record<string, T>; gateways: Record<string, T>; routes: Record<string, T> }) {
-  const sorted = (r: Record<string, T>) => Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]))
-  return { services: sorted(t.services), gateways: sorted(t.gateways), routes: sorted(t.routes) }
+  return { services: sortedRecord(t.services), gateways: sortedRecord(t.gateways), routes: sortedRecord(t.routes) }
+}
+
+function sortedRecord<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(r).sort().map(k => [k, r[k]]))
 }

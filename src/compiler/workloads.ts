@@ -6,6 +6,7 @@ import type { WorkloadSpec } from '../resources/workload.js'
 import { notFound, type Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { selects, sortedRecord } from './labels.js'
+import { GATEWAY_IDENTITY_PREFIX } from '../identity/spiffe.js'
 
 export function compileWorkloads(cat: Catalog, sink: DiagnosticSink): WorkloadIR[] {
   const services = cat.list<ServiceSpec>('Service')
@@ -19,6 +20,13 @@ export function compileWorkloads(cat: Catalog, sink: DiagnosticSink): WorkloadIR
       }
       return { service: q, localPort: u.localPort ?? null }
     })
+    const identity = w.spec.identity ?? w.name
+    if (identity.startsWith(GATEWAY_IDENTITY_PREFIX)) {
+      // Sidecars trust x-trellis-consumer, and policies name `gateway`, by this prefix alone.
+      sink.error(w.source, w.spec.identity !== undefined ? ['spec', 'identity'] : ['metadata', 'name'], 'INVALID_VALUE',
+        `identity "${identity}" starts with "${GATEWAY_IDENTITY_PREFIX}", which is reserved for Gateway proxies`,
+        w.spec.identity !== undefined ? 'choose another identity' : 'set spec.identity to a name that does not start with "gateway-"')
+    }
     if (sink.hasErrors(w.source)) continue
     const labels = sortedRecord(w.metadata.labels)
     out.push({
@@ -27,7 +35,7 @@ export function compileWorkloads(cat: Catalog, sink: DiagnosticSink): WorkloadIR
       command: [...w.spec.command],
       replicas: w.spec.replicas,
       env: sortedRecord(w.spec.env),
-      identity: w.spec.identity ?? w.name,
+      identity,
       workingDir: resolve(w.source.dir, w.spec.workingDir ?? '.'),
       upstreams: upstreams.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0)),
       services: services

@@ -3,7 +3,7 @@
 import { loadTexts, type SourceText } from '../config/index.js'
 import { compile } from '../compiler/compile.js'
 import type { Diagnostic, MeshIR } from '../ir/index.js'
-import { DEFAULT_MESH, NO_AUTHORIZATION, NO_RATE_LIMITS } from '../ir/index.js'
+import { DEFAULT_MESH, NO_AUTHORIZATION, NO_RATE_LIMITS, NO_SECURITY } from '../ir/index.js'
 import type { StoredResource } from './store/types.js'
 
 export interface ApplyResult {
@@ -13,7 +13,9 @@ export interface ApplyResult {
   readonly changes: readonly { key: string; action: 'created' | 'configured' | 'unchanged' | 'deleted' }[]
 }
 
-export const EMPTY_IR: MeshIR = { mesh: DEFAULT_MESH, services: [], workloads: [], gateways: [], authorization: NO_AUTHORIZATION, rateLimits: NO_RATE_LIMITS }
+export const EMPTY_IR: MeshIR = {
+  mesh: DEFAULT_MESH, services: [], workloads: [], gateways: [], authorization: NO_AUTHORIZATION, rateLimits: NO_RATE_LIMITS, security: NO_SECURITY,
+}
 
 export class ConfigState {
   private resources = new Map<string, StoredResource>()

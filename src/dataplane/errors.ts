@@ -17,10 +17,18 @@ export class ProxyError extends Error {
   }
 }
 
+const MESH_REASON = Symbol('trellis.meshReason')
+
+/** The reason of the answer the mesh made on this response, or null (the app answered) — for audit logs. */
+export function meshReasonOf(res: ServerResponse): Reason | null {
+  return (res as { [MESH_REASON]?: Reason })[MESH_REASON] ?? null
+}
+
 /** Writes the mesh's own response for a failure; if the response already started, cuts it off.
  *  A gRPC request gets a trailers-only gRPC status instead of an HTTP error body. */
 export function respondError(res: ServerResponse, err: ProxyError): void {
   if (res.headersSent) { res.destroy(err); return }
+  (res as { [MESH_REASON]?: Reason })[MESH_REASON] = err.reason
   if (isGrpc(res.req?.headers['content-type'])) {
     endWithHeaders(res, 200, {
       'content-type': 'application/grpc', 'grpc-status': String(grpcStatusFor(err.reason)),

@@ -9,6 +9,8 @@ export class Exchange {
   bodyTaps: BodyTap[] | null = null
   /** The matched route's name, once routed (span attributes). */
   route: string | null = null
+  /** Who authenticated at a Gateway's SecurityPolicy (JWT `sub`, API key name); null: nobody. */
+  consumer: string | null = null
   constructor(
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -24,6 +26,12 @@ export class Exchange {
 }
 
 export type ResponseHeaderEdit = (headers: OutgoingHttpHeaders) => void
+
+/** Adds `edit` to the response edits already attached (`edit` runs last, so its values win). */
+export function addResponseEdit(x: Exchange, edit: ResponseHeaderEdit): void {
+  const prev = x.responseHeaders
+  x.responseHeaders = prev === null ? edit : h => { prev(h); edit(h) }
+}
 
 export interface BodyTap { data(chunk: Buffer): void; end(): void; abort(): void }
 

@@ -10,7 +10,7 @@ import { mergeAuthorization, type AuthorizationIR } from '../ir/authorization.js
 import { mergeRateLimits, type RateLimitsIR } from '../ir/rate-limit.js'
 import { RateLimiter, type RateLimitState } from '../dataplane/ratelimit/rate-limiter.js'
 import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
-import { HttpListener } from '../dataplane/listener/http-listener.js'
+import { HttpListener, type RequestGate } from '../dataplane/listener/http-listener.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
@@ -103,6 +103,7 @@ export class PortServer {
     ctx: Omit<RouteBuildContext, 'port' | 'scheme' | 'listener'> & {
       gateway: string; listenerAuthorization: Readonly<Record<string, AuthorizationIR>>
       listenerRateLimits: Readonly<Record<string, RateLimitsIR>>; limitState: RateLimitState
+      listenerSecurity: ReadonlyMap<string, RequestGate>
     },
     clusters: ReadonlyMap<string, Cluster>,
   ): void {
@@ -113,6 +114,8 @@ export class PortServer {
       this.http.authorizer = authz ? new Authorizer(authz) : null
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
+      // SecurityPolicies are not merged: the first listener (by name) of the port that has one decides.
+      this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
       this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {

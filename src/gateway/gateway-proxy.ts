@@ -17,6 +17,7 @@ import { TapHub } from '../telemetry/tap-hub.js'
 import { takeStats } from '../telemetry/series-delta.js'
 import { TapControl } from '../dataplane/tap/tap-control.js'
 import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
+import { SecurityRuntime } from './security/security-runtime.js'
 
 export interface GatewayOptions {
   readonly gateway: QualifiedName
@@ -38,6 +39,8 @@ export class GatewayProxy {
   /** Rate-limit buckets, kept across snapshots. */
   private readonly limits: RateLimitState
   private readonly tracer: Tracer
+  /** SecurityPolicies' key sets, API keys and audit logs, kept across snapshots. */
+  private readonly security: SecurityRuntime
   private readonly listeners = new Map<number, PortServer>()
   private readonly client: ConfigClient
   private admin: Server | null = null
@@ -50,6 +53,7 @@ export class GatewayProxy {
     this.host = opts.listenAddress ?? '127.0.0.1'
     this.log = opts.log ?? (line => process.stderr.write(`${line}\n`))
     this.limits = new RateLimitState(this.log)
+    this.security = new SecurityRuntime(this.log)
     this.metrics.addCollector(() => this.limits.metricsText())
     this.tracer = new Tracer({ 'service.name': `gateway:${opts.gateway}`, 'trellis.proxy.kind': 'gateway' }, this.log)
     this.metrics.addCollector(() => this.tracer.metricsText())
@@ -88,6 +92,7 @@ export class GatewayProxy {
   async apply(snap: Snapshot): Promise<void> {
     if (snap.kind !== 'gateway') throw new Error(`expected a gateway snapshot, got ${snap.kind}`)
     const plans = planPorts(snap.gateway.listeners, this.log)
+    const gates = await this.security.build(snap)
     const bound: PortServer[] = []
     const stores = new Map<number, CertificateStore>()
     const undo = async () => {
@@ -114,8 +119,9 @@ export class GatewayProxy {
     for (const server of bound) this.listeners.set(server.plan.port, server)
     const ctx = {
       gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics,
-      authorization: routeAuthorizers(snap.routeAuthorization ?? {}), caller: 'anonymous', listenerAuthorization: snap.authorization ?? {}, tap: this.tap,
+      authorization: routeAuthorizers(snap.routeAuthorization ?? {}), edge: true, listenerAuthorization: snap.authorization ?? {}, tap: this.tap,
       rateLimits: routeLimiters(snap.routeRateLimits ?? {}, this.limits), listenerRateLimits: snap.rateLimits ?? {}, limitState: this.limits,
+      security: gates.routes, listenerSecurity: gates.listeners,
     }
     this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
     for (const plan of plans) {
@@ -127,6 +133,7 @@ export class GatewayProxy {
     for (const [port, listener] of this.listeners) {
       if (!wanted.has(port)) { this.listeners.delete(port); void listener.close(snap.mesh.drainTimeoutMs) }
     }
+    this.security.sweep()
     this.snapshot = snap
   }
 
@@ -137,6 +144,7 @@ export class GatewayProxy {
     this.taps.clear()
     this.limits.close()
     this.tracer.close()
+    await this.security.close()
     this.admin?.close()
     this.clusters.close()
   }

@@ -4,6 +4,7 @@ import type { ServiceIR, WorkloadIR } from './service.js'
 import type { GatewayIR } from './gateway.js'
 import type { AuthorizationTargetsIR } from './authorization.js'
 import type { RateLimitTargetsIR } from './rate-limit.js'
+import type { SecurityTargetsIR } from './security.js'
 
 export * from './common.js'
 export * from './mesh.js'
@@ -16,6 +17,7 @@ export * from './client-traffic.js'
 export * from './diagnostic.js'
 export * from './authorization.js'
 export * from './rate-limit.js'
+export * from './security.js'
 
 export interface MeshIR {
   readonly mesh: MeshSettingsIR
@@ -26,4 +28,6 @@ export interface MeshIR {
   readonly authorization: AuthorizationTargetsIR
   /** RateLimitPolicies by target. */
   readonly rateLimits: RateLimitTargetsIR
+  /** SecurityPolicies by target (one per target). */
+  readonly security: SecurityTargetsIR
 }

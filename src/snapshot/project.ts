@@ -1,6 +1,6 @@
 // IR + live instances → the snapshot one proxy needs. Pure: same input, same output.
 import { spiffeId, splitQualified } from '../identity/spiffe.js'
-import { mergeAuthorization, mergeRateLimits, type AuthorizationIR, type RateLimitsIR, type MeshIR, type QualifiedName, type RouteTableIR, type ServiceIR, type Labels } from '../ir/index.js'
+import { mergeAuthorization, mergeRateLimits, NO_SECURITY, type AuthorizationIR, type SecurityIR, type RateLimitsIR, type MeshIR, type QualifiedName, type RouteTableIR, type ServiceIR, type Labels } from '../ir/index.js'
 import type {
   ClusterIR, EndpointIR, GatewaySnapshot, InstanceRecord, OutboundListenerIR, SidecarSnapshot,
 } from './types.js'
@@ -57,11 +57,19 @@ export function projectGateway(
     const limits = mergeRateLimits([ir.rateLimits.gateways[gateway.name], ir.rateLimits.gateways[own]])
     if (limits) rateLimits[l.name] = limits
   }
+  // One SecurityPolicy per listener: its own, else the Gateway's (policies are not merged).
+  const sec = ir.security ?? NO_SECURITY
+  const security: Record<string, SecurityIR> = {}
+  for (const l of gateway.listeners) {
+    const policy = sec.gateways[`${gateway.name}#${l.name}`] ?? sec.gateways[gateway.name]
+    if (policy) security[l.name] = policy
+  }
   return {
     kind: 'gateway', version, mesh: ir.mesh, gateway,
     clusters: projectClusters(serviceIndex(ir), tables, instances, streamBackends, meshIdentities(ir)),
     authorization, routeAuthorization: routePolicies(ir.authorization.routes, tables),
     rateLimits, routeRateLimits: routePolicies(ir.rateLimits.routes, tables),
+    security, routeSecurity: routePolicies(sec.routes, tables),
   }
 }
 

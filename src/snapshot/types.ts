@@ -1,6 +1,6 @@
 // What one proxy receives: the slice of the IR it needs plus live endpoints, under one version.
 import type {
-  AuthorizationIR, ClientTrafficIR, RateLimitsIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
+  AuthorizationIR, ClientTrafficIR, RateLimitsIR, SecurityIR, GatewayIR, HealthCheckIR, Labels, MeshSettingsIR, QualifiedName, RouteTableIR, ServiceProtocol, TrafficPolicyIR,
 } from '../ir/index.js'
 
 /** One live instance of a Service: the address callers connect to (the instance's sidecar inbound). */
@@ -68,6 +68,10 @@ export interface GatewaySnapshot {
   /** Per listener name: the Gateway's RateLimitPolicies and the listener's own. */
   readonly rateLimits: Readonly<Record<string, RateLimitsIR>>
   readonly routeRateLimits: Readonly<Record<QualifiedName, RateLimitsIR>>
+  /** Per listener name: its own SecurityPolicy, else the Gateway's. */
+  readonly security: Readonly<Record<string, SecurityIR>>
+  /** SecurityPolicies of the routes in its tables; a route's replaces the listener's. */
+  readonly routeSecurity: Readonly<Record<QualifiedName, SecurityIR>>
 }
 
 export type Snapshot = SidecarSnapshot | GatewaySnapshot

@@ -73,6 +73,11 @@ function comparablePath(path: string): string {
 
 export function asciiLower(s: string): string { return s.replace(/[A-Z]+/g, m => m.toLowerCase()) }
 
+/** A Gateway's caller as policies name it: `gateway:<consumer>` once authenticated, else `anonymous`. */
+export function edgeCaller(consumer: string | null): string {
+  return consumer === null ? 'anonymous' : `gateway:${consumer}`
+}
+
 /** Authorizers by route name, for a route table's build context. */
 export function routeAuthorizers(byRoute: Readonly<Record<string, AuthorizationIR>>): Map<string, Authorizer> {
   return new Map(Object.entries(byRoute).map(([route, ir]) => [route, new Authorizer(ir)]))

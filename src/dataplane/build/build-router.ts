@@ -2,7 +2,7 @@
 // and an upgrade handler (HTTP/1.1 Upgrade tunnels), made lazily on the first Upgrade it sees.
 import type { RouteEntryIR, RouteTableIR } from '../../ir/index.js'
 import { compileRouteTable } from '../routing/route-table.js'
-import type { RequestHandler, Router } from '../listener/http-listener.js'
+import type { RequestGate, RequestHandler, Router } from '../listener/http-listener.js'
 import type { Exchange } from '../exchange.js'
 import { CompiledRoute, type RouteBuildContext } from './compiled-route.js'
 import { buildUpgradeHandler, type UpgradeHandler } from './upgrade-route.js'
@@ -11,17 +11,21 @@ import { ProxyError } from '../errors.js'
 import { rejectUpgrade } from '../listener/upgrade.js'
 
 class RouteHandler implements RequestHandler {
-  private readonly route: CompiledRoute
+  private readonly compiled: CompiledRoute
   private upgrader: UpgradeHandler | null = null
+  readonly route: string
+  readonly gate: RequestGate | null
 
   constructor(private readonly entry: RouteEntryIR, private readonly ctx: RouteBuildContext) {
-    this.route = new CompiledRoute(entry, ctx)
+    this.compiled = new CompiledRoute(entry, ctx)
+    this.route = entry.route
+    this.gate = ctx.security?.get(entry.route) ?? null
   }
 
-  handle(x: Exchange): void { this.route.handle(x) }
+  handle(x: Exchange): void { this.compiled.handle(x) }
 
   upgrade(x: Exchange, client: Duplex, head: Buffer, idleMs: number): void {
-    const denied = this.route.denied(x)
+    const denied = this.compiled.denied(x)
     if (denied !== null) { rejectUpgrade(client, new ProxyError('denied', denied)); return }
     if (this.upgrader === null) this.upgrader = buildUpgradeHandler(this.entry, this.ctx.clusters)
     this.upgrader(x, client, head, idleMs)

@@ -7,7 +7,7 @@ import type { ProxyMetrics, RequestSeries } from '../../telemetry/proxy-metrics.
 import { TapHub } from '../../telemetry/tap-hub.js'
 import { inboundObserver, ROUTE_HEADER } from './inbound-observer.js'
 import { ProxyError } from '../errors.js'
-import type { Exchange } from '../exchange.js'
+import { addResponseEdit, type Exchange } from '../exchange.js'
 import { composeEdits, headerModifier, type HeaderEdit } from '../filters/header-modifier.js'
 import { requestRedirect } from '../filters/request-redirect.js'
 import { urlRewrite } from '../filters/url-rewrite.js'
@@ -17,8 +17,9 @@ import { faultInjection, type Fault } from '../filters/fault-injection.js'
 import { requestMirror, type Mirror } from '../filters/request-mirror.js'
 import { RetryPolicy } from '../resilience/retry-policy.js'
 import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-key.js'
-import type { Authorizer } from '../authz/authorizer.js'
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
+import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
+import type { RequestGate } from '../listener/http-listener.js'
 
 export interface RouteBuildContext {
   readonly listener: string
@@ -26,8 +27,8 @@ export interface RouteBuildContext {
   readonly metrics: ProxyMetrics
   readonly scheme: 'http' | 'https'
   readonly port: number
-  /** AuthorizationPolicies on routes, by route name, and the caller they judge (this proxy's
-   *  identity in a sidecar, `anonymous` at a Gateway). */
+  /** AuthorizationPolicies on routes, by route name, and the caller they judge: this proxy's
+   *  identity in a sidecar; at a Gateway (`edge`) the request's consumer, or `anonymous`. */
   readonly authorization?: ReadonlyMap<string, Authorizer>
   readonly caller?: string | null
   /** RateLimitPolicies on routes, by route name. */
@@ -36,6 +37,10 @@ export interface RouteBuildContext {
   readonly tap?: TapHub
   /** A sidecar's inbound side: outcomes are recorded per caller and offered to taps. */
   readonly inboundTap?: TapHub
+  /** A Gateway's routes: policies judge each request's consumer (see `authorization`). */
+  readonly edge?: boolean
+  /** At a Gateway: SecurityPolicies on routes, by route name. */
+  readonly security?: ReadonlyMap<string, RequestGate>
 }
 
 /** Never tags: routes without a name, and the inbound side, which calls only its own app. */
@@ -70,12 +75,14 @@ export class CompiledRoute {
   private readonly caller: string | null
   private readonly limiter: RateLimiter | null
   private readonly tagger: TapHub
+  private readonly edge: boolean
 
   constructor(readonly entry: RouteEntryIR, ctx: RouteBuildContext) {
     this.tagger = ctx.tap && entry.route ? ctx.tap : NO_TAGGING
     this.authorizer = ctx.authorization?.get(entry.route) ?? null
     this.limiter = ctx.rateLimits?.get(entry.route) ?? null
     this.caller = ctx.caller ?? null
+    this.edge = ctx.edge ?? false
     const requestEdits: (HeaderEdit | null)[] = []
     const responseEdits: (HeaderEdit | null)[] = []
     for (const f of entry.filters) {
@@ -96,7 +103,13 @@ export class CompiledRoute {
 
   /** Null when the route's AuthorizationPolicies let the request through, else why not. */
   denied(x: Exchange): string | null {
-    return this.authorizer === null ? null : this.authorizer.check(this.caller, x.req.method ?? 'GET', x.path)
+    if (this.authorizer === null) return null
+    return this.authorizer.check(this.callerOf(x), x.req.method ?? 'GET', x.path)
+  }
+
+  /** Who policies judge: at a Gateway the request's consumer (or `anonymous`), else this proxy. */
+  private callerOf(x: Exchange): string | null {
+    return this.edge ? edgeCaller(x.consumer) : this.caller
   }
 
   handle(x: Exchange): void {
@@ -104,7 +117,7 @@ export class CompiledRoute {
     const denied = this.authorizer === null ? null : this.denied(x)
     if (denied !== null) { fail(x, new ProxyError('denied', denied), this.observeNoBackend); x.req.resume(); return }
     if (this.limiter === null) { this.proceed(x); return }
-    this.limiter.admit(x, this.caller, wait => {
+    this.limiter.admit(x, this.callerOf(x), wait => {
       if (wait > 0) { rateLimited(x, wait); this.noBackendSeries.observe(429, performance.now() - x.startMs); return }
       this.proceed(x)
     })
@@ -127,7 +140,7 @@ export class CompiledRoute {
     if (backend.requestEdit) backend.requestEdit(x.headers)
     if (backend.rewrite) backend.rewrite(x)
     for (let m = 0; m < backend.mirrors.length; m++) backend.mirrors[m](x)
-    if (backend.responseEdit) x.responseHeaders = backend.responseEdit
+    if (backend.responseEdit) addResponseEdit(x, backend.responseEdit)   // after a SecurityPolicy's CORS edit, if any
     const hashKey = backend.hashKey ? backend.hashKey(x.req.headers, x.client) : null
     const cluster = backend.cluster
     if (backend.fault) backend.fault(x, () => forward(x, cluster, backend.options, backend.observe, hashKey), backend.observe)

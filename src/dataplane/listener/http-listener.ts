@@ -19,9 +19,10 @@ import { limitBody } from './body-limit.js'
 import { clientAddress, forwardRequestHeaders, trustedClientAddress, type ForwardContext } from './forward-headers.js'
 import { normalizePath, type PathRules } from './normalize-path.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
-import type { Authorizer } from '../authz/authorizer.js'
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
 import type { Tracer } from '../tracing/tracer.js'
+import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
+import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 
@@ -29,6 +30,19 @@ export interface RequestHandler {
   handle(x: Exchange): void
   /** Tunnels an HTTP/1.1 Upgrade (WebSocket) to the route's backend. */
   upgrade?(x: Exchange, client: Duplex, head: Buffer, idleMs: number): void
+  /** The route's name, and its own SecurityPolicy (at a Gateway), which replaces the listener's. */
+  readonly route?: string
+  readonly gate?: RequestGate | null
+}
+
+/**
+ * A Gateway's SecurityPolicy, run before AuthorizationPolicy and the route: it answers the request
+ * itself (a CORS preflight, 401) or sets `x.consumer` and the headers the upstream gets, then calls `next`.
+ */
+export interface RequestGate {
+  handle(x: Exchange, route: string | null, next: () => void): void
+  /** WebSocket upgrades: authentication only, then `next`, or `reject`. */
+  upgrade(x: Exchange, route: string | null, next: () => void, reject: (err: ProxyError) => void): void
 }
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
@@ -60,6 +74,8 @@ export class HttpListener {
   /** Told of requests the listener answers itself (denied, rate limited, no route): a sidecar's
    *  inbound side counts them with the rest. */
   rejected: ((status: number, x: Exchange) => void) | null = null
+  /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
+  security: RequestGate | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -216,7 +232,12 @@ export class HttpListener {
     const headers = forwardRequestHeaders(req.headers, this.forwarding, peer)
     if (this.opts.stripMeshHeaders) {                  // a sidecar's inbound: tell the app who called, as mTLS proved it
       const identity = peerIdentityOf(req.socket)
-      if (identity !== null) headers['x-trellis-peer-identity'] = identity
+      if (identity !== null) {
+        headers['x-trellis-peer-identity'] = identity
+        // Only a Gateway authenticates consumers: from anyone else the header is a forgery, and stays stripped.
+        const consumer = req.headers['x-trellis-consumer']
+        if (consumer !== undefined && !this.opts.edge && isGatewayIdentity(identity)) headers['x-trellis-consumer'] = consumer
+      }
     }
     const x = new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, performance.now(), client)
     if (this.tracer !== null) this.tracer.start(x, this.opts.name, this.opts.edge || this.opts.stripMeshHeaders ? 2 : 3)
@@ -234,19 +255,29 @@ export class HttpListener {
       return
     }
     if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
-    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
+    // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
+    const route = router === null ? null
+      : router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    const gate = route?.gate ?? this.security
+    if (gate === null) this.authorize(x, router !== null, route)
+    else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route))
+  }
+
+  /** The listener's AuthorizationPolicy and RateLimitPolicy (after authentication), then the route. */
+  private authorize(x: Exchange, configured: boolean, route: RequestHandler | null): void {
+    const req = x.req
+    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { this.reject(x, new ProxyError('denied', denied)); return }
-    if (this.limiter === null) { this.dispatch(x, router); return }
-    this.limiter.admit(x, this.callerOf(req), wait => {
+    if (this.limiter === null) { this.dispatch(x, configured, route); return }
+    this.limiter.admit(x, this.callerOf(x), wait => {
       if (wait > 0) { rateLimited(x, wait); if (this.rejected !== null) this.rejected(429, x); return }
-      this.dispatch(x, router)
+      this.dispatch(x, configured, route)
     })
   }
 
-  private dispatch(x: Exchange, router: Router | null): void {
+  private dispatch(x: Exchange, configured: boolean, route: RequestHandler | null): void {
     const req = x.req
-    if (!router) { this.reject(x, new ProxyError('unavailable', 'no configuration yet')); return }
-    const route = router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    if (!configured) { this.reject(x, new ProxyError('unavailable', 'no configuration yet')); return }
     if (!route) { this.reject(x, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
     route.handle(x)
   }
@@ -257,10 +288,10 @@ export class HttpListener {
     if (this.rejected !== null) this.rejected(err.status, x)
   }
 
-  /** Who is calling, for AuthorizationPolicy: at a Gateway `anonymous` (no consumer is authenticated
-   *  yet); at a sidecar's inbound port the identity mTLS proved, or null on plaintext. */
-  private callerOf(req: IncomingMessage): string | null {
-    return this.opts.edge ? 'anonymous' : peerIdentityOf(req.socket)
+  /** Who is calling, for AuthorizationPolicy: at a Gateway `gateway:<consumer>` or `anonymous`; at a
+   *  sidecar's inbound port the identity mTLS proved, or null on plaintext. */
+  private callerOf(x: Exchange): string | null {
+    return this.opts.edge ? edgeCaller(x.consumer) : peerIdentityOf(x.req.socket)
   }
 
   private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -269,9 +300,16 @@ export class HttpListener {
     if (this.draining) { rejectUpgrade(socket, new ProxyError('unavailable', 'draining')); return }
     const x = this.admit(req, null)
     if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
-    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(req), req.method ?? 'GET', x.path)
-    if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     const route = this.router?.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers) ?? null
+    const gate = route?.gate ?? this.security
+    if (gate === null) this.dispatchUpgrade(x, socket, head, route)
+    else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route), err => rejectUpgrade(socket, err))
+  }
+
+  private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null): void {
+    const req = x.req
+    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
+    if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
     route.upgrade(x, socket, head, this.ct.idleTimeoutMs)
   }

@@ -1,0 +1,46 @@
+// SecurityPolicy → SecurityIR: file paths resolved against the folder of the policy's file, header
+// names lower-cased, defaults filled in (clockSkew 60s, CORS methods GET/HEAD/POST).
+import { resolve } from 'node:path'
+import type { CorsIR, JwtProviderIR, SecurityIR } from '../ir/security.js'
+import type { SecurityPolicySpec } from '../resources/security-policy.js'
+
+export const DEFAULT_CLOCK_SKEW_MS = 60_000
+/** The CORS-safelisted methods: what a browser sends without asking when allowMethods is left out. */
+const DEFAULT_CORS_METHODS = ['GET', 'HEAD', 'POST']
+
+type Provider = NonNullable<SecurityPolicySpec['jwt']>['providers'][number]
+type Cors = NonNullable<SecurityPolicySpec['cors']>
+
+export function compileSecurityPolicy(name: string, spec: SecurityPolicySpec, dir: string): SecurityIR {
+  return {
+    policy: name,
+    jwt: spec.jwt ? { providers: spec.jwt.providers.map(p => provider(p, dir)), optional: spec.jwt.optional } : null,
+    apiKey: spec.apiKey ? { header: spec.apiKey.header.toLowerCase(), keysFile: resolve(dir, spec.apiKey.keysFile) } : null,
+    cors: spec.cors ? cors(spec.cors) : null,
+    audit: spec.audit ? { file: resolve(dir, spec.audit.file) } : null,
+  }
+}
+
+function provider(p: Provider, dir: string): JwtProviderIR {
+  return {
+    name: p.name,
+    issuer: p.issuer,
+    audiences: p.audiences ?? null,
+    jwks: { file: p.jwks.file !== undefined ? resolve(dir, p.jwks.file) : null, url: p.jwks.url ?? null },
+    fromHeaders: (p.fromHeaders ?? []).map(h => h.toLowerCase()),
+    fromCookies: p.fromCookies ?? [],
+    clockSkewMs: p.clockSkew ?? DEFAULT_CLOCK_SKEW_MS,
+    claimToHeaders: (p.claimToHeaders ?? []).map(c => ({ claim: c.claim, header: c.header.toLowerCase() })),
+  }
+}
+
+function cors(c: Cors): CorsIR {
+  return {
+    allowOrigins: c.allowOrigins,
+    allowMethods: c.allowMethods ?? DEFAULT_CORS_METHODS,
+    allowHeaders: (c.allowHeaders ?? []).map(h => h.toLowerCase()),
+    exposeHeaders: c.exposeHeaders ?? [],
+    allowCredentials: c.allowCredentials,
+    maxAgeMs: c.maxAge ?? null,
+  }
+}
