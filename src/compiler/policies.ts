@@ -76,12 +76,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
       if (kind === 'AuthorizationPolicy' && !sink.hasErrors(policy.source)) {
         const ir = compileAuthorizationPolicy(policy.qualifiedName, policy.namespace, (policy as ValidResource<AuthorizationPolicySpec>).spec, trustDomain)
-        for (const t of targets) {
-          if (t.q === null) continue
-          const into = t.ref.kind === 'Service' ? authz.services : t.ref.kind === 'Gateway' ? authz.gateways : authz.routes
-          const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
-          into[key] = mergeAuthorization([into[key], ir])!
-        }
+        mergeInto(authz, targets, ir, mergeAuthorization)
       }
       if (kind === 'RateLimitPolicy' && !sink.hasErrors(policy.source)) {
         const spec = (policy as ValidResource<RateLimitPolicySpec>).spec
@@ -92,12 +87,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
             requests: l.requests, perMs: l.per, store: spec.store,
           })),
         }
-        for (const t of targets) {
-          if (t.q === null) continue
-          const into = t.ref.kind === 'Service' ? limits.services : t.ref.kind === 'Gateway' ? limits.gateways : limits.routes
-          const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
-          into[key] = mergeRateLimits([into[key], ir])!
-        }
+        mergeInto(limits, targets, ir, mergeRateLimits)
       }
       if (kind === 'SecurityPolicy' && !sink.hasErrors(policy.source)) {
         attachSecurityPolicy(cat, sink, policy as ValidResource<SecurityPolicySpec>, targets, security)
@@ -156,6 +146,20 @@ function attachSecurityPolicy(cat: Catalog, sink: DiagnosticSink, policy: ValidR
       continue
     }
     map[key] = ir
+  }
+}
+
+/** Adds a policy's IR at each resolved target (`ns/name`, or `ns/name#listener` for one Gateway
+ *  listener), merged with what other policies put there. */
+function mergeInto<T>(
+  into: { services: Record<string, T>; gateways: Record<string, T>; routes: Record<string, T> },
+  targets: readonly { ref: TargetRef; q: string | null }[], ir: T, merge: (list: (T | undefined)[]) => T | null,
+): void {
+  for (const t of targets) {
+    if (t.q === null) continue
+    const table = t.ref.kind === 'Service' ? into.services : t.ref.kind === 'Gateway' ? into.gateways : into.routes
+    const key = t.ref.kind === 'Gateway' && t.ref.sectionName !== undefined ? `${t.q}#${t.ref.sectionName}` : t.q
+    table[key] = merge([table[key], ir])!
   }
 }
 
