@@ -172,3 +172,24 @@ test('certificates are renewed at half-life while requests keep flowing', async 
     assert.equal(served, api.certificate.serial)
   } finally { await short.stop() }
 })
+
+test('a token limited to one Workload gets certificates for that Workload\'s sidecars only', async () => {
+  const token = mesh.cp.creds.createJoinToken('default/client', 60_000, Date.now())
+  const own = new MeshCertificate()
+  const post = (path: string, body: unknown) => get(`${mesh.url}${path}`, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, 'POST', JSON.stringify(body))
+  const base = { pid: 1, adminAddress: '127.0.0.1:1', publicKey: own.publicKeyPem }
+  const asGateway = await post('/api/v1/proxies', { ...base, kind: 'gateway', gateway: 'edge', workload: 'client' })
+  assert.equal(asGateway.status, 403, 'no gateway identity (sidecars trust it for x-trellis-consumer)')
+  const asOther = await post('/api/v1/proxies', { ...base, kind: 'sidecar', workload: 'api', replica: 9, inboundAddress: '127.0.0.1:2' })
+  assert.equal(asOther.status, 403)
+  const other = mesh.cp.registry.list().find(p => p.name === 'default/api/0')!
+  const renewOther = await post(`/api/v1/proxies/${other.id}/certificate`, { publicKey: own.publicKeyPem })
+  assert.equal(renewOther.status, 403, 'nor a certificate for another proxy by its id')
+  const mine = await post('/api/v1/proxies', { ...base, kind: 'sidecar', workload: 'client', replica: 7, inboundAddress: '127.0.0.1:3' })
+  assert.equal(mine.status, 201)
+  assert.equal(mine.json().identity, `${TD}/web-frontend`)
+  mesh.cp.registry.remove(mine.json().id)
+  const unknownGateway = await get(`${mesh.url}/api/v1/proxies`, { authorization: `Bearer ${mesh.joinToken}`, 'content-type': 'application/json' }, 'POST',
+    JSON.stringify({ ...base, kind: 'gateway', gateway: 'nowhere' }))
+  assert.equal(unknownGateway.status, 404, 'a gateway identity only for a Gateway in the config')
+})

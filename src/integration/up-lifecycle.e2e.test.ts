@@ -147,7 +147,7 @@ test('a proxy started by hand joins with a token from `trellis token create`', a
   assert.match(token, /^[\w-]+\.[\w-]+$/)
   const env = { ...process.env, TRELLIS_TOKEN: token, TRELLIS_CONTROL_PLANE: `http://127.0.0.1:${cpPort}` }
   const wrong = spawnSync(process.execPath, [CLI, 'proxy', '--workload', 'front', '--replica', '7', '--app-port', String(appPort)], { env, encoding: 'utf8', timeout: 5000 })
-  assert.match(wrong.stderr, /join token is for workload default\/back/)
+  assert.match(wrong.stderr, /join token is for sidecars of workload default\/back/)
   const proxy = spawn(process.execPath, [CLI, 'proxy', '--workload', 'back', '--replica', '5', '--app-port', String(appPort)], { env, stdio: 'ignore' })
   try {
     await eventually('hand-started instance healthy', async () => {

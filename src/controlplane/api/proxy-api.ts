@@ -13,7 +13,10 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
   if (parts.length === 3 && method === 'POST') {
     const body = await readJson(req)
     const reg = parseRegistration(body)
-    if (claims.workload && reg.workload !== claims.workload) throw new HttpError(403, `join token is for workload ${claims.workload}`)
+    // A token limited to one Workload registers that Workload's sidecars only: never a gateway,
+    // whose identity sidecars trust for x-trellis-consumer.
+    if (claims.workload && (reg.kind !== 'sidecar' || reg.workload !== claims.workload)) throw new HttpError(403, `join token is for sidecars of workload ${claims.workload}`)
+    if (reg.kind === 'gateway' && !cp.config.ir.gateways.some(g => g.name === reg.gateway)) throw new HttpError(404, `Gateway "${reg.gateway}" is not in the config`)
     const td = cp.config.ir.mesh.trustDomain
     const workload = cp.config.ir.workloads.find(w => w.name === reg.workload)
     if (reg.kind === 'sidecar' && !workload) throw new HttpError(404, `Workload "${reg.workload}" is not in the config`)
@@ -30,6 +33,7 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
   }
   const rec = cp.registry.get(parts[3] ?? '')
   if (!rec) throw new HttpError(404, 'unknown proxy; register again')
+  if (claims.workload && (rec.kind !== 'sidecar' || rec.workload !== claims.workload)) throw new HttpError(403, `join token is for sidecars of workload ${claims.workload}`)
   if (parts[4] === 'certificate' && method === 'POST') {
     const publicKey = ((await readJson(req)) as { publicKey?: unknown }).publicKey
     if (typeof publicKey !== 'string') throw new HttpError(400, 'publicKey (SPKI PEM) is required')
