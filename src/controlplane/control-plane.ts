@@ -121,6 +121,7 @@ export class ControlPlane {
   /** Applies documents; on success bumps the version and pushes. Used by the API and by tests. */
   async apply(sources: readonly SourceText[], mode: 'apply' | 'delete' | 'replace'): Promise<ApplyResult> {
     const base = this.opts.store.configRevision?.()          // the stored config this apply builds on
+    const before = this.config.list()
     const result = this.config.apply(sources, mode)
     this.metrics.applies.inc({ outcome: result.ok ? 'ok' : 'rejected' })
     if (!result.ok) return result
@@ -128,12 +129,13 @@ export class ControlPlane {
     try {
       await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() }, base)
     } catch (err) {
-      // Stored first, pushed second: another replica wrote meanwhile, so take what the store holds.
+      // Stored first, pushed second: nothing the store did not take goes live. Another replica
+      // wrote meanwhile: take what the store holds; any other failure: back to what was before.
       if (err instanceof StoreConflict) {
         const stored = await this.opts.store.load()
         this.config.restore(stored.resources)
         this.bump(false)
-      }
+      } else this.config.restore(before)
       throw err
     }
     this.bump(false)
@@ -175,9 +177,14 @@ export class ControlPlane {
     this.persistTimer.unref()
   }
 
+  /** Membership changes: a shared store takes the instances alone (the config is written by
+   *  applies only, so this never races one); a single-writer store takes everything. */
   private persist(): Promise<void> {
-    return this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() })
+    const store = this.opts.store
+    if (store.saveInstances) return store.saveInstances(this.registry.toStored())
+    return store.save({ resources: this.config.list(), instances: this.registry.toStored() })
   }
+
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://cp')

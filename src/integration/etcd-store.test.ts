@@ -115,3 +115,22 @@ test('a replica that stops takes its instances with it; a new replica starts fro
   assert.deepEqual(c.config.list(), stored, 'the new replica loaded the stored config')
   assert.ok(c.config.ir.services.some(s => s.name === 'default/api'))
 })
+
+test('an apply the store cannot take (etcd down) is refused and changes nothing, even later', async () => {
+  const own = await startEtcd()
+  const cp = new ControlPlane({ store: EtcdStore.fromUrl(own.url), stateDir: state, listen: '127.0.0.1:0', instanceTtlMs: 3000, log: () => {} })
+  await cp.start()
+  try {
+    await cp.apply([{ file: 'mesh.yaml', dir: state, text: CONFIG('kept') }], 'apply')
+    await own.stop()
+    const failed = await Promise.race([
+      cp.apply([{ file: 'mesh.yaml', dir: state, text: CONFIG('lost') }], 'apply').then(() => 'applied', () => 'refused'),
+      new Promise(r => setTimeout(() => r('hung'), 20_000)),
+    ])
+    assert.equal(failed, 'refused')
+    const text = cp.config.list().find(r => r.key === 'Service/default/api')!.text
+    assert.match(text, /kept/, 'the refused change is not in memory, so no later push can carry it')
+  } finally {
+    await Promise.race([cp.stop().catch(() => {}), new Promise(r => setTimeout(r, 5000))])
+  }
+})

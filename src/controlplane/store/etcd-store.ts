@@ -21,6 +21,8 @@ export class EtcdStore implements Store {
   private revision = '0'
   private savedConfig = ''
   private savedInstances = ''
+  /** The etcd revision load() read at: the config watch starts right after it. */
+  private loadedAt = '0'
   private readonly watchers: Watcher[] = []
   private readonly others = new Map<string, StoredInstance[]>()
 
@@ -47,6 +49,7 @@ export class EtcdStore implements Store {
     const res = await etcd.get(CONFIG_KEY).exec()
     const kv = res.kvs[0]
     this.revision = kv ? kv.mod_revision : '0'
+    this.loadedAt = res.header.revision
     this.savedConfig = kv ? kv.value.toString() : ''
     const resources = kv ? (JSON.parse(this.savedConfig) as StoredResource[]) : []
     // Other replicas' instances arrive through watch(); this replica's own start empty.
@@ -66,28 +69,36 @@ export class EtcdStore implements Store {
       this.revision = result.header.revision
       this.savedConfig = config
     }
-    const instances = JSON.stringify(state.instances)
-    if (instances !== this.savedInstances) {
-      await this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
-      this.savedInstances = instances
-    }
+    await this.saveInstances(state.instances)
+  }
+
+  async saveInstances(list: readonly StoredInstance[]): Promise<void> {
+    const instances = JSON.stringify(list)
+    if (instances === this.savedInstances) return
+    await this.etcd()
+    await this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
+    this.savedInstances = instances
   }
 
   async watch(handlers: StoreWatchHandlers): Promise<void> {
     const etcd = await this.etcd()
-    const config = await etcd.watch().key(CONFIG_KEY).create()
+    // From just after what load() read, so a write in between is not missed.
+    const config = await etcd.watch().key(CONFIG_KEY).startRevision(String(BigInt(this.loadedAt) + 1n)).create()
     config.on('put', kv => {
       if (BigInt(kv.mod_revision) <= BigInt(this.revision)) return   // our own write, or older than what we read since
+      const resources = parseJson<StoredResource[]>(kv.value)
+      if (!resources) return
       this.revision = kv.mod_revision
       this.savedConfig = kv.value.toString()
-      handlers.config(JSON.parse(this.savedConfig) as StoredResource[])
+      handlers.config(resources)
     })
     const instances = await etcd.watch().prefix(INSTANCES_PREFIX).create()
     const replicaOf = (key: Buffer) => key.toString().slice(INSTANCES_PREFIX.length)
     instances.on('put', kv => {
       const r = replicaOf(kv.key)
-      if (r === this.replica) return
-      this.others.set(r, JSON.parse(kv.value.toString()) as StoredInstance[])
+      const list = parseJson<StoredInstance[]>(kv.value)
+      if (r === this.replica || !list) return
+      this.others.set(r, list)
       handlers.instances(this.remote())
     })
     instances.on('delete', kv => {
@@ -97,7 +108,8 @@ export class EtcdStore implements Store {
     // What the other replicas registered before this one started watching.
     for (const [key, value] of Object.entries(await etcd.getAll().prefix(INSTANCES_PREFIX).strings())) {
       const r = key.slice(INSTANCES_PREFIX.length)
-      if (r !== this.replica) this.others.set(r, JSON.parse(value) as StoredInstance[])
+      const list = parseJson<StoredInstance[]>(Buffer.from(value))
+      if (r !== this.replica && list) this.others.set(r, list)
     }
     handlers.instances(this.remote())
   }
@@ -107,10 +119,24 @@ export class EtcdStore implements Store {
   private ownLease(): Lease {
     if (this.lease) return this.lease
     const lease = this.client!.lease(LEASE_TTL_S)
-    // A lost lease (etcd unreachable past the TTL) took this replica's instances with it: write them again.
-    lease.on('lost', () => { if (this.lease === lease) { this.lease = null; this.savedInstances = '' } })
+    // A lost lease (etcd unreachable past the TTL) took this replica's instances with it: write them
+    // again under a new one, retrying until etcd answers.
+    lease.on('lost', () => {
+      if (this.lease !== lease) return
+      this.lease = null
+      const last = this.savedInstances
+      this.savedInstances = ''
+      if (last) this.rewrite(last)
+    })
     this.lease = lease
     return lease
+  }
+
+  private rewrite(instances: string): void {
+    if (!this.client) return
+    this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
+      .then(() => { if (this.savedInstances === '') this.savedInstances = instances })
+      .catch(() => { setTimeout(() => { if (this.savedInstances === '') this.rewrite(instances) }, 1000).unref() })
   }
 
   async close(): Promise<void> {
@@ -119,4 +145,9 @@ export class EtcdStore implements Store {
     this.client?.close()
     this.client = null
   }
+}
+
+/** A value another replica wrote; a malformed one is ignored rather than taking this replica down. */
+function parseJson<T>(value: Buffer): T | null {
+  try { return JSON.parse(value.toString()) as T } catch { return null }
 }

@@ -35,6 +35,8 @@ export interface Store {
   save(state: StoreState, configBase?: string): Promise<void>
   /** The revision of the config as last read or written here, for save's `configBase`. */
   configRevision?(): string
+  /** Stores shared by replicas: writes this replica's instances without touching the config. */
+  saveInstances?(instances: readonly StoredInstance[]): Promise<void>
   close(): Promise<void>
   /** Stores shared by several control-plane replicas report what the others write. */
   watch?(handlers: StoreWatchHandlers): Promise<void>
