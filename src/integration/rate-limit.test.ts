@@ -9,6 +9,7 @@ import { TestMesh } from './harness/mesh.js'
 import { eventually, get } from './harness/http.js'
 import { docs, gateway, httpRoute, resource, service, workload } from './harness/fixtures.js'
 import { startRedis, type TestRedis } from './harness/redis.js'
+import { openWebSocket } from './harness/websocket.js'
 import { freePort } from '../supervisor/free-port.js'
 
 const config = (p: { a: number; b: number; c: number; front: number }, redis: string, extra = '') => docs(
@@ -76,6 +77,9 @@ const statuses = async (n: number, url: () => string, headers: Record<string, st
 test('a Gateway limit by client address: the burst passes, the next request gets 429 with retry-after', async () => {
   assert.deepEqual(await statuses(3, () => `http://127.0.0.1:${ports.a}/x`), [200, 200, 200])
   await limited(`http://127.0.0.1:${ports.a}/x`, front)
+  const ws = await openWebSocket(ports.a, '127.0.0.1', '/ws')
+  assert.equal(ws.status, 429, 'a WebSocket upgrade takes a token too')
+  ws.socket.destroy()
 })
 
 test('a Service limit by consumer counts each calling identity on its own; a mesh route limit acts in the caller', async () => {

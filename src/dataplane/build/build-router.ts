@@ -7,7 +7,6 @@ import type { Exchange } from '../exchange.js'
 import { CompiledRoute, type RouteBuildContext } from './compiled-route.js'
 import { buildUpgradeHandler, type UpgradeHandler } from './upgrade-route.js'
 import type { Duplex } from 'node:stream'
-import { ProxyError } from '../errors.js'
 import { rejectUpgrade } from '../listener/upgrade.js'
 
 class RouteHandler implements RequestHandler {
@@ -25,10 +24,10 @@ class RouteHandler implements RequestHandler {
   handle(x: Exchange): void { this.compiled.handle(x) }
 
   upgrade(x: Exchange, client: Duplex, head: Buffer, idleMs: number): void {
-    const denied = this.compiled.denied(x)
-    if (denied !== null) { rejectUpgrade(client, new ProxyError('denied', denied)); return }
-    if (this.upgrader === null) this.upgrader = buildUpgradeHandler(this.entry, this.ctx.clusters)
-    this.upgrader(x, client, head, idleMs)
+    this.compiled.admitUpgrade(x, () => {
+      if (this.upgrader === null) this.upgrader = buildUpgradeHandler(this.entry, this.ctx.clusters)
+      this.upgrader(x, client, head, idleMs)
+    }, err => rejectUpgrade(client, err))
   }
 }
 

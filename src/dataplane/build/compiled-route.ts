@@ -107,6 +107,18 @@ export class CompiledRoute {
     return this.authorizer.check(this.callerOf(x), x.req.method ?? 'GET', x.path)
   }
 
+  /** An Upgrade (no response object): the route's authorization and rate limits, then `go`, or
+   *  the error to refuse the upgrade with. */
+  admitUpgrade(x: Exchange, go: () => void, refuse: (err: ProxyError) => void): void {
+    const denied = this.denied(x)
+    if (denied !== null) { refuse(new ProxyError('denied', denied)); return }
+    if (this.limiter === null) { go(); return }
+    this.limiter.admit(x, this.callerOf(x), wait => {
+      if (wait > 0) refuse(new ProxyError('rate_limited', `rate limit reached; retry in ${Math.ceil(wait)} ms`))
+      else go()
+    })
+  }
+
   /** Who policies judge: at a Gateway the request's consumer (or `anonymous`), else this proxy. */
   private callerOf(x: Exchange): string | null {
     return this.edge ? edgeCaller(x.consumer) : this.caller

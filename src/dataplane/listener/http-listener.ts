@@ -311,7 +311,12 @@ export class HttpListener {
     const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
-    route.upgrade(x, socket, head, this.ct.idleTimeoutMs)
+    const upgrade = route.upgrade.bind(route)
+    if (this.limiter === null) { upgrade(x, socket, head, this.ct.idleTimeoutMs); return }
+    this.limiter.admit(x, this.callerOf(x), wait => {
+      if (wait > 0) rejectUpgrade(socket, new ProxyError('rate_limited', `rate limit reached; retry in ${Math.ceil(wait)} ms`))
+      else upgrade(x, socket, head, this.ct.idleTimeoutMs)
+    })
   }
 }
 
