@@ -54,7 +54,12 @@ export class OtlpExporter {
     const url = new URL(this.endpoint)
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     this.sending = true
+    let settled = false
+    // Settles exactly once, whatever ends the exchange: an answer, an error, or a close without
+    // either (a collector that hangs up mid-answer) — so `sending` can never stay stuck.
     const done = (ok: boolean, why = '') => {
+      if (settled) return
+      settled = true
       this.sending = false
       if (ok) this.exported += batch.length
       else {
@@ -70,6 +75,7 @@ export class OtlpExporter {
     })
     req.once('timeout', () => req.destroy(new Error('timed out')))
     req.once('error', err => done(false, err.message))
+    req.once('close', () => done(false, 'connection closed before a complete answer'))
     req.end(body)
   }
 
