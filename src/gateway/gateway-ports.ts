@@ -123,6 +123,9 @@ export class PortServer {
       })
     } else {
       if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
+      // Stream listeners judge whole connections, and their callers are all `anonymous`.
+      const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
+      this.tcp!.refuseAll = authz !== null && new Authorizer(authz).check('anonymous', null, null) !== null
       const entries: StreamRouteIR[] = sortBySpecificity(plan.listeners.flatMap(l => l.tcpRoutes))
       this.tcp!.router = buildStreamRouter(entries, clusters)
     }

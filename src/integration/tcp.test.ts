@@ -224,3 +224,19 @@ test('a TLS listener in Terminate mode ends TLS with its certificate and routes 
   // Not TLS at all: closed without an answer.
   assert.equal(await exchange(tcp(termPort), 'GET / HTTP/1.1\r\n\r\n'), '')
 })
+
+test('an AuthorizationPolicy on a Gateway stream listener judges whole connections (callers are anonymous)', async () => {
+  const policy = `apiVersion: trellis.dev/v1alpha1
+kind: AuthorizationPolicy
+metadata: { name: tcp-members-only }
+spec:
+  targetRef: { kind: Gateway, name: edge, sectionName: tcp }
+  rules: [{ from: [{ identities: ["gateway:member"] }] }]
+`
+  await mesh.apply(policy)
+  await mesh.settled()
+  assert.equal(await exchange(tcp(tcpPort), 'hi'), '', 'an anonymous caller is refused')
+  await mesh.apply(policy, 'delete')
+  await mesh.settled()
+  assert.match(await exchange(tcp(tcpPort), 'hi'), /^echo-[01]:hi$/)
+})

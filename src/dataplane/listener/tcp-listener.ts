@@ -20,6 +20,9 @@ export interface TcpListenerOptions {
 export class TcpListener {
   readonly server: Server
   router: StreamRouter | null = null
+  /** Set when the listener's AuthorizationPolicies refuse its callers (a Gateway's stream listeners,
+   *  whose callers are all `anonymous`): every new connection is closed. */
+  refuseAll = false
   private readonly sockets = new Set<Socket>()
   private readonly idleMs: number
   private readonly sniffMs: number
@@ -102,6 +105,7 @@ export class TcpListener {
   }
 
   private dispatch(client: Socket, serverName: string | null, head: Buffer | null): void {
+    if (this.refuseAll) { this.log(`${this.opts.name}: connection denied by AuthorizationPolicy`); client.destroy(); return }
     const target = this.router?.route(serverName) ?? null
     if (!target || !target.cluster) {
       this.log(`${this.opts.name}: no route for ${serverName ?? 'connection'}`)
