@@ -81,6 +81,7 @@ export class PortServer {
       this.tcp = tcp
       this.http = null
       this.terminator = this.certs ? new TlsTerminator(this.certs, (s, name) => tcp.acceptNamed(s, name)) : null
+      if (this.terminator) this.terminator.server.maxConnections = ct?.maxConnections ?? 10_000   // the TLS server is what listens
     }
   }
 

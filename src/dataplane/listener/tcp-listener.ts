@@ -49,12 +49,17 @@ export class TcpListener {
   get port(): number { return (this.server.address() as { port: number } | null)?.port ?? 0 }
   get connections(): number { return this.sockets.size }
 
-  /** Stops accepting; open tunnels get up to `drainMs` to finish, then are cut. */
+  /** Stops accepting; open tunnels get up to `drainMs` to finish, then are cut. The tunnels are
+   *  watched here, not through the server: connections handed over by accept()/acceptNamed() (a
+   *  sidecar's inbound port, a TLS-terminating front) are not the server's own. */
   close(drainMs: number): Promise<void> {
+    if (this.server.listening) this.server.close()
     return new Promise(resolve => {
-      const timer = setTimeout(() => { for (const s of this.sockets) s.destroy(); resolve() }, drainMs)
-      timer.unref()
-      this.server.close(() => { clearTimeout(timer); resolve() })
+      if (this.sockets.size === 0) { resolve(); return }
+      const done = () => { clearTimeout(cut); clearInterval(poll); resolve() }
+      const cut = setTimeout(() => { for (const s of this.sockets) s.destroy(); done() }, drainMs)
+      const poll = setInterval(() => { if (this.sockets.size === 0) done() }, 50)
+      cut.unref(); poll.unref()
     })
   }
 
