@@ -123,7 +123,9 @@ test('PERMISSIVE serves plaintext without an identity beside mTLS; DISABLE sends
   const direct = await get(`http://127.0.0.1:${server.inboundPort}/c`, { 'x-trellis-peer-identity': `${TD}/admin` })
   assert.equal(direct.status, 200)
   assert.equal(direct.json().headers['x-trellis-peer-identity'], undefined, 'no identity without mTLS, and a forged one is stripped')
-  assert.equal((await get(`${clientUrl}/d`)).json().headers['x-trellis-peer-identity'], `${TD}/web-frontend`, 'callers still use mTLS')
+  const viaMesh = (await get(`${clientUrl}/d`)).json().headers
+  assert.equal(viaMesh['x-trellis-peer-identity'], `${TD}/web-frontend`, 'callers still use mTLS')
+  assert.match(viaMesh['x-forwarded-for'], /127\.0\.0\.1$/, 'the caller\'s address is kept under TLS')
 
   await mesh.apply(config(gwPort, 'DISABLE'))
   await mesh.settled()

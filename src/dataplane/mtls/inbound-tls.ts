@@ -5,7 +5,6 @@
 import type { Socket } from 'node:net'
 import { createServer, type Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { MtlsMode } from '../../ir/mesh.js'
-import { replaying } from '../listener/detect-protocol.js'
 import type { MeshCertificate } from './mesh-certificate.js'
 import { PEER_IDENTITY, spiffeIdOf } from './peer-identity.js'
 
@@ -33,8 +32,10 @@ export class InboundTls {
     socket.once('data', (first: Buffer) => {
       clearTimeout(timer)
       socket.pause()
-      if (first[0] === TLS_HANDSHAKE_RECORD) { this.tls().emit('connection', replaying(socket, first)); return }
       socket.unshift(first)
+      // The TLS server takes the socket itself (it reads what was unshifted first), so the caller's
+      // address stays known; plaintext is served as it came.
+      if (first[0] === TLS_HANDSHAKE_RECORD) { this.tls().emit('connection', socket); return }
       this.serve(socket)
       socket.resume()
     })
