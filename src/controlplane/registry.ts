@@ -149,7 +149,7 @@ export class Registry {
   toStored(): StoredInstance[] {
     const out: StoredInstance[] = []
     for (const rec of this.proxies.values()) {
-      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload || !rec.appReady || rec.draining) continue
+      if (rec.kind !== 'sidecar' || !rec.inboundAddress || !rec.workload || !rec.appReady || rec.draining || !rec.connected) continue
       out.push({
         id: rec.name, workload: rec.workload, replica: rec.replica ?? 0, labels: rec.labels, address: rec.inboundAddress, pid: rec.pid, proxy: rec.id,
         identity: rec.identity,

@@ -40,7 +40,7 @@ function ruleMatches(rule: AuthzRuleIR, identity: string | null, method: string 
 function identityMatches(patterns: readonly string[], identity: string): boolean {
   for (let i = 0; i < patterns.length; i++) {
     const p = patterns[i]
-    if (p.charCodeAt(p.length - 1) === 42 /* * */ ? identity.startsWith(p.slice(0, -1)) : identity === p) return true
+    if (p.charCodeAt(p.length - 1) === 42 /* * */ ? sharesPrefix(identity, p, p.length - 1) : identity === p) return true
   }
   return false
 }
@@ -56,8 +56,15 @@ function requestMatches(m: AuthzRequestMatchIR, method: string | null, path: str
 /** `pattern` is lower-case without a trailing slash (compiled); `/x/*` matches below /x at any depth. */
 export function pathMatches(pattern: string, path: string): boolean {
   if (pattern === '*') return true
-  if (pattern.endsWith('/*')) return path.length > pattern.length - 1 && path.startsWith(pattern.slice(0, -1))
+  if (pattern.endsWith('/*')) return path.length > pattern.length - 1 && sharesPrefix(path, pattern, pattern.length - 1)
   return path === pattern
+}
+
+/** Whether `s` starts with the first `n` characters of `pattern` (without slicing a new string). */
+function sharesPrefix(s: string, pattern: string, n: number): boolean {
+  if (s.length < n) return false
+  for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== pattern.charCodeAt(i)) return false
+  return true
 }
 
 /** ASCII lower case, one trailing slash dropped (but "/" stays). */
