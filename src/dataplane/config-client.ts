@@ -4,7 +4,8 @@
 import { request, type IncomingMessage, type ClientRequest } from 'node:http'
 import type { Snapshot } from '../snapshot/types.js'
 import { backoffDelayMs } from '../lib/backoff.js'
-import type { IssuedCertificate, MeshCertificate } from './mtls/mesh-certificate.js'
+import type { MeshCertificate } from './mtls/mesh-certificate.js'
+import type { IssuedCertificate } from '../identity/issued-certificate.js'
 import type { StatsBatch } from '../telemetry/series-delta.js'
 
 export interface Registration {

@@ -1,7 +1,7 @@
 // The proxies' side of the control plane API (join token): register, the snapshot stream, status reports.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gatewayIdentity, spiffeId, splitQualified } from '../../identity/spiffe.js'
-import type { IssuedCertificate } from '../ca/certificate-authority.js'
+import type { IssuedCertificate } from '../../identity/issued-certificate.js'
 import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
 import type { Observed, ProxyRegistration } from '../registry.js'

@@ -7,6 +7,7 @@ import * as x509 from '@peculiar/x509'
 import { randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { IssuedCertificate } from '../../identity/issued-certificate.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
 
@@ -14,14 +15,6 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
 const CA_LIFETIME_MS = 10 * 365 * 24 * 3600_000
 /** Issued certificates start this much in the past, for clocks slightly behind. */
 const BACKDATE_MS = 60_000
-
-export interface IssuedCertificate {
-  readonly certificate: string            // PEM, the leaf
-  readonly caCertificates: readonly string[] // PEM roots to trust
-  readonly serial: string
-  readonly notBefore: string              // ISO 8601
-  readonly notAfter: string
-}
 
 export class CertificateAuthority {
   private constructor(private readonly key: CryptoKey, readonly certificatePem: string, private readonly cert: x509.X509Certificate) {}

@@ -6,11 +6,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls'
 import { generateKeyPairSync, X509Certificate } from 'node:crypto'
 import { spiffeIdOf } from './peer-identity.js'
-
-export interface IssuedCertificate {
-  readonly certificate: string
-  readonly caCertificates: readonly string[]
-}
+import type { IssuedCertificate } from '../../identity/issued-certificate.js'
 
 const MAX_ROOTS = 4
 
@@ -36,7 +32,7 @@ export class MeshCertificate {
   get ready(): boolean { return this.context !== null }
 
   /** Installs an issued certificate after checking it is for this key and names a SPIFFE ID. */
-  install(issued: IssuedCertificate): void {
+  install(issued: Pick<IssuedCertificate, 'certificate' | 'caCertificates'>): void {
     const cert = new X509Certificate(issued.certificate)
     if (cert.publicKey.export({ type: 'spki', format: 'pem' }) !== this.publicKeyPem) throw new Error('issued certificate is not for this proxy\'s key')
     const identity = spiffeIdOf(cert.subjectAltName)
