@@ -134,3 +134,19 @@ test('an apply the store cannot take (etcd down) is refused and changes nothing,
     await Promise.race([cp.stop().catch(() => {}), new Promise(r => setTimeout(r, 5000))])
   }
 })
+
+test('a config written between a replica\'s load and its watch still reaches it; instance writes never conflict with applies', async () => {
+  const a = EtcdStore.fromUrl(etcd.url), b = EtcdStore.fromUrl(etcd.url)
+  try {
+    await a.load()
+    const base = await b.load()
+    const written = [...base.resources.filter(r => r.key !== 'Service/default/between'), { key: 'Service/default/between', file: 'x', dir: '/', line: 1, text: 'between' }]
+    await b.save({ resources: written, instances: [] })          // after a's load, before a watches
+    const seen: string[][] = []
+    await a.watch({ config: r => seen.push(r.map(x => x.key)), instances: () => {} })
+    await eventually('the write in between is delivered', async () => seen.some(keys => keys.includes('Service/default/between')))
+    // a still holds an old revision for the config, yet writing its instances is not refused.
+    await a.saveInstances([{ id: 'default/web/9', workload: 'default/web', replica: 9, labels: {}, address: '127.0.0.1:9', pid: null, proxy: 'p' }])
+    await b.save({ resources: base.resources, instances: [] })   // leave the shared config as it was
+  } finally { await a.close(); await b.close() }
+})
