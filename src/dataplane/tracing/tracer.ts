@@ -36,6 +36,8 @@ export class Tracer {
     const exporter = this.exporter
     if (!sampled || exporter === null || !x.res) return      // (an Upgrade has no response object)
     const startNs = nowNs()
+    // Read now: over HTTP/2 the request's socket is reached through its session, gone by 'close'.
+    const peer = peerIdentityOf(x.req.socket)
     x.res.once('close', () => {
       const status = x.res.statusCode
       const attributes: [string, string | number][] = [
@@ -43,7 +45,6 @@ export class Tracer {
         ['trellis.listener', listener],
       ]
       if (x.route !== null) attributes.push(['trellis.route', x.route])
-      const peer = peerIdentityOf(x.req.socket)
       if (peer !== null) attributes.push(['trellis.peer.identity', peer])
       exporter.add({
         traceId, spanId, parentSpanId: parent?.parentId ?? null, name: `${listener} ${x.req.method ?? 'GET'}`, kind,
