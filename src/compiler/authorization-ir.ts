@@ -3,6 +3,7 @@
 import type { AuthorizationIR, AuthzRuleIR } from '../ir/authorization.js'
 import type { AuthorizationPolicySpec } from '../resources/authorization-policy.js'
 import { spiffeId } from '../identity/spiffe.js'
+import { asciiLower } from '../lib/ascii-lower.js'
 
 /**
  * How a policy names callers: a SPIFFE ID as is; `anonymous` and `gateway:<consumer>` (a Gateway's
@@ -18,7 +19,7 @@ export function identityPattern(entry: string, namespace: string, trustDomain: s
 
 export function normalizeAuthzPath(path: string): string {
   if (path === '*') return path
-  const lower = path.replace(/[A-Z]+/g, m => m.toLowerCase())   // ASCII only, as proxies compare
+  const lower = asciiLower(path)                                  // as proxies compare
   return lower.length > 1 && lower.endsWith('/') ? lower.slice(0, -1) : lower
 }
 

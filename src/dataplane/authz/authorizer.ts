@@ -1,6 +1,7 @@
 // Evaluates an AuthorizationIR per request: DENY rules first, then, when any ALLOW policy applies,
 // the request must match one ALLOW rule. Built once per snapshot; `check` allocates nothing for a
 // path without a trailing slash or upper-case letters.
+import { asciiLower } from '../../lib/ascii-lower.js'
 import type { AuthorizationIR, AuthzRequestMatchIR, AuthzRuleIR } from '../../ir/authorization.js'
 
 export class Authorizer {
@@ -78,7 +79,6 @@ function comparablePath(path: string): string {
   return p
 }
 
-export function asciiLower(s: string): string { return s.replace(/[A-Z]+/g, m => m.toLowerCase()) }
 
 /** A Gateway's caller as policies name it: `gateway:<consumer>` once authenticated, else `anonymous`. */
 export function edgeCaller(consumer: string | null): string {

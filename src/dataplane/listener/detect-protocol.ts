@@ -12,15 +12,23 @@ const SNIFF_TIMEOUT_MS = 10_000
 
 export function detectProtocol(socket: Socket, onHttp1: (s: Socket) => void, onHttp2: (s: Duplex) => void): void {
   socket.setNoDelay(true)
+  sniffFirstChunk(socket, first => {
+    if (looksLikeHttp2(first)) { onHttp2(replaying(socket, first)); return }
+    socket.unshift(first)
+    onHttp1(socket)
+    socket.resume()
+  })
+}
+
+/** Waits (bounded in time) for a connection's first bytes and hands them over with the socket
+ *  paused; a connection that sends nothing in time, or fails, is closed. */
+export function sniffFirstChunk(socket: Socket, onFirst: (first: Buffer) => void): void {
   const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS)
   socket.once('error', () => socket.destroy())
   socket.once('data', (first: Buffer) => {
     clearTimeout(timer)
     socket.pause()
-    if (looksLikeHttp2(first)) { onHttp2(replaying(socket, first)); return }
-    socket.unshift(first)
-    onHttp1(socket)
-    socket.resume()
+    onFirst(first)
   })
   socket.once('close', () => clearTimeout(timer))
 }

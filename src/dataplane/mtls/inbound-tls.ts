@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net'
 import { createServer, type Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { MtlsMode } from '../../ir/mesh.js'
+import { sniffFirstChunk } from '../listener/detect-protocol.js'
 import type { MeshCertificate } from './mesh-certificate.js'
 import { PEER_IDENTITY, spiffeIdOf } from './peer-identity.js'
 
@@ -26,12 +27,7 @@ export class InboundTls {
     socket.setNoDelay(true)                                  // small TLS records must not wait for ACKs
     if (!this.certificate.ready) { this.failures++; socket.destroy(); return }
     if (mode === 'STRICT') { this.tls().emit('connection', socket); return }
-    socket.once('error', () => socket.destroy())
-    const timer = setTimeout(() => socket.destroy(), HANDSHAKE_TIMEOUT_MS)
-    socket.once('close', () => clearTimeout(timer))
-    socket.once('data', (first: Buffer) => {
-      clearTimeout(timer)
-      socket.pause()
+    sniffFirstChunk(socket, first => {
       socket.unshift(first)
       // The TLS server takes the socket itself (it reads what was unshifted first), so the caller's
       // address stays known; plaintext is served as it came.

@@ -1,7 +1,7 @@
 // W3C Trace Context (`traceparent`): parsing what arrives, and the ids of new traces and spans.
 // Ids come from a batch of secure random bytes formatted through one scratch buffer, as request
 // ids do (no per-request Buffer or string concatenation beyond the result).
-import { randomFillSync } from 'node:crypto'
+import { HEX_DIGITS, randomPool, takeRandom } from '../../lib/random-batch.js'
 
 export interface TraceParent {
   readonly traceId: string              // 32 lower-case hex digits, not all zero
@@ -9,23 +9,18 @@ export interface TraceParent {
   readonly sampled: boolean
 }
 
-const HEX = Buffer.from('0123456789abcdef', 'latin1')
-const BATCH = 4096
-const random = Buffer.allocUnsafeSlow(BATCH)
-let used = BATCH
 const text = Buffer.allocUnsafeSlow(32)
 
 function randomHex(bytes: number): string {
   for (;;) {
-    if (used + bytes > BATCH) { randomFillSync(random); used = 0 }
+    const at = takeRandom(bytes)
     let zero = true
     for (let i = 0; i < bytes; i++) {
-      const b = random[used + i]
+      const b = randomPool[at + i]
       if (b !== 0) zero = false
-      text[2 * i] = HEX[b >> 4]
-      text[2 * i + 1] = HEX[b & 15]
+      text[2 * i] = HEX_DIGITS[b >> 4]
+      text[2 * i + 1] = HEX_DIGITS[b & 15]
     }
-    used += bytes
     if (!zero) return text.toString('latin1', 0, 2 * bytes)   // all-zero ids are invalid
   }
 }
