@@ -3,7 +3,7 @@
 // serving its last good config and reconnects with capped, jittered backoff.
 import { request, type IncomingMessage, type ClientRequest } from 'node:http'
 import type { Snapshot } from '../snapshot/types.js'
-import { backoffDelayMs } from '../lib/backoff.js'
+import { backoffDelayMs, jitteredPeriodMs } from '../lib/backoff.js'
 import type { MeshCertificate } from './mtls/mesh-certificate.js'
 import type { IssuedCertificate } from '../identity/issued-certificate.js'
 import type { StatsBatch } from '../telemetry/series-delta.js'
@@ -45,6 +45,8 @@ export interface ControlMessage { readonly type: string; readonly [field: string
 
 /** How long the snapshot stream may stay silent before the proxy reconnects (pings come every 5 s). */
 const STREAM_SILENCE_MS = 15_000
+/** Status reports come every heartbeat ±20 %: well inside the instance TTL (5 heartbeats by default). */
+const HEARTBEAT_SPREAD = 0.2
 
 export class ConfigClient {
   private id: string | null = null
@@ -70,7 +72,7 @@ export class ConfigClient {
 
   stop(): void {
     this.stopped = true
-    if (this.heartbeat) clearInterval(this.heartbeat)
+    if (this.heartbeat) clearTimeout(this.heartbeat)
     if (this.renewal) clearTimeout(this.renewal)
     this.stream?.destroy()
   }
@@ -89,9 +91,7 @@ export class ConfigClient {
       this.identity = reg.identity
       if (cert && reg.certificate) this.install(reg.certificate)
       this.openStream(reg.id)
-      if (this.heartbeat) clearInterval(this.heartbeat)
-      this.heartbeat = setInterval(() => void this.report(), reg.heartbeatMs)
-      this.heartbeat.unref()
+      this.scheduleHeartbeat(reg.heartbeatMs)
     } catch (err) {
       const status = (err as { status?: number }).status
       if (status === 401 || status === 403 || status === 404) {
@@ -100,6 +100,14 @@ export class ConfigClient {
       }
       this.retry(`register: ${(err as Error).message}`)
     }
+  }
+
+  /** Status reports every `periodMs` on average, jittered so that proxies do not report in step. */
+  private scheduleHeartbeat(periodMs: number): void {
+    if (this.heartbeat) clearTimeout(this.heartbeat)
+    if (this.stopped) return
+    this.heartbeat = setTimeout(() => { this.scheduleHeartbeat(periodMs); void this.report() }, jitteredPeriodMs(periodMs, HEARTBEAT_SPREAD, Math.random()))
+    this.heartbeat.unref()
   }
 
   private install(issued: IssuedCertificate): void {

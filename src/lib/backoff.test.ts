@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { backoffDelayMs } from './backoff.js'
+import { backoffDelayMs, jitteredPeriodMs } from './backoff.js'
 
 test('exponential ceiling with full jitter, capped at max', () => {
   const cases = [
@@ -14,4 +14,15 @@ test('exponential ceiling with full jitter, capped at max', () => {
     { name: 'zero base', retry: 3, base: 0, max: 100, r: 0.5, want: 0 },
   ]
   for (const c of cases) assert.equal(backoffDelayMs(c.retry, c.base, c.max, c.r), c.want, c.name)
+})
+
+test('jittered period: within ± spread of the period, spread evenly, never below 1 ms', () => {
+  assert.equal(jitteredPeriodMs(1000, 0.2, 0), 800)
+  assert.equal(jitteredPeriodMs(1000, 0.2, 0.5), 1000)
+  assert.equal(jitteredPeriodMs(1000, 0.2, 0.999999), 1200)
+  assert.equal(jitteredPeriodMs(1000, 0, 0.9), 1000)
+  assert.equal(jitteredPeriodMs(1, 0.5, 0), 1)
+  let sum = 0
+  for (let i = 0; i < 1000; i++) sum += jitteredPeriodMs(1000, 0.2, (i + 0.5) / 1000)
+  assert.equal(Math.round(sum / 1000), 1000)          // the mean stays the period
 })
