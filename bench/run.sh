@@ -36,7 +36,7 @@ BENCH_DIR=${BENCH_DIR:-/tmp/trellis-bench-$(date +%Y%m%d-%H%M%S)}
 export CANDIDATE_NAME=trellis CANDIDATE_PORT=${CANDIDATE_PORT:-18100}
 # Runs under `bash -c` inside peers.sh, which exports LISTEN_PORT and BACKEND_URL.
 # The flags `trellis up` starts every proxy with (src/supervisor/proxy-node-flags.ts).
-export CANDIDATE_CMD="node --max-semi-space-size=2 $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL"
+export CANDIDATE_CMD="node $(bash "$REPO/bench/proxy-node-flags.sh") $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL"
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 2; }

@@ -8,7 +8,7 @@
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
 import { runScenario, QUICK, TRELLIS, start, stop, tmp, freePort, startBackend, waitFor200, now, median, log, roundAll,
-  startControlPlane, apply, startSidecar, memOf, sleep } from './lib.mjs'
+  startControlPlane, apply, startSidecar, memOf, sleep, proxyNodeFlags } from './lib.mjs'
 
 const REPS = Number(process.env.REPS ?? (QUICK ? 3 : 5))
 
@@ -47,7 +47,7 @@ runScenario('cold-start', QUICK ? 120 : 240, async () => {
 
   for (let i = 0; i < REPS; i++) {
     const p = await freePort(18600)
-    await once('standalone', process.execPath, ['--max-semi-space-size=2', TRELLIS, 'proxy', '--listen', `127.0.0.1:${p}`, '--upstream', backend.url], `http://127.0.0.1:${p}/`)
+    await once('standalone', process.execPath, [...proxyNodeFlags(), TRELLIS, 'proxy', '--listen', `127.0.0.1:${p}`, '--upstream', backend.url], `http://127.0.0.1:${p}/`)
     const q = await freePort(18600)
     await once('node_http', process.execPath, [join(dir, 'node-http.cjs')], `http://127.0.0.1:${q}/`, { PORT: String(q), BACKEND_URL: backend.url })
   }

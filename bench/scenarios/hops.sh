@@ -48,7 +48,7 @@ for ((r = 1; r <= RUNS; r++)); do
     case $mode in
       two-hop|gateway) cmd="bash $REPO/bench/scenarios/mesh-candidate.sh $mode" ;;
       two-hop-plain) cmd="env MTLS=DISABLE bash $REPO/bench/scenarios/mesh-candidate.sh two-hop" ;;
-      one-hop) cmd="node --max-semi-space-size=2 $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL" ;;
+      one-hop) cmd="node $(bash "$REPO/bench/proxy-node-flags.sh") $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL" ;;
       *) log "unknown mode $mode"; exit 2 ;;
     esac
     wait_for_others || exit 1

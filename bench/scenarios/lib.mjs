@@ -8,6 +8,7 @@ import { createServer as netServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { PROXY_NODE_FLAGS } from '../../dist/supervisor/proxy-node-flags.js'
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 export const TRELLIS = join(REPO, 'bin/trellis.js')
@@ -211,14 +212,23 @@ export async function api(cp, path) {
   return JSON.parse(r.body)
 }
 
+// The node flags `trellis up` runs proxies with, plus PROXY_NODE_FLAGS="--flag …" for experiments.
+export function proxyNodeFlags() {
+  return [...PROXY_NODE_FLAGS, ...(process.env.PROXY_NODE_FLAGS ?? '').split(' ').filter(Boolean)]
+}
+
+// PROXY_ENV="K=V K2=V2": extra environment for the proxies (e.g. MALLOC_ARENA_MAX), for experiments.
+function proxyEnv() {
+  return Object.fromEntries((process.env.PROXY_ENV ?? '').split(' ').filter(Boolean).map(kv => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+}
+
 export function startSidecar(cp, workload, appPort, { replica = 0, upstreamPorts = {}, inboundPort, adminPort, name } = {}) {
-  // The node flags `trellis up` runs proxies with (src/supervisor/proxy-node-flags.ts).
-  const args = ['--max-semi-space-size=2', TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
+  const args = [...proxyNodeFlags(), TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
     '--control-plane', cp.url, '--parent-pid', String(process.pid)]
   for (const [svc, p] of Object.entries(upstreamPorts)) args.push('--upstream-port', `${svc}=${p}`)
   if (inboundPort) args.push('--inbound-port', String(inboundPort))
   if (adminPort) args.push('--admin-port', String(adminPort))
-  return start(name ?? `${workload}-${replica}.proxy`, process.execPath, args, { env: { TRELLIS_TOKEN: cp.token } })
+  return start(name ?? `${workload}-${replica}.proxy`, process.execPath, args, { env: { TRELLIS_TOKEN: cp.token, ...proxyEnv() } })
 }
 
 // ---------------------------------------------------------------- /proc memory

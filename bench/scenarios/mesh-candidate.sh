@@ -17,9 +17,10 @@
 set -uo pipefail
 MODE=${1:-two-hop}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TRELLIS="node $REPO/bin/trellis.js"
-# Proxies run with the node flags `trellis up` gives them (src/supervisor/proxy-node-flags.ts).
-PROXY="node --max-semi-space-size=2 ${PROXY_NODE_FLAGS:-} $REPO/bin/trellis.js"
+TRELLIS="node ${CP_NODE_FLAGS:-} $REPO/bin/trellis.js"
+# Proxies run with the node flags `trellis up` gives them (src/supervisor/proxy-node-flags.ts), plus
+# PROXY_NODE_FLAGS for experiments; CP_NODE_FLAGS adds flags to the control plane (e.g. --cpu-prof).
+PROXY="node $(bash "$REPO/bench/proxy-node-flags.sh") ${PROXY_NODE_FLAGS:-} $REPO/bin/trellis.js"
 : "${LISTEN_PORT:?}" "${BACKEND_PORT:?}"
 CP_PORT=${CP_PORT:-$((LISTEN_PORT + 1))}
 CP_URL="http://127.0.0.1:$CP_PORT"
