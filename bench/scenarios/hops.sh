@@ -3,6 +3,9 @@
 # beside the one-hop peers of the same run (default PEERS="direct node-http"):
 #   two-hop:  client sidecar -> server sidecar -> backend   (bench/scenarios/mesh-candidate.sh two-hop), mTLS between them
 #   two-hop-plain: the same with Mesh.spec.mtls DISABLE (plaintext between the sidecars)
+#   two-hop-split: two-hop with the client sidecar on LOAD_CPU, beside the load generator that plays
+#             its app (each sidecar shares a core with its own app, as on two machines); the server
+#             sidecar and the control plane stay on PROXY_CPU with the backend
 #   gateway:  gateway -> server sidecar -> backend           (bench/scenarios/mesh-candidate.sh gateway)
 #   one-hop:  `trellis proxy --listen --upstream`            (the candidate of `npm run bench`)
 # Each peers.sh run measures one candidate; the modes are interleaved run by run (RUNS times) so
@@ -11,7 +14,7 @@
 # backend; the load generator runs on LOAD_CPU. Its CPU and RSS columns cover the whole tree,
 # control plane included.
 #
-# Settings: RUNS [3; QUICK 1]  DURATION [8; QUICK 3]  HOP_MODES ["two-hop two-hop-plain gateway one-hop"]
+# Settings: RUNS [3; QUICK 1]  DURATION [8; QUICK 3]  HOP_MODES ["two-hop two-hop-plain two-hop-split gateway one-hop"]
 #   HOP_PEERS ["direct node-http"]  BENCH_DIR [/tmp/trellis-sc-hops-<ts>]  OUT [stdout only]
 #   PEERS_SH [../shared/bench/peers.sh]  WAIT_OTHERS [900] s to wait while another peers.sh runs
 # Output: JSON (bench/summarize.mjs medians/ratios per mode) on stdout and in OUT.
@@ -19,7 +22,7 @@ set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO" || exit 2
 if [[ ${QUICK:-} == 1 ]]; then RUNS=${RUNS:-1}; DURATION=${DURATION:-3}; else RUNS=${RUNS:-3}; DURATION=${DURATION:-8}; fi
-HOP_MODES=${HOP_MODES:-"two-hop two-hop-plain gateway one-hop"}
+HOP_MODES=${HOP_MODES:-"two-hop two-hop-plain two-hop-split gateway one-hop"}
 HOP_PEERS=${HOP_PEERS:-"direct node-http"}
 PEERS_SH=${PEERS_SH:-$REPO/../shared/bench/peers.sh}
 BENCH_DIR=${BENCH_DIR:-/tmp/trellis-sc-hops-$(date +%Y%m%d-%H%M%S)}
@@ -48,6 +51,7 @@ for ((r = 1; r <= RUNS; r++)); do
     case $mode in
       two-hop|gateway) cmd="bash $REPO/bench/scenarios/mesh-candidate.sh $mode" ;;
       two-hop-plain) cmd="env MTLS=DISABLE bash $REPO/bench/scenarios/mesh-candidate.sh two-hop" ;;
+      two-hop-split) cmd="env CLIENT_CPU=${LOAD_CPU:-1} bash $REPO/bench/scenarios/mesh-candidate.sh two-hop" ;;
       one-hop) cmd="node $(bash "$REPO/bench/proxy-node-flags.sh") $REPO/bin/trellis.js proxy --listen 127.0.0.1:\$LISTEN_PORT --upstream \$BACKEND_URL" ;;
       *) log "unknown mode $mode"; exit 2 ;;
     esac

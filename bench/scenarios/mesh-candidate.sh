@@ -10,6 +10,8 @@
 #                 (Workload upstreams[].localPort), as an app would call it.
 #   MODE=gateway: gateway (listener on LISTEN_PORT, HTTPRoute -> server) -> server sidecar -> BACKEND.
 #
+# CLIENT_CPU (two-hop): pin the client sidecar to this CPU instead of the one peers.sh gives the tree.
+#
 # Control plane: `trellis control-plane --store memory --state <tmp>` on LISTEN_PORT+1; the
 # proxies join with the admin token from the state folder. The state folder is removed on exit.
 # On TERM/INT/EXIT every child is stopped (TERM, then KILL after 3 s); the proxies also get
@@ -109,6 +111,7 @@ $PROXY proxy --workload server --app-port "$BACKEND_PORT" --control-plane "$CP_U
 PIDS+=($!)
 if [[ $MODE == two-hop ]]; then
   $PROXY proxy --workload client --app-port "$BACKEND_PORT" --control-plane "$CP_URL" --parent-pid $$ &
+  [[ -n ${CLIENT_CPU:-} ]] && taskset -cp "$CLIENT_CPU" $! >/dev/null
 else
   $PROXY gateway edge --control-plane "$CP_URL" --parent-pid $$ &
 fi
