@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import type { SourceText } from '../config/index.js'
 import { formatDiagnostic } from '../ir/index.js'
 import { Credentials } from './auth.js'
-import { CertificateAuthority } from './ca/certificate-authority.js'
+import type { CertificateAuthority } from './ca/certificate-authority.js'
+import { loadMeshCa } from './ca/load-mesh-ca.js'
 import { ConfigState, type ApplyResult } from './config-state.js'
 import { HttpError, sendJson } from './http-util.js'
 import { handleAdminApi } from './api/admin-api.js'
@@ -65,7 +66,7 @@ export class ControlPlane {
   }
 
   get currentVersion(): number { return this.version }
-  /** The mesh CA (kept in the state folder); available once started. */
+  /** The mesh CA (in the shared store with etcd, else in the state folder); available once started. */
   get ca(): CertificateAuthority {
     if (!this.authority) throw new Error('control plane not started')
     return this.authority
@@ -76,7 +77,7 @@ export class ControlPlane {
   }
 
   async start(): Promise<void> {
-    this.authority = await CertificateAuthority.loadOrCreate(this.opts.stateDir)
+    this.authority = await loadMeshCa(this.opts.store, this.opts.stateDir, this.log)
     const state = await this.opts.store.load()
     const restored = this.config.restore(state.resources)
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)

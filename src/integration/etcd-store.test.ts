@@ -1,6 +1,6 @@
 // Two control-plane replicas sharing a real etcd: an apply on one reaches the other and its
 // proxies; instances registered at one are endpoints for the other's proxies (over mTLS, one CA
-// in the shared state folder); concurrent writers never overwrite each other; a replica that stops
+// shared through etcd); concurrent writers never overwrite each other; a replica that stops
 // takes its instances with it; a new replica starts from what etcd holds.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'

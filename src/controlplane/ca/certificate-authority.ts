@@ -1,7 +1,8 @@
-// The mesh's certificate authority: one EC P-256 key and self-signed root kept in the state folder
-// (key 0600), issuing short-lived X.509 SVIDs: the SPIFFE ID as the only URI SAN, usable for both
-// ends of an mTLS connection. Proxies make their own key pair and send only the public key, so a
-// private key never crosses the network.
+// The mesh's certificate authority: one EC P-256 key and self-signed root, kept in the state folder
+// (key 0600) or, when control-plane replicas share a store, in the store (load-mesh-ca.ts). It
+// issues short-lived X.509 SVIDs: the SPIFFE ID as the only URI SAN, usable for both ends of an mTLS
+// connection. Proxies make their own key pair and send only the public key, so a proxy's private
+// key never crosses the network.
 import 'reflect-metadata'                      // @peculiar/x509's DI container needs it, before the import below
 import * as x509 from '@peculiar/x509'
 import { randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto'
@@ -15,36 +16,29 @@ const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
 const CA_LIFETIME_MS = 10 * 365 * 24 * 3600_000
 /** Issued certificates start this much in the past, for clocks slightly behind. */
 const BACKDATE_MS = 60_000
+const CERT_FILE = 'ca.pem', KEY_FILE = 'ca-key.pem'
+
+/** A CA as text: its root certificate and its PKCS#8 private key, both PEM. */
+export interface CaPem { readonly certificate: string; readonly key: string }
 
 export class CertificateAuthority {
   private constructor(private readonly key: CryptoKey, readonly certificatePem: string, private readonly cert: x509.X509Certificate) {}
 
   /** The CA of a state folder, made on first use. */
   static async loadOrCreate(stateDir: string): Promise<CertificateAuthority> {
-    const keyPath = join(stateDir, 'ca-key.pem'), certPath = join(stateDir, 'ca.pem')
-    let keyPem: string | null = null, certPem: string | null = null
-    try { keyPem = readFileSync(keyPath, 'utf8'); certPem = readFileSync(certPath, 'utf8') } catch { /* first start */ }
-    if (keyPem && certPem) {
-      const key = await webcrypto.subtle.importKey('pkcs8', pemBody(keyPem), ALG, false, ['sign'])
-      return new CertificateAuthority(key as CryptoKey, certPem, new x509.X509Certificate(certPem))
+    let pem = readCaFiles(stateDir)
+    if (!pem) {
+      pem = await createCaPem()
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+      writeFileSync(join(stateDir, KEY_FILE), pem.key, { mode: 0o600 })
+      writeFileSync(join(stateDir, CERT_FILE), pem.certificate, { mode: 0o644 })
     }
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 })
-    const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair
-    const now = Date.now()
-    const cert = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: serial(), name: 'CN=Trellis mesh CA, O=Trellis', keys, signingAlgorithm: ALG,
-      notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + CA_LIFETIME_MS),
-      extensions: [
-        new x509.BasicConstraintsExtension(true, 0, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      ],
-    })
-    const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey))
-    writeFileSync(keyPath, toPem('PRIVATE KEY', pkcs8), { mode: 0o600 })
-    const pem = cert.toString('pem') + '\n'
-    writeFileSync(certPath, pem, { mode: 0o644 })
-    return new CertificateAuthority(keys.privateKey, pem, cert)
+    return CertificateAuthority.fromPem(pem)
+  }
+
+  static async fromPem(pem: CaPem): Promise<CertificateAuthority> {
+    const key = await webcrypto.subtle.importKey('pkcs8', pemBody(pem.key), ALG, false, ['sign'])
+    return new CertificateAuthority(key as CryptoKey, pem.certificate, new x509.X509Certificate(pem.certificate))
   }
 
   /** A certificate for `spiffeId` over the proxy's public key (SPKI PEM, EC P-256). */
@@ -70,6 +64,31 @@ export class CertificateAuthority {
     const pem = cert.toString('pem') + '\n'
     return { certificate: pem, caCertificates: [this.certificatePem], serial: new NodeX509(pem).serialNumber, notBefore: notBefore.toISOString(), notAfter: notAfter.toISOString() }
   }
+}
+
+/** The CA in a state folder, or null if it has none. */
+export function readCaFiles(stateDir: string): CaPem | null {
+  try {
+    const pem = { certificate: readFileSync(join(stateDir, CERT_FILE), 'utf8'), key: readFileSync(join(stateDir, KEY_FILE), 'utf8') }
+    return pem.certificate && pem.key ? pem : null
+  } catch { return null }
+}
+
+/** A new CA: a fresh key and its self-signed root. */
+export async function createCaPem(): Promise<CaPem> {
+  const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']) as CryptoKeyPair
+  const now = Date.now()
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(), name: 'CN=Trellis mesh CA, O=Trellis', keys, signingAlgorithm: ALG,
+    notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + CA_LIFETIME_MS),
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  })
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey as webcrypto.CryptoKey))
+  return { certificate: cert.toString('pem') + '\n', key: toPem('PRIVATE KEY', pkcs8) }
 }
 
 /** Positive, 128-bit, never starting with a zero byte (so its DER form keeps its length). */

@@ -1,5 +1,6 @@
 // What the control plane persists: the applied config documents and the instance registry.
 import type { Labels } from '../../ir/index.js'
+import type { CaPem } from '../ca/certificate-authority.js'
 
 /** One applied document, kept as its source text so a restart re-validates it with real positions. */
 export interface StoredResource {
@@ -40,6 +41,9 @@ export interface Store {
   close(): Promise<void>
   /** Stores shared by several control-plane replicas report what the others write. */
   watch?(handlers: StoreWatchHandlers): Promise<void>
+  /** Stores shared by several control-plane replicas hold the one mesh CA they all issue from: the
+   *  stored one, else `offer()`'s, stored unless another replica stored one first (then that one). */
+  sharedCa?(offer: () => Promise<CaPem>): Promise<CaPem>
 }
 
 export interface StoreWatchHandlers {
