@@ -9,7 +9,7 @@ export function registerControlPlane(program: Command): void {
     .description('Run the control plane alone.')
     .option('--listen <addr>', 'address to serve on (default: the stored Mesh.spec.controlPlane.listen, else 127.0.0.1:15000)')
     .option('--state <dir>', 'state folder (admin token, join key, default store)', '.trellis')
-    .option('--store <url>', 'memory | file:DIR (default: file:<state>)')
+    .option('--store <url>', 'memory | file:DIR | etcd://HOST:PORT[,HOST:PORT…] (default: file:<state>; with etcd, replicas share config, instances and the mesh CA)')
     .option('--instance-ttl <ms>', 'drop an instance whose proxy stops heartbeating for this long', '5000')
     .option('--cert-ttl <duration>', 'lifetime of the mesh certificates issued to proxies; they renew at half-life (env TRELLIS_CERT_TTL)', process.env.TRELLIS_CERT_TTL ?? '24h')
     .option('--parent-pid <pid>', 'exit when this process is gone')
