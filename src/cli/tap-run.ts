@@ -7,9 +7,13 @@ import type { TapCliOptions } from './tap.js'
 interface TapLine {
   type: string
   time?: string; method?: string; path?: string; status?: number; latencyMs?: number; route?: string | null
+  /** A request: the x-trellis-reason of an answer the mesh made (null: the app answered). The end: why it ended. */
+  reason?: string | null
   source?: { identity: string | null; address: string | null }
-  destination?: { service: string; instance: string; identity: string }
-  service?: string; proxies?: string[]; reason?: string; requests?: number; dropped?: number; error?: string
+  /** `instance` and `identity` are null for a request its caller answered before any instance. */
+  destination?: { service: string; instance: string | null; identity: string | null }
+  proxy?: string
+  service?: string; proxies?: string[]; requests?: number; dropped?: number; error?: string
 }
 
 export async function runTap(service: string, opts: TapCliOptions): Promise<number> {
@@ -64,7 +68,8 @@ function show(l: TapLine, json: boolean): void {
     process.stdout.write([
       l.time, l.method, l.path, l.status, `${l.latencyMs}ms`,
       `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,
-      `dst=${d?.instance} (${d?.identity})`, `route=${l.route ?? '-'}`,
+      d?.instance ? `dst=${d.instance} (${d.identity})` : `dst=${d?.service} (answered by ${l.proxy})`,
+      `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
     ].join('  ') + '\n')
   }
 }

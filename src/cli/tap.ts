@@ -5,7 +5,7 @@ export interface TapCliOptions { max?: string; duration?: string; rate?: string;
 
 export function registerTap(program: Command): void {
   withClientOptions(program.command('tap <service>'))
-    .description('Stream live request summaries of SERVICE as its sidecars serve them: time, method, path, status, latency, source and destination identity, route.')
+    .description('Stream live request summaries of SERVICE as its sidecars serve them, and as its callers refuse them: time, method, path, status, latency, source and destination identity, route, reason.')
     .option('--max <n>', 'stop after N requests')
     .option('--duration <duration>', 'stop after this long (e.g. 30s, 5m)')
     .option('--rate <n>', 'at most N summaries per second; more are dropped and counted', '100')
@@ -13,7 +13,9 @@ export function registerTap(program: Command): void {
     .addHelpText('after', [
       '',
       'Paths are shown without their query string. The source identity is the one mTLS proved; the',
-      'route is the one the caller matched. Ctrl-C stops the tap.',
+      'route is the one the caller matched. Requests a caller (a sidecar or a gateway) answered itself',
+      'before any instance (no route, denied, rate limited, no healthy endpoint, ...) are shown too, with',
+      'their reason. Ctrl-C stops the tap.',
       '',
       'Examples:',
       '  trellis tap orders',

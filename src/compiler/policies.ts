@@ -71,6 +71,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
   const authz = { services: {} as Record<string, AuthorizationIR>, gateways: {} as Record<string, AuthorizationIR>, routes: {} as Record<string, AuthorizationIR> }
   const limits = { services: {} as Record<string, RateLimitsIR>, gateways: {} as Record<string, RateLimitsIR>, routes: {} as Record<string, RateLimitsIR> }
   const security = { gateways: {} as Record<string, SecurityIR>, routes: {} as Record<string, SecurityIR> }
+  const auditFiles = new Map<string, SecurityIR>()
   for (const kind of POLICY_KINDS) {
     for (const policy of cat.list<PolicySpec>(kind)) {
       const targets = targetsOf(policy.spec).map(t => ({ ...t, q: resolveTarget(cat, sink, policy, t.ref, t.path) }))
@@ -90,7 +91,7 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
         mergeInto(limits, targets, ir, mergeRateLimits)
       }
       if (kind === 'SecurityPolicy' && !sink.hasErrors(policy.source)) {
-        attachSecurityPolicy(cat, sink, policy as ValidResource<SecurityPolicySpec>, targets, security)
+        attachSecurityPolicy(cat, sink, policy as ValidResource<SecurityPolicySpec>, targets, security, auditFiles)
       }
       if (kind !== 'TrafficPolicy' || sink.hasErrors(policy.source)) continue
       for (const t of targets) {
@@ -122,11 +123,13 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
 /**
  * One SecurityPolicy per target: the first by namespace/name wins, later ones get a warning. A policy
  * on an HTTPRoute acts only where the route is attached to a Gateway; on a mesh route it does nothing.
+ * `auditFiles`: the first attached policy writing each audit file, whose rotation limits the file gets.
  */
 function attachSecurityPolicy(cat: Catalog, sink: DiagnosticSink, policy: ValidResource<SecurityPolicySpec>,
   targets: readonly { ref: TargetRef; path: FieldPath; q: string | null }[],
-  into: { gateways: Record<string, SecurityIR>; routes: Record<string, SecurityIR> }): void {
-  const ir = compileSecurityPolicy(policy.qualifiedName, policy.spec, policy.source.dir)
+  into: { gateways: Record<string, SecurityIR>; routes: Record<string, SecurityIR> }, auditFiles: Map<string, SecurityIR>): void {
+  let ir = compileSecurityPolicy(policy.qualifiedName, policy.spec, policy.source.dir)
+  let attached = false
   for (const t of targets) {
     if (t.q === null) continue
     const isGateway = t.ref.kind === 'Gateway'
@@ -145,8 +148,25 @@ function attachSecurityPolicy(cat: Catalog, sink: DiagnosticSink, policy: ValidR
         'attach one SecurityPolicy per target (the first by namespace/name wins)')
       continue
     }
+    if (!attached) { ir = shareAuditFile(sink, policy, ir, auditFiles); attached = true }
     map[key] = ir
   }
+}
+
+/** One file, one rotation: a policy writing a file an earlier policy writes takes that policy's
+ *  limits, with a warning when its own differ. */
+function shareAuditFile(sink: DiagnosticSink, policy: ValidResource<SecurityPolicySpec>, ir: SecurityIR,
+  auditFiles: Map<string, SecurityIR>): SecurityIR {
+  if (ir.audit === null) return ir
+  const first = auditFiles.get(ir.audit.file)
+  if (!first?.audit) { auditFiles.set(ir.audit.file, ir); return ir }
+  const a = first.audit
+  if (a.maxSizeBytes !== ir.audit.maxSizeBytes || a.maxFiles !== ir.audit.maxFiles) {
+    sink.warn(policy.source, ['spec', 'audit'], 'AUDIT_CONFLICT',
+      `audit file "${policy.spec.audit!.file}" is also written by SecurityPolicy "${first.policy}", whose rotation applies to it: maxSizeBytes ${a.maxSizeBytes}, maxFiles ${a.maxFiles}`,
+      'give every policy writing one audit file the same maxSizeBytes and maxFiles (the first by namespace/name wins)')
+  }
+  return { ...ir, audit: a }
 }
 
 /** Adds a policy's IR at each resolved target (`ns/name`, or `ns/name#listener` for one Gateway

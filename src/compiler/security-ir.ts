@@ -1,7 +1,8 @@
 // SecurityPolicy → SecurityIR: file paths resolved against the folder of the policy's file, header
-// names lower-cased, defaults filled in (clockSkew 60s, CORS methods GET/HEAD/POST).
+// names lower-cased, defaults filled in (clockSkew 60s, CORS methods GET/HEAD/POST, audit files
+// rotated at 100 MiB with 5 kept).
 import { resolve } from 'node:path'
-import type { CorsIR, JwtProviderIR, SecurityIR } from '../ir/security.js'
+import { DEFAULT_AUDIT_ROTATION, type CorsIR, type JwtProviderIR, type SecurityIR } from '../ir/security.js'
 import type { SecurityPolicySpec } from '../resources/security-policy.js'
 
 export const DEFAULT_CLOCK_SKEW_MS = 60_000
@@ -17,7 +18,11 @@ export function compileSecurityPolicy(name: string, spec: SecurityPolicySpec, di
     jwt: spec.jwt ? { providers: spec.jwt.providers.map(p => provider(p, dir)), optional: spec.jwt.optional } : null,
     apiKey: spec.apiKey ? { header: spec.apiKey.header.toLowerCase(), keysFile: resolve(dir, spec.apiKey.keysFile) } : null,
     cors: spec.cors ? cors(spec.cors) : null,
-    audit: spec.audit ? { file: resolve(dir, spec.audit.file) } : null,
+    audit: spec.audit ? {
+      file: resolve(dir, spec.audit.file),
+      maxSizeBytes: spec.audit.maxSizeBytes ?? DEFAULT_AUDIT_ROTATION.maxSizeBytes,
+      maxFiles: spec.audit.maxFiles ?? DEFAULT_AUDIT_ROTATION.maxFiles,
+    } : null,
   }
 }
 

@@ -9,6 +9,8 @@ export class Exchange {
   bodyTaps: BodyTap[] | null = null
   /** The matched route's name, once routed (span attributes). */
   route: string | null = null
+  /** The Service of the backend picked for the request, once picked (`trellis tap` at the caller). */
+  service: string | null = null
   /** Who authenticated at a Gateway's SecurityPolicy (JWT `sub`, API key name); null: nobody. */
   consumer: string | null = null
   constructor(

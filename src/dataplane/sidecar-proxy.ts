@@ -24,6 +24,7 @@ import { TapHub } from '../telemetry/tap-hub.js'
 import { takeStats } from '../telemetry/series-delta.js'
 import { inboundObserver } from './build/inbound-observer.js'
 import { TapControl } from './tap/tap-control.js'
+import { CallerTap } from './tap/caller-tap.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -44,7 +45,8 @@ const APP_CLUSTER = 'local/app'
 
 export class SidecarProxy {
   readonly metrics = new ProxyMetrics()
-  /** `trellis tap`: inbound summaries while a tap listens; route names to callees while one asks. */
+  /** `trellis tap`: inbound summaries while a tap listens; route names to callees, and the requests the
+   *  outbound side answers itself, while one asks. */
   readonly tap = new TapHub()
   private readonly taps: TapControl
   /** This sidecar's mesh identity: its key pair, and the certificate the control plane issues for it. */
@@ -148,7 +150,10 @@ export class SidecarProxy {
       const name = `outbound|${ol.service}`
       const listener = ol.protocol === 'tcp' ? new TcpListener({ name, sniff: false, log: this.log })
         : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
-      if (listener instanceof HttpListener) listener.tracer = this.tracer
+      if (listener instanceof HttpListener) {
+        listener.tracer = this.tracer
+        listener.callerTap = new CallerTap(this.tap, ol.service)
+      }
       const port = this.portFor(ol.service, ol.localPort)
       try { await listener.listen(port, this.host) } catch (err) {
         await Promise.all(bound.map(([, l]) => l.close(0)))

@@ -16,6 +16,7 @@ import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
 import { TapHub } from '../telemetry/tap-hub.js'
 import { takeStats } from '../telemetry/series-delta.js'
 import { TapControl } from '../dataplane/tap/tap-control.js'
+import { CallerTap } from '../dataplane/tap/caller-tap.js'
 import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
 import { SecurityRuntime } from './security/security-runtime.js'
 
@@ -30,9 +31,11 @@ export interface GatewayOptions {
 
 export class GatewayProxy {
   readonly metrics = new ProxyMetrics()
-  /** `trellis tap`: while a tap on a Service runs, routes to it tell its sidecars their name. */
+  /** `trellis tap`: while a tap on a Service runs, routes to it tell its sidecars their name, and the
+   *  requests for it the gateway answers itself (401, 403, 429, 503 …) are summarized. */
   readonly tap = new TapHub()
-  private readonly taps = new TapControl(this.tap, () => Promise.reject(Object.assign(new Error('gateways send no summaries'), { status: 410 })))
+  private readonly callerTap = new CallerTap(this.tap, null)
+  private readonly taps = new TapControl(this.tap, (id, batch) => this.client.post(`/api/v1/proxies/${this.client.proxyId}/taps/${id}`, batch))
   /** The gateway's mesh identity, for mTLS to the sidecars behind it. */
   readonly certificate = new MeshCertificate()
   private readonly clusters = new ClusterSet(this.certificate)
@@ -127,7 +130,7 @@ export class GatewayProxy {
     for (const plan of plans) {
       const server = this.listeners.get(plan.port)!
       server.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
-      if (server.http) server.http.tracer = this.tracer
+      if (server.http) { server.http.tracer = this.tracer; server.http.callerTap = this.callerTap }
     }
     const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {

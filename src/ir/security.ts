@@ -30,8 +30,18 @@ export interface SecurityIR {
   readonly jwt: { readonly providers: readonly JwtProviderIR[]; readonly optional: boolean } | null
   readonly apiKey: { readonly header: string; readonly keysFile: string } | null
   readonly cors: CorsIR | null
-  readonly audit: { readonly file: string } | null
+  readonly audit: AuditIR | null
 }
+
+export interface AuditIR {
+  readonly file: string
+  /** The file is rotated (renamed to `<file>.1`, …) before it would grow past this. */
+  readonly maxSizeBytes: number                  // default 100 MiB
+  /** Rotated files kept besides the current one. */
+  readonly maxFiles: number                      // default 5
+}
+
+export const DEFAULT_AUDIT_ROTATION: Pick<AuditIR, 'maxSizeBytes' | 'maxFiles'> = { maxSizeBytes: 100 * 1024 * 1024, maxFiles: 5 }
 
 /** Keys: Gateways (`ns/name`, or `ns/name#listener` for one listener) and HTTPRoutes (`ns/name`). */
 export interface SecurityTargetsIR {

@@ -2,7 +2,7 @@
 import { checkTargets, nonEmpty, targetFields } from './common.js'
 import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
-import { bool, def, duration, list, opt, refine, str, type Infer } from './schema.js'
+import { bool, def, duration, int, list, opt, refine, str, type Infer } from './schema.js'
 
 const url = () => str({ pattern: /^https?:\/\/\S+$/, describe: 'an http:// or https:// URL' })
 const headerName = () => str({ pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, describe: 'an HTTP header name' })
@@ -51,7 +51,8 @@ export const securityPolicySpec = refine(obj({
   jwt: opt(jwt),
   apiKey: opt(obj({ header: def(headerName(), 'x-api-key'), keysFile: nonEmpty() })),
   cors: opt(cors),
-  audit: opt(obj({ file: nonEmpty() })),
+  // Rotation by size: below 1 KiB a file would hold a handful of lines.
+  audit: opt(obj({ file: nonEmpty(), maxSizeBytes: opt(int(1024)), maxFiles: opt(int(1, 100)) })),
 }), checkTargets)
 export type SecurityPolicySpec = Infer<typeof securityPolicySpec>
 

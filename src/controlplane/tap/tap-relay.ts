@@ -1,7 +1,7 @@
 // `trellis tap` on the control plane: a tap session per client stream. Starting one tells the
 // proxies involved (tap-targets.ts) over their config streams; the sidecars serving the Service
-// post their summaries in batches, and the relay writes them to the client as NDJSON, with the
-// proxy's instance and identity added. Bounded at every step: a rate cap per session, events
+// post their summaries in batches, and so do its callers for the requests they answer themselves;
+// the relay writes them to the client as NDJSON, with the proxy's name, instance and identity added. Bounded at every step: a rate cap per session, events
 // dropped (and counted) while the client reads slowly, a cap on sessions. The session ends on
 // --max, --duration, or the client leaving, and then every proxy is told to stop.
 import { randomBytes } from 'node:crypto'
@@ -103,7 +103,8 @@ export class TapRelay {
   private join(session: TapSession, p: ProxyRecord): void {
     const role = tapRole(this.ir(), p, session.opts.service)
     if (!role) return
-    if (this.proxies.message(p.id, { type: 'tap', id: session.id, events: role.events, tag: role.tag, rate: session.opts.rate })) {
+    const msg = { type: 'tap', id: session.id, events: role.events, tag: role.tag, answers: role.answers, service: session.opts.service, rate: session.opts.rate }
+    if (this.proxies.message(p.id, msg)) {
       session.proxies.set(p.id, { proxy: p, events: role.events })
     }
   }
@@ -119,7 +120,10 @@ export class TapRelay {
   }
 }
 
-/** A proxy's event, checked (it comes from the network), with where it was seen. */
+/**
+ * A proxy's event, checked (it comes from the network), with where it was seen. A request a caller
+ * answered itself reached no instance: its destination is the Service alone, its source the caller.
+ */
 function summary(e: unknown, p: ProxyRecord, service: QualifiedName): object | null {
   if (!e || typeof e !== 'object') return null
   const o = e as Record<string, unknown>
@@ -127,10 +131,13 @@ function summary(e: unknown, p: ProxyRecord, service: QualifiedName): object | n
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
   const time = num(o.time), status = num(o.status), latencyMs = num(o.latencyMs)
   if (time === null || status === null || latencyMs === null) return null
+  const atCaller = o.atCaller === true
   return {
     type: 'request', time: new Date(time).toISOString(), method: str(o.method, 32) ?? '', path: str(o.path) ?? '', status, latencyMs,
-    source: { identity: str(o.source, 512), address: str(o.sourceAddress, 128) },
-    destination: { service, instance: p.name, identity: p.identity },
+    reason: str(o.reason, 32),
+    source: { identity: atCaller ? p.identity : str(o.source, 512), address: str(o.sourceAddress, 128) },
+    destination: { service, instance: atCaller ? null : p.name, identity: atCaller ? null : p.identity },
     route: str(o.route, 256),
+    proxy: p.name,
   }
 }

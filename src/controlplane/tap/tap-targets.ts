@@ -1,10 +1,12 @@
 // Which proxies take part in a tap of one Service: the sidecars serving it send their inbound
 // summaries; the proxies that can call it (sidecars with it, or a route to it, as an upstream, and
-// gateways routing to it) name the route they matched while the tap runs.
+// gateways routing to it) name the route they matched while the tap runs, and send summaries of the
+// requests for it they answer themselves (denied, no route, no healthy endpoint …).
 import type { MeshIR, QualifiedName, RouteTableIR } from '../../ir/index.js'
 import type { ProxyRecord } from '../registry.js'
 
-export interface TapRole { readonly events: boolean; readonly tag: boolean }
+/** `answers` goes with `tag`: a proxy that can call the Service can also answer for it. */
+export interface TapRole { readonly events: boolean; readonly tag: boolean; readonly answers: boolean }
 
 export function tapRole(ir: MeshIR, p: ProxyRecord, service: QualifiedName): TapRole | null {
   // A Service with static endpoints only has no sidecars to tap, and its endpoints are outside
@@ -13,13 +15,13 @@ export function tapRole(ir: MeshIR, p: ProxyRecord, service: QualifiedName): Tap
   if (p.kind === 'gateway') {
     const gw = ir.gateways.find(g => g.name === p.gateway)
     const tag = gw?.listeners.some(l => reaches(l.routes, service)) ?? false
-    return tag ? { events: false, tag } : null
+    return tag ? { events: false, tag, answers: tag } : null
   }
   const w = ir.workloads.find(x => x.name === p.workload)
   if (!w) return null
   const events = w.services.includes(service)
   const tag = w.upstreams.some(u => u.service === service || reaches(ir.services.find(s => s.name === u.service)?.routes, service))
-  return events || tag ? { events, tag } : null
+  return events || tag ? { events, tag, answers: tag } : null
 }
 
 function reaches(table: RouteTableIR | undefined, service: QualifiedName): boolean {

@@ -14,10 +14,12 @@ class RouteHandler implements RequestHandler {
   private upgrader: UpgradeHandler | null = null
   readonly route: string
   readonly gate: RequestGate | null
+  readonly services: readonly string[]
 
   constructor(private readonly entry: RouteEntryIR, private readonly ctx: RouteBuildContext) {
     this.compiled = new CompiledRoute(entry, ctx)
     this.route = entry.route
+    this.services = [...new Set(entry.backends.flatMap(b => (b.service === null ? [] : [b.service])))]
     this.gate = ctx.security?.get(entry.route) ?? null
   }
 

@@ -1,6 +1,8 @@
 // A sidecar's inbound side records each request by caller (the identity mTLS proved) for
-// `trellis stat`, and hands a summary to `trellis tap` while one listens. Without a tap the only
+// `trellis stat`, and hands a summary to `trellis tap` while one listens (with the reason when the
+// sidecar answered itself: denied, rate limited, the app unreachable). Without a tap the only
 // extra work per request is the one `tap.active` check.
+import { meshReasonOf } from '../errors.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
 import type { CallerSeries } from '../../telemetry/proxy-metrics.js'
 import type { TapEvent, TapHub } from '../../telemetry/tap-hub.js'
@@ -26,5 +28,6 @@ function summarize(x: Exchange, status: number, latencyMs: number, caller: strin
     time: Date.now(), method: x.req.method ?? 'GET', path: x.path, status,
     latencyMs: Math.round(latencyMs * 1000) / 1000, source: caller, sourceAddress: x.client,
     route: typeof route === 'string' && route.length <= 256 ? route : null,
+    reason: meshReasonOf(x.res), atCaller: false,
   }
 }

@@ -33,6 +33,14 @@ export interface RequestHandler {
   /** The route's name, and its own SecurityPolicy (at a Gateway), which replaces the listener's. */
   readonly route?: string
   readonly gate?: RequestGate | null
+  /** The Services its backends name, once each. */
+  readonly services?: readonly string[]
+}
+
+/** `trellis tap` at a calling proxy: told of each request while `active`, with the route it matched. */
+export interface CallerTapHook {
+  readonly active: boolean
+  watch(x: Exchange, route: RequestHandler | null): void
 }
 
 /**
@@ -76,6 +84,8 @@ export class HttpListener {
   rejected: ((status: number, x: Exchange) => void) | null = null
   /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
   security: RequestGate | null = null
+  /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
+  callerTap: CallerTapHook | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -258,6 +268,7 @@ export class HttpListener {
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null
       : router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
     const gate = route?.gate ?? this.security
     if (gate === null) this.authorize(x, router !== null, route)
     else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route))

@@ -1,6 +1,7 @@
 // A proxy's side of `trellis tap`: the control plane starts and stops taps with messages on the
-// config stream. A tap either receives this sidecar's inbound summaries (`events`), or asks this
-// proxy, as a caller of the tapped Service, to name the route it matched (`tag`), or both.
+// config stream. A tap receives this sidecar's inbound summaries (`events`), or asks this proxy, as a
+// caller of the tapped Service, to name the route it matched (`tag`) and to summarize the requests
+// for that Service it answers itself (`answers`, with `service`), or both.
 // Every tap ends when the stream does: a new stream gets the taps still running sent again.
 import type { ControlMessage } from '../config-client.js'
 import type { TapHub } from '../../telemetry/tap-hub.js'
@@ -39,10 +40,13 @@ export class TapControl {
     if (this.taps.has(id)) return
     const stops: (() => void)[] = []
     if (msg.tag === true) stops.push(this.hub.tag())
-    if (msg.events === true) {
+    const answers = msg.answers === true && typeof msg.service === 'string' ? msg.service : null
+    if (msg.events === true || answers !== null) {
       const rate = typeof msg.rate === 'number' && msg.rate >= 1 ? Math.min(msg.rate, MAX_RATE) : DEFAULT_RATE
       const sender = new TapSender(batch => this.send(id, batch), rate, () => this.stop(id))
-      stops.push(this.hub.subscribe(sender), () => sender.close())
+      if (msg.events === true) stops.push(this.hub.subscribe(sender))
+      if (answers !== null) stops.push(this.hub.watchAnswers(answers, sender))
+      stops.push(() => sender.close())
     }
     this.taps.set(id, () => { for (const s of stops) s() })
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import type { TapEvent } from '../../telemetry/tap-hub.js'
 import { TapSender, type TapBatch } from './tap-sender.js'
 
-const event = (i: number): TapEvent => ({ time: i, method: 'GET', path: `/${i}`, status: 200, latencyMs: 1, source: null, sourceAddress: '127.0.0.1', route: null })
+const event = (i: number): TapEvent => ({ time: i, method: 'GET', path: `/${i}`, status: 200, latencyMs: 1, source: null, sourceAddress: '127.0.0.1', route: null, reason: null, atCaller: false })
 const tick = (ms: number) => new Promise(r => setTimeout(r, ms))
 
 test('the rate cap drops, and counts, what is over it', async () => {

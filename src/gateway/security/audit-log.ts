@@ -1,9 +1,11 @@
 // The audit log of a SecurityPolicy: one JSON line per request that reached the policy, allowed or
-// refused. Lines are gathered and written in one batch per event-loop turn through a file stream, so
-// a request never waits on the disk; past MAX_PENDING_BYTES waiting to be written (a stalled disk)
-// lines are dropped and counted rather than held in memory. Entries carry no credential: no token,
-// key, Authorization or Cookie value, and the path without its query string.
-import { createWriteStream, openSync, type WriteStream } from 'node:fs'
+// refused. Lines are gathered and handed to the file in one batch per event-loop turn, so a request
+// never waits on the disk; past MAX_PENDING_BYTES waiting to be written (a stalled disk) lines are
+// dropped and counted rather than held in memory. The file rotates by size (lib/rotating-file.ts).
+// Entries carry no credential: no token, key, Authorization or Cookie value, and the path without
+// its query string.
+import { DEFAULT_AUDIT_ROTATION } from '../../ir/security.js'
+import { RotatingFile, type RotationLimits } from '../../lib/rotating-file.js'
 
 export interface AuditEntry {
   readonly consumer: string | null
@@ -16,10 +18,12 @@ export interface AuditEntry {
   readonly requestId: string | null
 }
 
+export type AuditRotation = RotationLimits
+
 const MAX_PENDING_BYTES = 8 << 20
 
 export class AuditLog {
-  private readonly stream: WriteStream
+  private readonly file: RotatingFile
   private batch: string[] = []
   private scheduled = false
   private closed = false
@@ -27,18 +31,17 @@ export class AuditLog {
   dropped = 0
 
   /** Opens (creates, 0600) the file for appending; throws when it cannot, so the snapshot is refused. */
-  constructor(readonly path: string, private readonly log: (line: string) => void) {
-    const fd = openSync(path, 'a', 0o600)
-    this.stream = createWriteStream(path, { fd, flags: 'a' })
-    this.stream.on('error', err => {
-      if (!this.failed) this.log(`audit log ${path}: ${err.message}; lines are dropped`)
-      this.failed = true
-    })
+  constructor(readonly path: string, private readonly log: (line: string) => void, rotation: AuditRotation = DEFAULT_AUDIT_ROTATION) {
+    this.file = new RotatingFile(path, rotation, message => this.log(`audit log ${path}: ${message}`))
   }
+
+  /** Rotation limits from a new snapshot; they apply from the next batch on. */
+  set rotation(r: AuditRotation) { this.file.limits = r }
+  get rotation(): AuditRotation { return this.file.limits }
 
   write(entry: AuditEntry): void {
     if (this.closed || this.failed) { this.dropped++; return }
-    if (this.stream.writableLength > MAX_PENDING_BYTES) { this.dropped++; return }
+    if (this.file.pendingBytes > MAX_PENDING_BYTES) { this.dropped++; return }
     this.batch.push(JSON.stringify({ time: new Date().toISOString(), ...entry }))
     if (!this.scheduled) { this.scheduled = true; setImmediate(this.flush) }
   }
@@ -46,9 +49,12 @@ export class AuditLog {
   private readonly flush = (): void => {
     this.scheduled = false
     if (this.batch.length === 0 || this.closed) return
-    const text = this.batch.join('\n') + '\n'
+    const lines = this.batch
     this.batch = []
-    this.stream.write(text)
+    this.file.append(lines).catch((err: Error) => {
+      if (!this.failed) this.log(`audit log ${this.path}: ${err.message}; lines are dropped`)
+      this.failed = true
+    })
   }
 
   /** Writes what is gathered, then closes the file. */
@@ -56,6 +62,6 @@ export class AuditLog {
     if (this.closed) return Promise.resolve()
     this.flush()
     this.closed = true
-    return new Promise(resolve => this.stream.end(() => resolve()))
+    return this.file.close().catch(() => {})
   }
 }

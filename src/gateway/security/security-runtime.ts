@@ -1,11 +1,12 @@
 // A gateway's SecurityPolicies at run time: a gate per policy, rebuilt with every snapshot, over
 // resources that outlive snapshots. Snapshots change whenever endpoints do, so files are read, key
 // sets fetched and audit files opened once per path or URL, not per snapshot; a resource no policy
-// uses any more is closed once a snapshot without it has been applied.
+// uses any more is closed once a snapshot without it has been applied. An audit file kept across
+// snapshots takes the rotation limits of the latest one, once it is applied.
 import type { GatewaySnapshot } from '../../snapshot/types.js'
 import type { SecurityIR } from '../../ir/security.js'
 import { ApiKeyStore } from './api-keys.js'
-import { AuditLog } from './audit-log.js'
+import { AuditLog, type AuditRotation } from './audit-log.js'
 import { CorsPolicy } from './cors.js'
 import type { KeySource } from './jwks.js'
 import { SecurityGate } from './security-gate.js'
@@ -24,6 +25,8 @@ export interface SecurityGates {
 export class SecurityRuntime {
   private readonly resources = new Map<string, { value: Closable; generation: number }>()
   private generation = 0
+  /** Rotation limits of the snapshot being built, for the audit logs it uses. */
+  private rotations = new Map<AuditLog, AuditRotation>()
   private jwtSupport: JwtSupport | null = null
 
   constructor(private readonly log: (line: string) => void) {}
@@ -33,6 +36,7 @@ export class SecurityRuntime {
     const policies = [...Object.values(snap.security ?? {}), ...Object.values(snap.routeSecurity ?? {})]
     if (this.jwtSupport === null && policies.some(p => p.jwt !== null)) this.jwtSupport = await import('./jwt-support.js')
     this.generation++
+    this.rotations = new Map()
     const byPolicy = new Map<string, SecurityGate>()
     const gate = (ir: SecurityIR) => {
       let g = byPolicy.get(ir.policy)
@@ -52,6 +56,8 @@ export class SecurityRuntime {
   /** Closes what the last build did not use; call once its snapshot is applied. (A request still in
    *  flight on a removed policy then loses its audit line: the file is no longer that policy's.) */
   sweep(): void {
+    for (const [log, rotation] of this.rotations) log.rotation = rotation
+    this.rotations.clear()
     for (const [key, r] of this.resources) {
       if (r.generation === this.generation) continue
       this.resources.delete(key)
@@ -75,8 +81,15 @@ export class SecurityRuntime {
       apiKey: ir.apiKey === null ? null
         : { header: ir.apiKey.header, store: this.use(`keys:${ir.apiKey.keysFile}`, () => new ApiKeyStore(ir.apiKey!.keysFile, this.log)) },
       claimHeaders: [...new Set((ir.jwt?.providers ?? []).flatMap(p => p.claimToHeaders.map(c => c.header)))],
-      audit: ir.audit === null ? null : this.use(`audit:${ir.audit.file}`, () => new AuditLog(ir.audit!.file, this.log)),
+      audit: ir.audit === null ? null : this.auditLog(ir.audit),
     })
+  }
+
+  private auditLog(audit: NonNullable<SecurityIR['audit']>): AuditLog {
+    const rotation = { maxSizeBytes: audit.maxSizeBytes, maxFiles: audit.maxFiles }
+    const log = this.use(`audit:${audit.file}`, () => new AuditLog(audit.file, this.log, rotation))
+    this.rotations.set(log, rotation)
+    return log
   }
 
   private keySource(jwks: { file: string | null; url: string | null }): KeySource {

@@ -1,0 +1,46 @@
+// `trellis tap` at a calling proxy (a sidecar's outbound side, a Gateway): requests it answers itself
+// before any instance sees them (no route, denied, unauthenticated, rate limited, no healthy endpoint,
+// circuit open, …) never reach the sidecars a tap listens to, so the caller summarizes them, with the
+// status and x-trellis-reason it answered, for the taps of the Service they were for: the picked
+// backend's Service; before a pick, the Services of the matched route; with no route, the Service the
+// listener stands for (none at a Gateway). Timeouts and resets are left out: those requests reached an
+// instance, whose sidecar summarizes them. Only while a tap asks for them (`active`), else nothing.
+import type { QualifiedName } from '../../ir/common.js'
+import type { TapHub } from '../../telemetry/tap-hub.js'
+import { meshReasonOf, type Reason } from '../errors.js'
+import type { Exchange } from '../exchange.js'
+import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
+
+const REACHED_NO_INSTANCE: ReadonlySet<Reason> = new Set<Reason>([
+  'no_route', 'no_backend', 'denied', 'unauthenticated', 'rate_limited', 'overloaded', 'unavailable',
+  'too_large', 'bad_request', 'fault_injected',
+])
+
+export class CallerTap implements CallerTapHook {
+  private readonly own: readonly QualifiedName[]
+
+  /** `service`: the Service a sidecar's outbound listener stands for; null at a Gateway. */
+  constructor(private readonly hub: TapHub, service: QualifiedName | null) {
+    this.own = service === null ? [] : [service]
+  }
+
+  get active(): boolean { return this.hub.answering }
+
+  watch(x: Exchange, route: RequestHandler | null): void {
+    const path = x.path                                // as the client sent it, before any URLRewrite
+    x.res.once('close', () => this.answered(x, route, path))
+  }
+
+  private answered(x: Exchange, route: RequestHandler | null, path: string): void {
+    const reason = meshReasonOf(x.res)
+    if (reason === null || !REACHED_NO_INSTANCE.has(reason)) return
+    const services = x.service !== null ? [x.service] : route !== null ? route.services ?? [] : this.own
+    if (!this.hub.answersWanted(services)) return
+    const name = x.route ?? route?.route ?? null
+    this.hub.publishAnswer(services, {
+      time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
+      latencyMs: Math.round((performance.now() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
+      route: name === '' ? null : name, reason, atCaller: true,
+    })
+  }
+}
