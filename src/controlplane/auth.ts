@@ -1,6 +1,7 @@
 // Admin token (for the API and dashboard) and join tokens (for proxies), kept in the state folder.
 // Join tokens are HMAC-signed claims, so the control plane checks them without storing each one.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+// Replicas sharing a store share the join key too, which also seals the mesh CA key there.
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -37,6 +38,12 @@ export class Credentials {
       const claims = JSON.parse(Buffer.from(body, 'base64url').toString()) as JoinClaims
       return claims.exp > now ? claims : null
     } catch { return null }
+  }
+
+  /** A 32-byte key for one purpose (`info`), derived from the join key with HKDF-SHA256 so that
+   *  other uses never reuse the bytes that sign join tokens. */
+  deriveKey(info: string, salt: Buffer): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.joinKey, salt, info, 32))
   }
 
   private sign(body: string): string {

@@ -77,7 +77,7 @@ export class ControlPlane {
   }
 
   async start(): Promise<void> {
-    this.authority = await loadMeshCa(this.opts.store, this.opts.stateDir, this.log)
+    this.authority = await loadMeshCa(this.opts.store, this.opts.stateDir, this.creds, this.log)
     const state = await this.opts.store.load()
     const restored = this.config.restore(state.resources)
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)

@@ -1,20 +1,58 @@
 // Where the mesh CA lives. A store shared by several control-plane replicas (etcd) holds it, so
-// replicas on different machines issue from one root and their proxies accept each other; any other
-// store leaves it in the state folder.
-import type { Store } from '../store/types.js'
-import { CertificateAuthority, createCaPem, readCaFiles } from './certificate-authority.js'
+// replicas on different machines issue from one root and their proxies accept each other; its
+// private key is sealed there with the join key the replicas share (sealed-ca.ts). Any other store
+// leaves the CA in the state folder.
+import type { SharedCa, Store } from '../store/types.js'
+import { CertificateAuthority, createCaPem, readCaFiles, type CaPem } from './certificate-authority.js'
+import { openCa, sealCa, SealedCaError, type SharedSecret } from './sealed-ca.js'
 
-export async function loadMeshCa(store: Store, stateDir: string, log: (line: string) => void): Promise<CertificateAuthority> {
+/** Rounds of "read, seal, compare-and-swap" before giving up on sealing a plain CA other replicas keep changing. */
+const UPGRADE_TRIES = 3
+
+export async function loadMeshCa(store: Store, stateDir: string, joinKey: SharedSecret, log: (line: string) => void): Promise<CertificateAuthority> {
   if (!store.sharedCa) return CertificateAuthority.loadOrCreate(stateDir)
   // A CA already in the state folder (an install moving to a shared store) is the one offered, so
   // the proxies it certified keep working. The store is its home from then on: nothing is written here.
   const local = readCaFiles(stateDir)
   let offered = false                    // the store had no CA yet and asked for one
-  const shared = await store.sharedCa(async () => { offered = true; return local ?? await createCaPem() })
-  if (local && local.certificate !== shared.certificate) {
+  const offer = async () => { offered = true; return sealCa(local ?? await createCaPem(), joinKey) }
+  let shared = await store.sharedCa(offer)
+  let opened = openShared(shared, store, stateDir, joinKey)
+  // The previous format kept the key in plain text: seal it in place, unless another replica
+  // changed the value meanwhile (then read what it wrote, most likely that replica's sealed copy).
+  for (let tries = 1; !opened.sealed; tries++) {
+    if (await shared.replace(sealCa(opened.pem, joinKey))) {
+      log(`mesh CA: the CA key in ${store.url} was stored in plain text (previous format); it is now sealed with the join key`)
+      break
+    }
+    if (tries === UPGRADE_TRIES) break
+    shared = await store.sharedCa(offer)
+    opened = openShared(shared, store, stateDir, joinKey)
+  }
+  const pem = opened.pem
+  if (local && local.certificate !== pem.certificate) {
     log(`mesh CA: adopted the CA another replica stored in ${store.url}; the different CA in ${stateDir} (ca.pem, ca-key.pem) is not used, and proxies it certified get certificates from the shared one when they next register or renew`)
   } else if (local && offered) {
     log(`mesh CA: stored the CA of ${stateDir} in ${store.url}; every replica now issues from it`)
   }
-  return CertificateAuthority.fromPem(shared)
+  return CertificateAuthority.fromPem(pem)
+}
+
+/** The stored CA, or an error that names the cause and the fix. The stored value is never replaced
+ *  by a new CA here: other replicas and their proxies depend on it. */
+function openShared(shared: SharedCa, store: Store, stateDir: string, joinKey: SharedSecret): { pem: CaPem; sealed: boolean } {
+  try {
+    return openCa(shared.text, joinKey)
+  } catch (err) {
+    if (!(err instanceof SealedCaError)) throw err
+    const kept = 'The stored CA was left as it is and no new CA was made.'
+    const message = err.reason === 'cannot-open'
+      ? `mesh CA: the join key of this replica (${stateDir}/join-key) cannot open the CA key stored in ${store.url}: ` +
+        'it is not the join key of the replicas that stored it (not copied, or copied from another mesh), or the stored value was modified. ' +
+        `Copy join-key (and admin-token) from a running replica's state folder into ${stateDir}, then start again. ${kept}`
+      : err.reason === 'unknown-version'
+        ? `mesh CA: the CA stored in ${store.url} has ${err.message}, written by a newer Trellis; upgrade this replica. ${kept}`
+        : `mesh CA: the CA stored in ${store.url} is not a Trellis mesh CA (${err.message}). ${kept}`
+    throw new Error(message, { cause: err })
+  }
 }

@@ -3,13 +3,12 @@
 // concurrent applies never overwrite each other: the second gets a conflict and changes nothing.
 // Each replica's registered instances live under its own key, bound to a lease: when a replica
 // dies, its instances leave with it (after the lease TTL); the others watch them as endpoints.
-// The mesh CA (certificate and private key) is one more key, written once by whichever replica
-// starts first, so every replica issues from the same root.
+// The mesh CA (certificate and sealed private key, ca/sealed-ca.ts) is one more key, written once by
+// whichever replica starts first, so every replica issues from the same root.
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { Etcd3, Lease, Watcher } from 'etcd3'
-import type { CaPem } from '../ca/certificate-authority.js'
-import { StoreConflict, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
+import type { Etcd3, IKeyValue, Lease, Watcher } from 'etcd3'
+import { StoreConflict, type SharedCa, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
 
 const CONFIG_KEY = 'trellis/config'
 const INSTANCES_PREFIX = 'trellis/instances/'
@@ -118,16 +117,16 @@ export class EtcdStore implements Store {
     handlers.instances(this.remote())
   }
 
-  async sharedCa(offer: () => Promise<CaPem>): Promise<CaPem> {
+  async sharedCa(offer: () => Promise<string>): Promise<SharedCa> {
     const etcd = await this.etcd()
-    const stored = await etcd.get(CA_KEY)
-    if (stored) return parseCa(stored)
+    const stored = (await etcd.get(CA_KEY).exec()).kvs[0]
+    if (stored) return caAt(etcd, stored)
     const offered = await offer()
     // Put only if absent: of replicas starting together, the first write wins and the rest take it.
-    const res = await etcd.if(CA_KEY, 'Create', '==', 0).then(etcd.put(CA_KEY).value(JSON.stringify(offered)))
+    const res = await etcd.if(CA_KEY, 'Create', '==', 0).then(etcd.put(CA_KEY).value(offered))
       .else(etcd.get(CA_KEY)).commit()
-    if (res.succeeded) return offered
-    return parseCa(res.responses[0].response_range.kvs[0].value.toString())
+    if (res.succeeded) return caAt(etcd, { value: Buffer.from(offered), mod_revision: res.header.revision })
+    return caAt(etcd, res.responses[0].response_range.kvs[0])
   }
 
   private remote(): StoredInstance[] { return [...this.others.values()].flat() }
@@ -163,12 +162,12 @@ export class EtcdStore implements Store {
   }
 }
 
-/** The stored CA. Unlike a malformed config or instance list, a malformed CA stops the replica from
- *  starting: it cannot issue certificates without one. */
-function parseCa(text: string): CaPem {
-  const ca = parseJson<Partial<CaPem>>(Buffer.from(text))
-  if (typeof ca?.certificate !== 'string' || typeof ca.key !== 'string') throw new Error(`the mesh CA stored in etcd at ${CA_KEY} is not JSON with a certificate and a key`)
-  return { certificate: ca.certificate, key: ca.key }
+/** The stored CA, replaceable only while it is still at the mod revision it was read at. */
+function caAt(etcd: Etcd3, kv: Pick<IKeyValue, 'value' | 'mod_revision'>): SharedCa {
+  return {
+    text: kv.value.toString(),
+    replace: async text => (await etcd.if(CA_KEY, 'Mod', '==', kv.mod_revision).then(etcd.put(CA_KEY).value(text)).commit()).succeeded,
+  }
 }
 
 /** A value another replica wrote; a malformed one is ignored rather than taking this replica down. */

@@ -1,6 +1,5 @@
 // What the control plane persists: the applied config documents and the instance registry.
 import type { Labels } from '../../ir/index.js'
-import type { CaPem } from '../ca/certificate-authority.js'
 
 /** One applied document, kept as its source text so a restart re-validates it with real positions. */
 export interface StoredResource {
@@ -41,9 +40,18 @@ export interface Store {
   close(): Promise<void>
   /** Stores shared by several control-plane replicas report what the others write. */
   watch?(handlers: StoreWatchHandlers): Promise<void>
-  /** Stores shared by several control-plane replicas hold the one mesh CA they all issue from: the
-   *  stored one, else `offer()`'s, stored unless another replica stored one first (then that one). */
-  sharedCa?(offer: () => Promise<CaPem>): Promise<CaPem>
+  /** Stores shared by several control-plane replicas hold the one mesh CA they all issue from, as
+   *  text the caller encodes (ca/sealed-ca.ts): the stored one, else `offer()`'s, stored unless
+   *  another replica stored one first (then that one). */
+  sharedCa?(offer: () => Promise<string>): Promise<SharedCa>
+}
+
+/** The mesh CA as a shared store holds it. */
+export interface SharedCa {
+  readonly text: string
+  /** Writes `text` in its place only if nobody changed it since it was read (compare-and-swap);
+   *  false if another replica did, and then nothing was written. */
+  replace(text: string): Promise<boolean>
 }
 
 export interface StoreWatchHandlers {
