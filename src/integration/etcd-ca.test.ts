@@ -2,7 +2,7 @@
 // own state folder, and a copy of one join key) issue certificates from one root: replicas starting
 // together agree on one CA (the first write wins); a CA already in a state folder is the one stored;
 // a replica with another local CA adopts the shared one. The CA key is sealed with the join key: a
-// replica with another join key, or a modified value, is refused; a plain value is sealed in place.
+// replica with another join key, a modified value, or a key stored in the clear is refused.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto'
@@ -106,9 +106,9 @@ test('replicas that both found no CA in etcd: the first write wins and the other
     const [one, two] = [sealCa(await createCaPem(), joinKey), sealCa(await createCaPem(), joinKey)]
     const [got1, got2] = await Promise.all([s1.sharedCa(offer(one)), s2.sharedCa(offer(two))])
     assert.equal(asked, 2)
-    assert.equal(got1.text, got2.text, 'both stores answer with the same CA')
-    assert.ok([one, two].includes(got1.text))
-    assert.equal((await storedRaw()).value, got1.text, 'the winner is the one in etcd')
+    assert.equal(got1, got2, 'both stores answer with the same CA')
+    assert.ok([one, two].includes(got1))
+    assert.equal((await storedRaw()).value, got1, 'the winner is the one in etcd')
   } finally { await s1.close(); await s2.close() }
 })
 
@@ -169,22 +169,11 @@ test('a replica with another join key refuses to start, names the fix, and leave
   assert.deepEqual(await storedRaw(), before)
 })
 
-test('a CA stored in the previous, plain format is sealed on the next start, the same CA, and the log says so', async () => {
-  const plain = await createCaPem()
-  await client.put(CA_KEY).value(JSON.stringify(plain))   // as the previous release wrote it
-  const logs: string[] = []
-  const a = replica(stateDir(), logs)
-  await a.start()
-  assert.equal(a.ca.certificatePem, plain.certificate, 'the CA certificate stays the same')
-  const { value } = await storedRaw()
-  assert.equal(JSON.parse(value).version, 1)
-  assert.equal(await storedCertificate(), plain.certificate)
-  assert.ok(!value.includes('PRIVATE KEY'), value)
-  assert.ok(logs.some(l => /the CA key in etcd:\/\/.* was stored in plain text \(previous format\); it is now sealed with the join key/.test(l)), logs.join('\n'))
-  const b = replica(stateDir())                          // another replica opens the sealed copy
-  await b.start()
-  assert.equal(b.ca.certificatePem, plain.certificate)
-  assert.ok((await leafOf(b, 'orders')).verify(new X509Certificate(plain.certificate).publicKey), 'the key sealed is the CA\'s own')
+test('a CA with its key in the clear is refused and left as it is: writing to etcd is not enough to plant a CA', async () => {
+  await client.put(CA_KEY).value(JSON.stringify(await createCaPem()))
+  const before = await storedRaw()
+  assert.match((await refusedStart(stateDir())).message, /is not a Trellis mesh CA \(no format version and no sealed key\)\. The stored CA was left as it is/)
+  assert.deepEqual(await storedRaw(), before)
 })
 
 test('a flipped byte in the sealed key is refused, with the same message, and not overwritten', async () => {

@@ -13,17 +13,14 @@ import { openCa } from './sealed-ca.js'
 
 const joinKey = new Credentials('admin', randomBytes(32))
 
-/** A store shared by replicas, as far as the CA goes: it keeps the first CA offered, and replaces
- *  it only if unchanged since it was read (a revision, as etcd's mod revision). */
+/** A store shared by replicas, as far as the CA goes: it keeps the first CA offered. */
 function sharedStore(text: string | null = null): Store & { text(): string | null; held(): CaPem | null } {
-  let revision = 0
   return {
-    url: 'shared://test', text: () => text, held: () => text === null ? null : openCa(text, joinKey).pem,
+    url: 'shared://test', text: () => text, held: () => text === null ? null : openCa(text, joinKey),
     load: async () => ({ resources: [], instances: [] }), save: async () => {}, close: async () => {},
     sharedCa: async offer => {
-      if (text === null) { text = await offer(); revision++ }
-      const at = revision
-      return { text, replace: async next => { if (at !== revision) return false; text = next; revision++; return true } }
+      if (text === null) text = await offer()
+      return text
     },
   }
 }
@@ -71,10 +68,9 @@ test('a shared store holds the CA key sealed; another join key is refused, namin
   assert.equal(store.text(), stored)
 }))
 
-test('a CA stored in the previous, plain format is sealed in place, the same CA, and the log says so', () => inTempDir(async dir => {
-  const pem = await createCaPem()
-  const store = sharedStore(JSON.stringify(pem)), logs: string[] = []
-  assert.equal((await loadMeshCa(store, dir, joinKey, l => logs.push(l))).certificatePem, pem.certificate)
-  assert.deepEqual(openCa(store.text()!, joinKey), { pem, sealed: true })
-  assert.match(logs.join('\n'), /the CA key in shared:\/\/test was stored in plain text \(previous format\); it is now sealed/)
+test('a CA whose key is in the clear is refused and left as it is: only the join key\'s holders can store a CA', () => inTempDir(async dir => {
+  const plain = JSON.stringify(await createCaPem())
+  const store = sharedStore(plain)
+  await assert.rejects(loadMeshCa(store, dir, joinKey, () => {}), /is not a Trellis mesh CA \(no format version and no sealed key\)\. The stored CA was left as it is/)
+  assert.equal(store.text(), plain)
 }))

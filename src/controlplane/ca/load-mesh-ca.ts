@@ -2,12 +2,9 @@
 // replicas on different machines issue from one root and their proxies accept each other; its
 // private key is sealed there with the join key the replicas share (sealed-ca.ts). Any other store
 // leaves the CA in the state folder.
-import type { SharedCa, Store } from '../store/types.js'
+import type { Store } from '../store/types.js'
 import { CertificateAuthority, createCaPem, readCaFiles, type CaPem } from './certificate-authority.js'
 import { openCa, sealCa, SealedCaError, type SharedSecret } from './sealed-ca.js'
-
-/** Rounds of "read, seal, compare-and-swap" before giving up on sealing a plain CA other replicas keep changing. */
-const UPGRADE_TRIES = 3
 
 export async function loadMeshCa(store: Store, stateDir: string, joinKey: SharedSecret, log: (line: string) => void): Promise<CertificateAuthority> {
   if (!store.sharedCa) return CertificateAuthority.loadOrCreate(stateDir)
@@ -16,20 +13,7 @@ export async function loadMeshCa(store: Store, stateDir: string, joinKey: Shared
   const local = readCaFiles(stateDir)
   let offered = false                    // the store had no CA yet and asked for one
   const offer = async () => { offered = true; return sealCa(local ?? await createCaPem(), joinKey) }
-  let shared = await store.sharedCa(offer)
-  let opened = openShared(shared, store, stateDir, joinKey)
-  // The previous format kept the key in plain text: seal it in place, unless another replica
-  // changed the value meanwhile (then read what it wrote, most likely that replica's sealed copy).
-  for (let tries = 1; !opened.sealed; tries++) {
-    if (await shared.replace(sealCa(opened.pem, joinKey))) {
-      log(`mesh CA: the CA key in ${store.url} was stored in plain text (previous format); it is now sealed with the join key`)
-      break
-    }
-    if (tries === UPGRADE_TRIES) break
-    shared = await store.sharedCa(offer)
-    opened = openShared(shared, store, stateDir, joinKey)
-  }
-  const pem = opened.pem
+  const pem = openShared(await store.sharedCa(offer), store, stateDir, joinKey)
   if (local && local.certificate !== pem.certificate) {
     log(`mesh CA: adopted the CA another replica stored in ${store.url}; the different CA in ${stateDir} (ca.pem, ca-key.pem) is not used, and proxies it certified get certificates from the shared one when they next register or renew`)
   } else if (local && offered) {
@@ -40,9 +24,9 @@ export async function loadMeshCa(store: Store, stateDir: string, joinKey: Shared
 
 /** The stored CA, or an error that names the cause and the fix. The stored value is never replaced
  *  by a new CA here: other replicas and their proxies depend on it. */
-function openShared(shared: SharedCa, store: Store, stateDir: string, joinKey: SharedSecret): { pem: CaPem; sealed: boolean } {
+function openShared(shared: string, store: Store, stateDir: string, joinKey: SharedSecret): CaPem {
   try {
-    return openCa(shared.text, joinKey)
+    return openCa(shared, joinKey)
   } catch (err) {
     if (!(err instanceof SealedCaError)) throw err
     const kept = 'The stored CA was left as it is and no new CA was made.'

@@ -25,11 +25,11 @@ test('a sealed CA keeps its certificate readable, hides its key, and opens with 
   assert.equal(stored.version, 1)
   assert.equal(stored.certificate, pem.certificate)
   assert.notEqual(JSON.parse(sealCa(pem, joinKey)).sealedKey.salt, stored.sealedKey.salt, 'a new salt and IV each time')
-  assert.deepEqual(openCa(text, joinKey), { pem, sealed: true })
+  assert.deepEqual(openCa(text, joinKey), pem)
 })
 
-test('the previous, plain format is still read, and reported as not sealed', () => {
-  assert.deepEqual(openCa(JSON.stringify(pem), joinKey), { pem, sealed: false })
+test('a key in the clear is refused, not used: writing to etcd must not be enough to plant a CA', () => {
+  assert.throws(() => openCa(JSON.stringify(pem), joinKey), (e: Error) => e instanceof SealedCaError && e.reason === 'malformed')
 })
 
 const sealed = JSON.parse(sealCa(pem, joinKey)) as Stored

@@ -37,19 +37,16 @@ export function sealCa(pem: CaPem, secret: SharedSecret): string {
   return JSON.stringify(sealed)
 }
 
-/** The CA in a stored value, and whether it was sealed (a value without `version` is the earlier
- *  plain format, `{certificate, key}`, still read so it can be sealed in place). */
-export function openCa(text: string, secret: SharedSecret): { readonly pem: CaPem; readonly sealed: boolean } {
+/** The CA in a stored value. A key in the clear is refused, not used: whoever can write to etcd
+ *  could otherwise plant a CA of their own without knowing the join key. */
+export function openCa(text: string, secret: SharedSecret): CaPem {
   let value: Record<string, unknown>
   try { value = JSON.parse(text) as Record<string, unknown> } catch { value = {} }
   if (value === null || typeof value !== 'object') value = {}
   if (typeof value.certificate !== 'string') throw new SealedCaError('malformed', 'not JSON with a certificate')
-  if (value.version === undefined) {
-    if (typeof value.key !== 'string') throw new SealedCaError('malformed', 'no sealed key and no key')
-    return { pem: { certificate: value.certificate, key: value.key }, sealed: false }
-  }
+  if (value.version === undefined) throw new SealedCaError('malformed', 'no format version and no sealed key')
   if (value.version !== VERSION) throw new SealedCaError('unknown-version', `format version ${JSON.stringify(value.version)}`)
-  return { pem: { certificate: value.certificate, key: unseal(value as unknown as SealedCaV1, secret) }, sealed: true }
+  return { certificate: value.certificate, key: unseal(value as unknown as SealedCaV1, secret) }
 }
 
 function unseal(ca: SealedCaV1, secret: SharedSecret): string {

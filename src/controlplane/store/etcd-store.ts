@@ -7,8 +7,8 @@
 // whichever replica starts first, so every replica issues from the same root.
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { Etcd3, IKeyValue, Lease, Watcher } from 'etcd3'
-import { StoreConflict, type SharedCa, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
+import type { Etcd3, Lease, Watcher } from 'etcd3'
+import { StoreConflict, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
 
 const CONFIG_KEY = 'trellis/config'
 const INSTANCES_PREFIX = 'trellis/instances/'
@@ -117,16 +117,15 @@ export class EtcdStore implements Store {
     handlers.instances(this.remote())
   }
 
-  async sharedCa(offer: () => Promise<string>): Promise<SharedCa> {
+  async sharedCa(offer: () => Promise<string>): Promise<string> {
     const etcd = await this.etcd()
     const stored = (await etcd.get(CA_KEY).exec()).kvs[0]
-    if (stored) return caAt(etcd, stored)
+    if (stored) return stored.value.toString()
     const offered = await offer()
     // Put only if absent: of replicas starting together, the first write wins and the rest take it.
     const res = await etcd.if(CA_KEY, 'Create', '==', 0).then(etcd.put(CA_KEY).value(offered))
       .else(etcd.get(CA_KEY)).commit()
-    if (res.succeeded) return caAt(etcd, { value: Buffer.from(offered), mod_revision: res.header.revision })
-    return caAt(etcd, res.responses[0].response_range.kvs[0])
+    return res.succeeded ? offered : res.responses[0].response_range.kvs[0].value.toString()
   }
 
   private remote(): StoredInstance[] { return [...this.others.values()].flat() }
@@ -159,14 +158,6 @@ export class EtcdStore implements Store {
     await this.lease?.revoke().catch(() => {})
     this.client?.close()
     this.client = null
-  }
-}
-
-/** The stored CA, replaceable only while it is still at the mod revision it was read at. */
-function caAt(etcd: Etcd3, kv: Pick<IKeyValue, 'value' | 'mod_revision'>): SharedCa {
-  return {
-    text: kv.value.toString(),
-    replace: async text => (await etcd.if(CA_KEY, 'Mod', '==', kv.mod_revision).then(etcd.put(CA_KEY).value(text)).commit()).succeeded,
   }
 }
 

@@ -43,15 +43,7 @@ export interface Store {
   /** Stores shared by several control-plane replicas hold the one mesh CA they all issue from, as
    *  text the caller encodes (ca/sealed-ca.ts): the stored one, else `offer()`'s, stored unless
    *  another replica stored one first (then that one). */
-  sharedCa?(offer: () => Promise<string>): Promise<SharedCa>
-}
-
-/** The mesh CA as a shared store holds it. */
-export interface SharedCa {
-  readonly text: string
-  /** Writes `text` in its place only if nobody changed it since it was read (compare-and-swap);
-   *  false if another replica did, and then nothing was written. */
-  replace(text: string): Promise<boolean>
+  sharedCa?(offer: () => Promise<string>): Promise<string>
 }
 
 export interface StoreWatchHandlers {
