@@ -58,3 +58,22 @@ test('a replica whose lease is revoked writes its instances again, and the other
     await eventually('b sees a\'s new instance', async () => seen.some(i => i.id === 'default/api/1'), 2000)
   } finally { await a.close(); await b.close() }
 })
+
+test('a change made while the lease is lost is what comes back, not the list from before', async () => {
+  const a = EtcdStore.fromUrl(etcd.url)
+  try {
+    await a.load()
+    await a.saveInstances([instance(0)])
+    const key = Object.keys(await client.getAll().prefix(INSTANCES_PREFIX).strings())[0]
+    const lease = (await client.get(key).exec()).kvs[0].lease
+    await client.leaseClient.leaseRevoke({ ID: lease })
+    // The replica has not noticed yet: this write goes to the revoked lease and fails, and the list
+    // from before the loss must not be the one written back when the lease is replaced.
+    await assert.rejects(a.saveInstances([instance(0), instance(2)]))
+    const kv = await eventually('a\'s latest instances are in etcd under a new lease', async () => {
+      const now = (await client.get(key).exec()).kvs[0]
+      return now && now.lease !== lease ? now : null
+    }, 7000)
+    assert.deepEqual(JSON.parse(kv.value.toString()), [instance(0), instance(2)])
+  } finally { await a.close() }
+})

@@ -23,7 +23,13 @@ export class EtcdStore implements Store {
   /** Mod revision of the config as this replica last read or wrote it ('0': absent). */
   private revision = '0'
   private savedConfig = ''
+  /** This replica's instances as etcd holds them under its lease ('' = not written, or lost with the lease). */
   private savedInstances = ''
+  /** The latest list this replica was given (JSON): what etcd must end up holding, however writes fail. */
+  private wantedInstances: string | null = null
+  /** Instance writes, one at a time, so an older list never lands after a newer one. */
+  private instanceWrites: Promise<void> = Promise.resolve()
+  private instanceRetry: NodeJS.Timeout | null = null
   /** The etcd revision load() read at: the config watch starts right after it. */
   private loadedAt = '0'
   private readonly watchers: Watcher[] = []
@@ -75,12 +81,37 @@ export class EtcdStore implements Store {
     await this.saveInstances(state.instances)
   }
 
+  /** Stores this replica's instances; rejects if etcd did not take them, and keeps retrying the
+   *  latest list every second until it does (a list changed meanwhile replaces the one retried). */
   async saveInstances(list: readonly StoredInstance[]): Promise<void> {
-    const instances = JSON.stringify(list)
-    if (instances === this.savedInstances) return
+    this.wantedInstances = JSON.stringify(list)
     await this.etcd()
-    await this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
-    this.savedInstances = instances
+    await this.flushInstances()
+  }
+
+  private flushInstances(): Promise<void> {
+    const run = this.instanceWrites.then(() => this.writeWantedInstances())
+    this.instanceWrites = run.catch(() => {})
+    return run
+  }
+
+  private async writeWantedInstances(): Promise<void> {
+    while (this.client && this.wantedInstances !== null && this.wantedInstances !== this.savedInstances) {
+      const wanted = this.wantedInstances
+      try {
+        await this.ownLease().put(INSTANCES_PREFIX + this.replica).value(wanted)
+      } catch (err) {
+        this.retryInstances()
+        throw err
+      }
+      this.savedInstances = wanted
+    }
+  }
+
+  private retryInstances(): void {
+    if (this.instanceRetry || !this.client) return
+    this.instanceRetry = setTimeout(() => { this.instanceRetry = null; this.flushInstances().catch(() => {}) }, 1000)
+    this.instanceRetry.unref()
   }
 
   async watch(handlers: StoreWatchHandlers): Promise<void> {
@@ -133,27 +164,20 @@ export class EtcdStore implements Store {
   private ownLease(): Lease {
     if (this.lease) return this.lease
     const lease = this.client!.lease(LEASE_TTL_S)
-    // A lost lease (etcd unreachable past the TTL) took this replica's instances with it: write them
-    // again under a new one, retrying until etcd answers.
+    // A lost lease (etcd unreachable past the TTL) took this replica's instances with it: write the
+    // latest list again under a new one, retrying until etcd answers.
     lease.on('lost', () => {
       if (this.lease !== lease) return
       this.lease = null
-      const last = this.savedInstances
       this.savedInstances = ''
-      if (last) this.rewrite(last)
+      this.flushInstances().catch(() => {})
     })
     this.lease = lease
     return lease
   }
 
-  private rewrite(instances: string): void {
-    if (!this.client) return
-    this.ownLease().put(INSTANCES_PREFIX + this.replica).value(instances)
-      .then(() => { if (this.savedInstances === '') this.savedInstances = instances })
-      .catch(() => { setTimeout(() => { if (this.savedInstances === '') this.rewrite(instances) }, 1000).unref() })
-  }
-
   async close(): Promise<void> {
+    if (this.instanceRetry) { clearTimeout(this.instanceRetry); this.instanceRetry = null }
     for (const w of this.watchers) await w.cancel().catch(() => {})
     await this.lease?.revoke().catch(() => {})
     this.client?.close()
