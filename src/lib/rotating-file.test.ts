@@ -57,3 +57,23 @@ test('when a rotation is refused, lines go on into the current file and the trou
   assert.equal(warnings.length, 1)
   assert.match(warnings[0], /^cannot rotate: .*; writing on to the current file$/)
 })
+
+test('two writers on one path (two processes) rotate it once per turn: no line lost or repeated, no file far past the limit', async () => {
+  const path = join(dir, 'shared.log')
+  const limits = { maxSizeBytes: 2000, maxFiles: 100 }
+  const a = new RotatingFile(path, limits, () => {}), b = new RotatingFile(path, limits, () => {})
+  const sent: string[] = []
+  for (let i = 0; i < 300; i++) {
+    const w = i % 2 === 0 ? a : b
+    const line = `${w === a ? 'a' : 'b'}-${String(i).padStart(4, '0')}-${'x'.repeat(40)}`
+    sent.push(line)
+    await w.append([line])
+  }
+  await a.close(); await b.close()
+  const files = [path, ...Array.from({ length: 100 }, (_, i) => `${path}.${i + 1}`)].filter(existsSync)
+  const got = files.flatMap(f => readFileSync(f, 'utf8').split('\n').filter(Boolean))
+  assert.deepEqual([...got].sort(), [...sent].sort(), 'every line exactly once')
+  for (const f of files) assert.ok(readFileSync(f).length <= limits.maxSizeBytes, `${f} is ${readFileSync(f).length} bytes`)
+  assert.ok(files.length >= 8, `${files.length} files`)   // ~17 KB in 2 KB files
+  assert.ok(!existsSync(`${path}.lock`))
+})

@@ -5,6 +5,9 @@
 // are being renamed: lines wait in memory (the caller bounds how many, with `pendingBytes`).
 // Moved or removed from outside (logrotate without copytruncate): before a write, at most once per
 // REOPEN_CHECK_MS, the path is compared with the open file and reopened when it is another file.
+// Several processes may append to one path (one SecurityPolicy on two Gateways): each batch reads the
+// file's real size first, and a rotation runs under `<path>.lock`, only while `path` is still the
+// file this process writes — else another process rotated it, and this one just opens the new file.
 import { close, fstat, fstatSync, open, openSync, rename, stat, unlink, write } from 'node:fs'
 import { promisify } from 'node:util'
 
@@ -17,6 +20,8 @@ export interface RotationLimits {
 export const REOPEN_CHECK_MS = 1000
 /** After a failed rotation (a rename refused), the file keeps growing; the next try waits this long. */
 export const ROTATE_RETRY_MS = 10_000
+/** A rotation lock older than this was left by a process that died while rotating. */
+const STALE_LOCK_MS = 10_000
 
 const fstatP = promisify(fstat), statP = promisify(stat), openP = promisify(open), closeP = promisify(close)
 const renameP = promisify(rename), unlinkP = promisify(unlink), writeP = promisify(write)
@@ -63,6 +68,7 @@ export class RotatingFile {
 
   private async appendNow(lines: readonly string[], bytes: readonly number[]): Promise<void> {
     if (performance.now() - this.checkedAt >= REOPEN_CHECK_MS) await this.reopenIfMoved()
+    else this.size = (await fstatP(this.fd)).size      // other writers' lines count too
     let from = 0, chunk = 0
     for (let i = 0; i < lines.length; i++) {
       if (this.size + chunk > 0 && this.size + chunk + bytes[i] > this.limits.maxSizeBytes && performance.now() >= this.rotateRetryAt) {
@@ -86,7 +92,15 @@ export class RotatingFile {
   /** Shifts `.1`… up by one, drops what is past maxFiles, and starts a new file at `path`. */
   private async rotate(): Promise<void> {
     const p = this.path, n = this.limits.maxFiles
+    let locked: boolean
+    try { locked = await lock(`${p}.lock`) } catch (err) {
+      this.rotateRetryAt = performance.now() + ROTATE_RETRY_MS
+      this.warnOnce(`cannot rotate: ${(err as Error).message}; writing on to the current file`)
+      return
+    }
+    if (!locked) { this.checkedAt = -Infinity; return }   // another process is rotating it: look again before the next write
     try {
+      if (await this.rotatedElsewhere()) return
       // Past maxFiles: left by an earlier, larger maxFiles (or by an outside tool); `.n` itself is replaced below.
       for (let i = n + 1; await unlinkIfThere(`${p}.${i}`); i++);
       for (let i = n - 1; i >= 1; i--) await renameIfThere(`${p}.${i}`, `${p}.${i + 1}`)
@@ -95,10 +109,21 @@ export class RotatingFile {
       this.rotateRetryAt = performance.now() + ROTATE_RETRY_MS
       this.warnOnce(`cannot rotate: ${(err as Error).message}; writing on to the current file`)
       return
+    } finally {
+      await unlinkIfThere(`${p}.lock`).catch(() => {})
     }
     this.rotations++
     // The old file is already `.1`: a failed open would leave the lines there, not lose them.
     await this.reopen()
+  }
+
+  /** `path` is no longer the file this process writes (another one rotated it): open the new one. */
+  private async rotatedElsewhere(): Promise<boolean> {
+    let onDisk: string | null = null
+    try { onDisk = fileId(await statP(this.path)) } catch { /* removed: start it again */ }
+    if (onDisk === this.id) return false
+    await this.reopen()
+    return true
   }
 
   /** `path` removed or replaced from outside: start a file there; still the same file: learn its size (copytruncate). */
@@ -150,4 +175,17 @@ async function renameIfThere(from: string, to: string): Promise<void> {
   try { await renameP(from, to) } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
   }
+}
+
+/** Takes the rotation lock (a file created exclusively); false while another process holds it. */
+async function lock(path: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try { await closeP(await openP(path, 'wx', MODE)); return true } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+    }
+    const st = await statP(path).catch(() => null)
+    if (st && Date.now() - st.mtimeMs < STALE_LOCK_MS) return false
+    await unlinkIfThere(path)                       // left by a process that died while rotating
+  }
+  return false
 }
