@@ -143,7 +143,7 @@ export class CompiledRoute {
     for (let m = 0; m < this.mirrors.length; m++) this.mirrors[m](x)
     const i = this.picker.next()
     const backend = i < 0 ? null : this.backends[i]
-    if (backend !== null) x.service = backend.service
+    if (backend !== null) x.service = backend.service ?? ''     // '': a backend that names no Service
     if (backend?.redirect) { backend.redirect(x); backend.series.observe(x.res.statusCode, performance.now() - x.startMs); return }
     if (!backend || !backend.cluster) {
       const what = backend?.service ? `Service ${backend.service} is not known to this proxy` : 'the route has no usable backend'

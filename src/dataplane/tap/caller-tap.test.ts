@@ -27,6 +27,7 @@ const cases: {
   { name: 'no healthy endpoint: the picked backend\'s Service only', listener: 'default/a', route: route('default/split', ['default/a', 'default/b']), picked: 'default/b', reason: 'unavailable', want: { 'default/b': 503 } },
   { name: 'rate limited', listener: null, route: route('default/r', ['default/a']), reason: 'rate_limited', want: { 'default/a': 429 } },
   { name: 'a timeout reached an instance, whose sidecar tells it', listener: null, route: route('default/r', ['default/a']), picked: 'default/a', reason: 'timeout', want: {} },
+  { name: 'a backend naming no Service (its share answered 500): not the route\'s other Services', listener: null, route: route('default/split', ['default/a']), picked: '', reason: 'no_backend', want: {} },
   { name: 'the app answered', listener: null, route: route('default/r', ['default/a']), picked: 'default/a', reason: null, want: {} },
 ]
 
@@ -68,4 +69,15 @@ test('answers are wanted only while a tap of one of their Services listens', () 
   stopA2()
   assert.equal(hub.answering, false)
   assert.equal(hub.answersWanted(['default/a']), false)
+})
+
+test('no close listener is added for a request whose Services no tap asks about', () => {
+  const hub = new TapHub()
+  const stop = hub.watchAnswers('default/other', { offer() {} })
+  const tap = new CallerTap(hub, 'default/api')
+  assert.equal(tap.active, true)
+  const res = new FakeResponse()
+  tap.watch({ req: { method: 'GET' }, res, path: '/', client: '10.0.0.1', startMs: 0, route: null, service: null } as unknown as Exchange, route('default/r', ['default/a']))
+  assert.equal(res.listenerCount('close'), 0)
+  stop()
 })

@@ -27,6 +27,8 @@ export class CallerTap implements CallerTapHook {
   get active(): boolean { return this.hub.answering }
 
   watch(x: Exchange, route: RequestHandler | null): void {
+    // A pick only narrows the route's Services, so a request none of them is tapped for is skipped now.
+    if (!this.hub.answersWanted(route !== null ? route.services ?? [] : this.own)) return
     const path = x.path                                // as the client sent it, before any URLRewrite
     x.res.once('close', () => this.answered(x, route, path))
   }
@@ -34,6 +36,7 @@ export class CallerTap implements CallerTapHook {
   private answered(x: Exchange, route: RequestHandler | null, path: string): void {
     const reason = meshReasonOf(x.res)
     if (reason === null || !REACHED_NO_INSTANCE.has(reason)) return
+    if (x.service === '') return                       // picked a backend that names no Service: no tap is for it
     const services = x.service !== null ? [x.service] : route !== null ? route.services ?? [] : this.own
     if (!this.hub.answersWanted(services)) return
     const name = x.route ?? route?.route ?? null
