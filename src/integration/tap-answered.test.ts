@@ -7,62 +7,25 @@ import assert from 'node:assert/strict'
 import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import type { GatewayProxy } from '../gateway/gateway-proxy.js'
 import { TestMesh } from './harness/mesh.js'
+import { docs, gateway, httpRoute, resource, service, workload } from './harness/fixtures.js'
 import { eventually, get } from './harness/http.js'
 import { API_ID, EDGE_ID, WEB_ID } from './harness/observe.js'
 import { trellisAsync } from './harness/up-process.js'
 import { freePort } from '../supervisor/free-port.js'
 
-const CONFIG = (gwPort: number) => `
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: api }
-spec: { port: 80, selector: { app: api } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: api, labels: { app: api } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: idle }
-spec: { port: 80, selector: { app: idle } }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: idle, labels: { app: idle } }
-spec: { command: [x] }
----
-apiVersion: trellis.dev/v1alpha1
-kind: Workload
-metadata: { name: web, labels: { app: web } }
-spec: { command: [x], upstreams: [{ service: api }, { service: idle }] }
----
-apiVersion: gateway.networking.k8s.io/v1
+const GATEWAY_API = 'apiVersion: gateway.networking.k8s.io/v1'
+const CONFIG = (gwPort: number) => docs(
+  service('api'), workload('api'), service('idle'), workload('idle'), workload('web', { upstreams: ['api', 'idle'] }),
+  `${GATEWAY_API}
 kind: HTTPRoute
 metadata: { name: api-mesh }
 spec:
   parentRefs: [{ kind: Service, name: api }]
   rules: [{ matches: [{ path: { type: PathPrefix, value: /items } }], backendRefs: [{ name: api, port: 80 }] }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec:
-  listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge-api }
-spec:
-  parentRefs: [{ name: edge }]
-  rules: [{ backendRefs: [{ name: api, port: 80 }] }]
----
-apiVersion: trellis.dev/v1alpha1
-kind: AuthorizationPolicy
-metadata: { name: edge-admin }
-spec: { targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: [/admin/*] }] }] }
-`
+`,
+  gateway('edge', gwPort), httpRoute('edge-api', ['edge'], 'api'),
+  resource('AuthorizationPolicy', 'edge-admin', '{ targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: [/admin/*] }] }] }'),
+)
 
 const mesh = new TestMesh()
 let webApi = '', webIdle = '', gw = ''
