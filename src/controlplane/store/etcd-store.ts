@@ -7,17 +7,23 @@
 // whichever replica starts first, so every replica issues from the same root.
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
-import type { Etcd3, Lease, Watcher } from 'etcd3'
+import type { Etcd3, IOptions, Lease, Watcher } from 'etcd3'
+import type { EtcdAccess } from './etcd-access.js'
+import { explainEtcdError } from './etcd-errors.js'
+import { parseEtcdUrl, type EtcdTarget } from './etcd-url.js'
 import { StoreConflict, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
 
 const CONFIG_KEY = 'trellis/config'
 const INSTANCES_PREFIX = 'trellis/instances/'
 const CA_KEY = 'trellis/ca'
 const LEASE_TTL_S = 10
+/** How long a replica waits for etcd on its first call before giving up with the cause. */
+const CONNECT_TIMEOUT_MS = 5000
 
 export class EtcdStore implements Store {
   readonly url: string
   private client: Etcd3 | null = null
+  private connecting: Promise<Etcd3> | null = null
   private lease: Lease | null = null
   private readonly replica = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
   /** Mod revision of the config as this replica last read or wrote it ('0': absent). */
@@ -35,22 +41,50 @@ export class EtcdStore implements Store {
   private readonly watchers: Watcher[] = []
   private readonly others = new Map<string, StoredInstance[]>()
 
-  constructor(private readonly hosts: string[]) {
-    this.url = `etcd://${hosts.join(',')}`
+  constructor(private readonly target: EtcdTarget, private readonly access: EtcdAccess = {}) {
+    this.url = target.url
   }
 
-  /** `etcd://HOST:PORT[,HOST:PORT…]` */
-  static fromUrl(url: string): EtcdStore {
-    const hosts = url.slice('etcd://'.length).split(',').map(h => h.trim()).filter(Boolean)
-    if (hosts.length === 0 || hosts.some(h => !/^[^\s/]+:\d+$/.test(h))) throw new Error(`bad etcd store "${url}"; use etcd://HOST:PORT[,HOST:PORT…]`)
-    return new EtcdStore(hosts)
+  /** `etcd[s]://[USER@]HOST:PORT[,HOST:PORT…]`; `access` holds the TLS files' contents and the password. */
+  static fromUrl(url: string, access: EtcdAccess = {}): EtcdStore {
+    return new EtcdStore(parseEtcdUrl(url), access)
   }
 
   private async etcd(): Promise<Etcd3> {
     if (this.client) return this.client
+    if (!this.connecting) this.connecting = this.connect().finally(() => { this.connecting = null })
+    return this.connecting
+  }
+
+  /** A client that answered once: a wrong CA, a refused certificate or password fails here, with
+   *  its cause and within CONNECT_TIMEOUT_MS, rather than as retries that never end. */
+  private async connect(): Promise<Etcd3> {
     const { Etcd3 } = await import('etcd3')
-    this.client = new Etcd3({ hosts: this.hosts.map(h => `http://${h}`), dialTimeout: 3000 })
-    return this.client
+    const client = new Etcd3(this.clientOptions())
+    let timer: NodeJS.Timeout | undefined
+    try {
+      await Promise.race([
+        client.get(CONFIG_KEY).exec(),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000}s`)), CONNECT_TIMEOUT_MS) }),
+      ])
+    } catch (err) {
+      client.close()
+      throw new Error(`etcd store ${this.url}: ${explainEtcdError(err as Error, this.target)}`)
+    } finally { clearTimeout(timer) }
+    this.client = client
+    return client
+  }
+
+  private clientOptions(): IOptions {
+    const { tls, user, hosts } = this.target
+    const { ca, cert, key, password } = this.access
+    return {
+      hosts: hosts.map(h => `${tls ? 'https' : 'http'}://${h}`),
+      dialTimeout: 3000,
+      // grpc takes a null root certificate as "the system's CAs"; etcd3's typing wants a Buffer.
+      ...(tls && (ca || cert) ? { credentials: { rootCertificate: ca ?? (null as unknown as Buffer), certChain: cert, privateKey: key } } : {}),
+      ...(user ? { auth: { username: user, password: password ?? '' } } : {}),
+    }
   }
 
   async load(): Promise<StoreState> {
