@@ -2,6 +2,7 @@
 // connect to its port, or — when a Service it serves has a healthCheck — that HTTP check with its
 // thresholds. A failing check takes the instance out of rotation; it never restarts the app.
 import type { HealthCheckIR } from '../ir/index.js'
+import { jitteredPeriodMs } from '../lib/backoff.js'
 import { probe } from './upstream/health-checker.js'
 
 export class AppProbe {
@@ -36,7 +37,8 @@ export class AppProbe {
       const next = this.ready ? this.fails < cfg.unhealthyThreshold : this.passes >= cfg.healthyThreshold
       if (next !== this.ready) { this.ready = next; this.onChange(next) }
       if (this.stopped) return
-      this.timer = setTimeout(() => this.tick(), this.ready ? cfg.intervalMs : Math.min(100, cfg.intervalMs))
+      // Jittered like status reports: sidecars started together would otherwise probe in step.
+      this.timer = setTimeout(() => this.tick(), this.ready ? jitteredPeriodMs(cfg.intervalMs, 0.1, Math.random()) : Math.min(100, cfg.intervalMs))
       this.timer.unref()
     })
   }
