@@ -18,7 +18,7 @@ export function isEtcdUrl(url: string): boolean {
 export function parseEtcdUrl(url: string): EtcdTarget {
   const m = /^(etcds?):\/\/(?:([^@:/\s]+)@)?(.*)$/.exec(url)
   // Never echo a URL that carries a password ("user:secret@"): name only its shape.
-  if (url.includes('@') && /^[a-z]+:\/\/[^@]*:[^@]*@/.test(url)) throw new Error(`the etcd store URL must not carry a password; set TRELLIS_ETCD_PASSWORD and use ${ETCD_URL_HINT}`)
+  if (/^[a-z]+:\/\/[^@]*:[^@]*@/.test(url)) throw new Error(`the etcd store URL must not carry a password; set TRELLIS_ETCD_PASSWORD and use ${ETCD_URL_HINT}`)
   const hosts = m ? m[3].split(',').map(h => h.trim()).filter(Boolean) : []
   if (!m || hosts.length === 0 || hosts.some(h => !/^[^\s/@]+:\d+$/.test(h))) throw new Error(`bad etcd store "${url}"; use ${ETCD_URL_HINT}`)
   const tls = m[1] === 'etcds'
