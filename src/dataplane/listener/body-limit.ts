@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const BODY = 'too_large: request body exceeds maxRequestBodyBytes\n'
-const RESPONSE = `HTTP/1.1 413 Payload Too Large\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n` +
+export const OVERSIZED_BODY_RESPONSE = `HTTP/1.1 413 Payload Too Large\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n` +
   `x-trellis-reason: too_large\r\nconnection: close\r\n\r\n${BODY}`
 
 export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
@@ -20,7 +20,7 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
         over = true
         const socket = req.socket
         if (!res.headersSent && socket.writable) {
-          socket.end(RESPONSE)
+          socket.end(OVERSIZED_BODY_RESPONSE)
           setTimeout(() => socket.destroy(), 1000).unref()
         } else socket.destroy()
         return false

@@ -25,6 +25,9 @@ import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
+import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
+import { H1Request } from './h1/server-request.js'
+import { fastHttp1Enabled } from './h1/fast-path-switch.js'
 
 export interface RequestHandler {
   handle(x: Exchange): void
@@ -94,6 +97,10 @@ export class HttpListener {
   private forwarding!: ForwardContext
   /** The parser's own header-size limit, fixed when the server is made; smaller limits are checked per request. */
   private readonly parserHeaderBytes: number
+  /** Plain HTTP/1.1 connections served by the fast path (h1/), not by `server`. */
+  private readonly h1Connections = new Set<H1ServerConnection>()
+  private readonly h1Host: H1Host
+  private h1Sweep: NodeJS.Timeout | null = null
   draining = false
 
   constructor(opts: HttpListenerOptions) {
@@ -117,6 +124,20 @@ export class HttpListener {
     this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket))
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
+    const self = this
+    this.h1Host = {
+      get maxHeadBytes() { return self.parserHeaderBytes },
+      get maxBodyBytes() { return self.ct.maxRequestBodyBytes },
+      get draining() { return self.draining },
+      serve: (req, res) => this.onRequest(req as unknown as IncomingMessage, res as unknown as ServerResponse),
+      handOver: (socket, bytes) => {
+        socket.pause()
+        if (bytes !== null && bytes.length > 0) socket.unshift(bytes)
+        this.server.emit('connection', socket)
+        socket.resume()
+      },
+      forget: c => { this.h1Connections.delete(c) },
+    }
   }
 
   /**
@@ -154,7 +175,32 @@ export class HttpListener {
   /** Serves a connection accepted elsewhere (a sidecar's inbound port that switches protocols). */
   accept(socket: Socket): void {
     if (this.opts.tls) { this.server.emit('connection', socket); return }
-    detectProtocol(socket, s => this.server.emit('connection', s), d => { if (this.draining) d.destroy(); else this.h2Server().emit('connection', d) })
+    detectProtocol(socket, s => this.serveHttp1(s), d => { if (this.draining) d.destroy(); else this.h2Server().emit('connection', d) })
+  }
+
+  /** A plain HTTP/1.1 connection: the fast path, which hands anything unusual to `server` itself. */
+  private serveHttp1(s: Socket): void {
+    if (!fastHttp1Enabled()) { this.server.emit('connection', s); return }
+    this.track(s)
+    this.h1Connections.add(new H1ServerConnection(s, this.h1Host))
+    this.h1Sweep ??= setInterval(() => this.sweepH1(), 1000).unref()
+  }
+
+  /** The fast path's timeouts, checked once a second as Node's server checks its own. */
+  private sweepH1(): void {
+    const ct = this.ct
+    const now = performance.now()
+    for (const c of this.h1Connections) {
+      if (c.idle) { if (ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) c.close() }
+      else if (c.readingHead) { if (ct.requestHeadersTimeoutMs > 0 && now - c.headStartMs > ct.requestHeadersTimeoutMs) c.timeOut() }
+      else if (c.readingBody && ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs) c.timeOut()
+    }
+  }
+
+  /** Closes connections between requests (draining); the others close after their response. */
+  closeIdle(): void {
+    this.server.closeIdleConnections()
+    for (const c of this.h1Connections) if (c.idle) c.close()
   }
 
   private h2Server(): Http2Server {
@@ -191,16 +237,17 @@ export class HttpListener {
         resolve()
       }, drainMs)
       timer.unref()
+      if (this.h1Sweep !== null) { clearInterval(this.h1Sweep); this.h1Sweep = null }
       for (const s of this.h2Sessions) s.close()          // GOAWAY: in-flight streams finish
       const done = () => { clearTimeout(timer); resolve() }
       if (this.front) {
         this.front.close()
         this.server.close()                               // stops its timeout checks; it never listened
-        this.server.closeIdleConnections()
+        this.closeIdle()
         const poll = setInterval(() => { if (this.sockets.size === 0 && this.h2Sessions.size === 0) { clearInterval(poll); done() } }, 50)
         poll.unref()
       } else this.server.close(done)
-      this.server.closeIdleConnections()
+      this.closeIdle()
     })
   }
 
@@ -264,7 +311,8 @@ export class HttpListener {
       req.resume()
       return
     }
-    if (this.ct.maxRequestBodyBytes > 0) limitBody(req, res, this.ct.maxRequestBodyBytes)
+    // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).
+    if (this.ct.maxRequestBodyBytes > 0 && !(req instanceof H1Request)) limitBody(req, res, this.ct.maxRequestBodyBytes)
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null
       : router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)

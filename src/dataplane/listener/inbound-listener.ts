@@ -68,7 +68,7 @@ export class InboundListener {
       const timer = setTimeout(() => { void this.http.close(0); void this.tcp.close(0); resolve() }, drainMs)
       timer.unref()
       this.http.draining = true
-      this.http.server.closeIdleConnections()
+      this.http.closeIdle()
       this.server.close(() => { clearTimeout(timer); void this.http.close(0); void this.tcp.close(0); resolve() })
     })
   }

@@ -10,7 +10,7 @@ import { ResponseParser, type ResponseHandler } from './response-parser.js'
 /** What a connection reports to the exchange it carries. */
 export interface H1Exchange {
   onHead(status: number, raw: string[]): void
-  onBody(chunk: Buffer): void
+  onBody(chunk: Buffer, last: boolean): void
   onComplete(trailers: string[] | null): void
   /** The exchange is over and the socket is gone (after detach). */
   onFailure(kind: AttemptFailure, err: Error): void
@@ -75,7 +75,7 @@ export class H1Connection implements ResponseHandler {
   }
 
   onHead(status: number, raw: string[]): void { this.exchange?.onHead(status, raw) }
-  onBody(chunk: Buffer): void { this.exchange?.onBody(chunk) }
+  onBody(chunk: Buffer, last: boolean): void { this.exchange?.onBody(chunk, last) }
   onComplete(trailers: string[] | null, keepAlive: boolean): void {
     this.keepAlive = keepAlive
     this.exchange?.onComplete(trailers)

@@ -34,6 +34,7 @@ export class H1Attempt implements H1Exchange {
   private headSent = false
   private status = 0
   private streaming = false            // the response head went to the client
+  private ended = false                // the client's response was ended with the body's last bytes
   private discard = false              // the response is read and dropped (retried, or nobody waits)
   private settled = false              // the outcome was recorded
   private drainFns: (() => void)[] | null = null
@@ -145,9 +146,11 @@ export class H1Attempt implements H1Exchange {
     this.streaming = true
   }
 
-  onBody(chunk: Buffer): void {
+  onBody(chunk: Buffer, last: boolean): void {
     if (this.discard || !this.streaming) return
     const res = this.owner.x.res
+    // The last bytes of a Content-Length body end the response with them: head, body and end in one write.
+    if (last) { this.ended = true; res.end(chunk); return }
     if (!res.write(chunk)) {
       this.conn?.socket.pause()
       res.once('drain', this.resumeFn ??= () => { this.conn?.socket.resume() })
@@ -158,7 +161,7 @@ export class H1Attempt implements H1Exchange {
     if (this.discard || !this.streaming) return
     const res = this.owner.x.res
     if (trailers !== null && trailers.length > 0) res.addTrailers(trailerObject(trailers))
-    res.end()
+    if (!this.ended) res.end()
     this.report(this.status < 500)
     this.owner.finish(this.status)
   }

@@ -3,23 +3,24 @@
 // only transfer coding and never beside Content-Length. Anything else is an error, and the caller
 // closes the socket: a proxy that guesses at framing can be smuggled through.
 import { equalsLower } from '../../../lib/ascii-case.js'
-import { scanBlock, type BlockScan } from './header-block.js'
+import { scanBlock, type BlockScan } from '../../http1/header-block.js'
+import { ChunkDecoder, ChunkState, type ChunkSink } from '../../http1/chunk-decoder.js'
+import { parseFieldLines } from '../../http1/field-lines.js'
 
 export interface ResponseHandler {
   /** A final (non-1xx) response head; `raw` is [name, value, ...] as received. */
   onHead(status: number, raw: string[]): void
-  onBody(chunk: Buffer): void
+  /** A piece of the body; `last` when it ends a Content-Length body (no trailers can follow). */
+  onBody(chunk: Buffer, last: boolean): void
   /** The response is complete; `keepAlive` says whether the socket may carry another request. */
   onComplete(trailers: string[] | null, keepAlive: boolean): void
 }
 
 export const MAX_HEAD_BYTES = 64 * 1024
-const MAX_CHUNK_EXT = 1024
-const MAX_HEX_DIGITS = 13                       // 2^52: below Number.MAX_SAFE_INTEGER
 
-const enum S { Head, Fixed, Close, ChunkSize, ChunkExt, ChunkSizeLf, ChunkData, ChunkCr, ChunkLf, Trailers, Done, Dead }
+const enum S { Head, Fixed, Close, Chunked, Trailers, Done, Dead }
 
-export class ResponseParser {
+export class ResponseParser implements ChunkSink {
   handler: ResponseHandler | null = null
   /** Why the last execute() failed, or null. */
   error: string | null = null
@@ -28,8 +29,8 @@ export class ResponseParser {
   private state = S.Head
   private noBody = false                        // HEAD request: no body whatever the headers say
   private keepAlive = true
-  private remaining = 0                         // Fixed / ChunkData: bytes left; ChunkSize: the size so far
-  private digits = 0
+  private remaining = 0                         // Fixed: bytes left
+  private readonly chunks = new ChunkDecoder()
   private pending: Buffer | null = null         // an unfinished header block, kept across reads
   private readonly scan: BlockScan = { pos: 0, lineStart: 0, end: -1, error: null }
 
@@ -72,7 +73,7 @@ export class ResponseParser {
           if (sc.end < 0) { this.pending = b; return n }        // wait for more; scan resumes at sc.pos
           const consumed = sc.end - base                          // bytes of `buf` (from i) used
           if (this.state === S.Trailers) {
-            const trailers = sc.end > 2 ? parseFields(b, 0, sc.end - 2, []) : []
+            const trailers = sc.end > 2 ? parseFieldLines(b, 0, sc.end - 2, []) : []
             if (trailers === null) return this.fail('malformed trailer')
             i += consumed
             return this.complete(i, trailers)
@@ -88,31 +89,25 @@ export class ResponseParser {
         case S.Fixed: {
           const take = Math.min(this.remaining, n - i)
           this.remaining -= take
-          this.deliver(buf, i, i + take)
+          this.deliver(buf, i, i + take, this.remaining === 0)
           i += take
           if (this.remaining === 0) return this.complete(i, null)
           break
         }
         case S.Close:
-          this.deliver(buf, i, n)
+          this.deliver(buf, i, n, false)
           return n
-        case S.ChunkData: {
-          const take = Math.min(this.remaining, n - i)
-          this.remaining -= take
-          this.deliver(buf, i, i + take)
-          i += take
-          if (this.remaining === 0) this.state = S.ChunkCr
+        case S.Chunked: {
+          const at = this.chunks.execute(buf, i, n, this)
+          if (at < 0) return this.fail(this.chunks.error ?? 'invalid chunk')
+          i = at
+          if (this.chunks.state === ChunkState.Trailers) this.state = S.Trailers
           break
         }
         case S.Done:
           return i
-        case S.Dead:
+        default:
           return -1
-        default: {
-          const r = this.chunkByte(buf[i])
-          if (r !== null) return this.fail(r)
-          i++
-        }
       }
       if ((this.state as S) === S.Dead) return -1
     }
@@ -126,8 +121,10 @@ export class ResponseParser {
     return true
   }
 
-  private deliver(buf: Buffer, from: number, to: number): void {
-    if (to > from && this.handler !== null) this.handler.onBody(buf.subarray(from, to))
+  chunkData(buf: Buffer, from: number, to: number): void { this.deliver(buf, from, to, false) }
+
+  private deliver(buf: Buffer, from: number, to: number, last: boolean): void {
+    if (to > from && this.handler !== null) this.handler.onBody(buf.subarray(from, to), last)
   }
 
   private fail(reason: string): number {
@@ -153,7 +150,7 @@ export class ResponseParser {
     const d0 = b[9] - 48, d1 = b[10] - 48, d2 = b[11] - 48
     if (d0 < 1 || d0 > 5 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return 'malformed status code'
     const status = d0 * 100 + d1 * 10 + d2
-    const raw = parseFields(b, eol + 2, end - 2, [])
+    const raw = parseFieldLines(b, eol + 2, end - 2, [])
     if (raw === null) return 'malformed header field'
     let length = -1
     let chunked = false
@@ -186,77 +183,9 @@ export class ResponseParser {
     this.handler?.onHead(status, raw)
     if (this.state === S.Dead) return null      // the handler gave up on this exchange
     if (this.noBody || status === 204 || status === 304) this.state = S.Done
-    else if (chunked) { this.state = S.ChunkSize; this.remaining = 0; this.digits = 0 }
+    else if (chunked) { this.state = S.Chunked; this.chunks.reset() }
     else if (length >= 0) { this.remaining = length; this.state = length === 0 ? S.Done : S.Fixed }
     else { this.keepAlive = false; this.state = S.Close }
     return null
   }
-
-  /** One byte of chunk framing (size line, extension, CRLF after data). */
-  private chunkByte(c: number): string | null {
-    switch (this.state) {
-      case S.ChunkSize: {
-        const h = hexValue(c)
-        if (h >= 0) {
-          if (++this.digits > MAX_HEX_DIGITS) return 'chunk size too large'
-          this.remaining = this.remaining * 16 + h
-          return null
-        }
-        if (this.digits === 0) return 'invalid chunk size'
-        if (c === 13) { this.state = S.ChunkSizeLf; return null }
-        if (c === 59) { this.state = S.ChunkExt; this.digits = 0; return null }   // ';' chunk-ext
-        return 'invalid chunk size'
-      }
-      case S.ChunkExt:
-        if (c === 13) { this.state = S.ChunkSizeLf; return null }
-        if ((c < 32 && c !== 9) || c === 127 || ++this.digits > MAX_CHUNK_EXT) return 'invalid chunk extension'
-        return null
-      case S.ChunkSizeLf:
-        if (c !== 10) return 'bare CR in chunk size'
-        this.digits = 0
-        this.state = this.remaining === 0 ? S.Trailers : S.ChunkData
-        return null
-      case S.ChunkCr:
-        if (c !== 13) return 'missing CRLF after chunk'
-        this.state = S.ChunkLf
-        return null
-      case S.ChunkLf:
-        if (c !== 10) return 'missing CRLF after chunk'
-        this.state = S.ChunkSize
-        this.remaining = 0
-        return null
-      default:
-        return 'parser state'
-    }
-  }
-}
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48
-  if (c >= 97 && c <= 102) return c - 87
-  if (c >= 65 && c <= 70) return c - 55
-  return -1
-}
-
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** Field lines between `from` and `to` (CRLF-separated, already checked for bare CR/LF), or null. */
-function parseFields(b: Buffer, from: number, to: number, out: string[]): string[] | null {
-  let p = from
-  while (p < to) {
-    let eol = b.indexOf(13, p)
-    if (eol < 0 || eol > to) eol = to
-    const first = b[p]
-    if (first === 32 || first === 9) return null                  // obs-fold
-    const colon = b.indexOf(58, p)
-    if (colon < 0 || colon >= eol || colon === p) return null
-    const name = b.toString('latin1', p, colon)
-    if (!TOKEN.test(name)) return null
-    let vs = colon + 1, ve = eol
-    while (vs < ve && (b[vs] === 32 || b[vs] === 9)) vs++
-    while (ve > vs && (b[ve - 1] === 32 || b[ve - 1] === 9)) ve--
-    out.push(name, b.toString('latin1', vs, ve))
-    p = eol + 2
-  }
-  return out
 }

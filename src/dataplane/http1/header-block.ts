@@ -1,4 +1,4 @@
-// Finds the end of a header block (a response head or a chunked trailer section) in a buffer that may
+// Finds the end of a header block (a request or response head, or a chunked trailer section) in a buffer that may
 // arrive in pieces, checking every byte once: lines end in CRLF only (a bare CR or LF is how
 // response-splitting and smuggling start), no control bytes, and the block stays under a byte limit.
 
