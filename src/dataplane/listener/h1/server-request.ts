@@ -3,7 +3,7 @@
 // events with pause/resume) without a Readable stream per request: a bodyless request, the common
 // case, costs one small object. Body bytes are pushed in by the connection; while nobody reads
 // them they are held, and past HIGH_WATER the connection stops reading the socket.
-import { EventEmitter } from 'node:events'
+import { LiteEmitter } from '../../../lib/lite-emitter.js'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 
@@ -17,7 +17,7 @@ export interface BodySource {
 
 const HIGH_WATER = 16 * 1024
 
-export class H1Request extends EventEmitter {
+export class H1Request extends LiteEmitter {
   readonly httpVersion = '1.1'
   readonly httpVersionMajor = 1
   readonly httpVersionMinor = 1
@@ -52,16 +52,14 @@ export class H1Request extends EventEmitter {
   override on(event: string | symbol, fn: (...args: any[]) => void): this {
     super.on(event, fn)
     if (event === 'data' && this.flowing !== false) this.resume()
+    else if (event === 'end' && this.flowing === true) this.queueFlush()
     return this
   }
   override addListener(event: string | symbol, fn: (...args: any[]) => void): this { return this.on(event, fn) }
 
   resume(): this {
     this.flowing = true
-    if ((this.held !== null || (this.ended && !this.endEmitted)) && !this.flushQueued) {
-      this.flushQueued = true
-      process.nextTick(flush, this)
-    }
+    this.queueFlush()
     return this
   }
 
@@ -126,6 +124,15 @@ export class H1Request extends EventEmitter {
       held = this.held
     }
     if (this.held === null && this.ended && this.flowing === true) this.emitEnd()
+  }
+
+  /** Held chunks, or an 'end' someone listens for, go out on the next tick (an unread bodyless
+   *  request, the common case, schedules nothing: a later 'end' listener queues it then). */
+  private queueFlush(): void {
+    if (this.flushQueued) return
+    if (this.held === null && !(this.ended && !this.endEmitted && (this.listenerCount('end') > 0 || this.listenerCount('data') > 0))) return
+    this.flushQueued = true
+    process.nextTick(flush, this)
   }
 
   private emitEnd(): void {

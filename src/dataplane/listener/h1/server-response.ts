@@ -4,7 +4,7 @@
 // The head is built when the first bytes go out, so a response ended at once goes out in one write
 // with a Content-Length; one streamed without a length is chunked. Responses to HEAD, and 204/304,
 // never carry a body.
-import { EventEmitter } from 'node:events'
+import { LiteEmitter } from '../../../lib/lite-emitter.js'
 import { STATUS_CODES, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http'
 import type { Socket } from 'node:net'
 import { equalsLower } from '../../../lib/ascii-case.js'
@@ -21,7 +21,7 @@ const SMALL = 16 * 1024                         // up to this, head and body are
 const INVALID_VALUE = /[\r\n\0]/
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 
-export class H1Response extends EventEmitter {
+export class H1Response extends LiteEmitter {
   statusCode = 200
   statusMessage: string | undefined = undefined
   /** False: `connection: close` is sent and the connection closes after this response. */
