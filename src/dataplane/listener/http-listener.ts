@@ -193,7 +193,10 @@ export class HttpListener {
     for (const c of this.h1Connections) {
       if (c.idle) { if (ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) c.close() }
       else if (c.readingHead) { if (ct.requestHeadersTimeoutMs > 0 && now - c.headStartMs > ct.requestHeadersTimeoutMs) c.timeOut() }
-      else if (c.readingBody && ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs) c.timeOut()
+      else if (c.readingBody) { if (ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs) c.timeOut() }
+      else if (c.droppingBody) {
+        if ((ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) || (ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs)) c.close()
+      }
     }
   }
 

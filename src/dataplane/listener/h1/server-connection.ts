@@ -5,6 +5,7 @@
 // the whole connection to Node's HTTP server, bytes included, which then serves it to the end.
 import type { Socket } from 'node:net'
 import { scanBlock, type BlockScan } from '../../http1/header-block.js'
+import { parseFieldLines } from '../../http1/field-lines.js'
 import { ChunkDecoder, ChunkState, type ChunkSink } from '../../http1/chunk-decoder.js'
 import { BodyKind, parseRequestHead } from './parse-request-head.js'
 import { H1Request, type BodySource } from './server-request.js'
@@ -24,10 +25,15 @@ export interface H1Host {
 
 const enum Phase { Head, Body, Trailers, Responding, Closed }
 
-export const TIMEOUT_RESPONSE = 'HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain\r\ncontent-length: 35\r\n' +
-  'x-trellis-reason: timeout\r\nconnection: close\r\n\r\ntimeout: ERR_HTTP_REQUEST_TIMEOUT\n\n'
-const BAD_BODY_RESPONSE = 'HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 37\r\n' +
-  'x-trellis-reason: bad_request\r\nconnection: close\r\n\r\nbad_request: malformed request body\n'
+/** The listener's own answer to a request it cannot take, then the connection closes (as Node's
+ *  server answers parser errors: the same reasons and body shape as `onClientError`). */
+function closingResponse(status: number, text: string, reason: string, detail: string): string {
+  const body = `${reason}: ${detail}\n`
+  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
+    `x-trellis-reason: ${reason}\r\nconnection: close\r\n\r\n${body}`
+}
+const TIMEOUT_RESPONSE = closingResponse(408, 'Request Timeout', 'timeout', 'ERR_HTTP_REQUEST_TIMEOUT')
+const BAD_BODY_RESPONSE = closingResponse(400, 'Bad Request', 'bad_request', 'malformed request body')
 
 export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
   private phase = Phase.Head
@@ -70,7 +76,10 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
   /** Part of a request head received (the headers timeout runs from headStartMs). */
   get readingHead(): boolean { return this.phase === Phase.Head && this.headStartMs > 0 }
   /** A request body still arriving (the request timeout runs from headStartMs). */
-  get readingBody(): boolean { return (this.phase === Phase.Body || this.phase === Phase.Trailers) && this.res !== null && !this.responseDone }
+  get readingBody(): boolean { return (this.phase === Phase.Body || this.phase === Phase.Trailers) && !this.responseDone }
+  /** Answered, and the rest of the body is being read and dropped: the keep-alive timeout runs from
+   *  the answer (idleSinceMs), the request timeout from headStartMs. */
+  get droppingBody(): boolean { return (this.phase === Phase.Body || this.phase === Phase.Trailers) && this.responseDone }
 
   /** Answers 408 and closes (a head or body that did not arrive in time). */
   timeOut(): void {
@@ -159,6 +168,8 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     scanBlock(b, sc, this.host.maxHeadBytes)
     if (sc.error !== null) { this.badBody(); return -1 }
     if (sc.end < 0) { this.pending = b; return -1 }
+    // Read to refuse what Node's parser refuses (obs-fold, a line without a name); then dropped.
+    if (sc.end > 2 && parseFieldLines(b, 0, sc.end - 2, []) === null) { this.badBody(); return -1 }
     const at = i + sc.end - base
     sc.pos = 0; sc.lineStart = 0; sc.end = -1
     this.bodyComplete()
@@ -205,7 +216,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     res.finish()
     if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.phase = Phase.Closed; this.socket.end(); return }
     // The body is still coming (the answer did not wait for it): read and drop the rest, then go on.
-    if (!this.bodyDone) { (this.req as H1Request).dump(); return }
+    if (!this.bodyDone) { this.idleSinceMs = performance.now(); (this.req as H1Request).dump(); return }
     this.next(null)
   }
 
