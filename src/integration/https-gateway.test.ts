@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:https'
-import type { TLSSocket } from 'node:tls'
+import { connect, type TLSSocket } from 'node:tls'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
@@ -115,4 +115,32 @@ test('replacing the files switches the certificate for new connections; an open 
   assert.equal(again.socket, first.socket, 'the keep-alive connection was reused')
   assert.equal(again.org, 'first')
   agent.destroy()
+})
+
+/** Writes `bytes` over TLS (ALPN http/1.1) and returns everything read until the server closes. */
+function rawTls(host: string, ca: Buffer[], bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ host: '127.0.0.1', port, servername: host, ca, ALPNProtocols: ['http/1.1'] }, () => s.write(bytes))
+    let text = ''
+    s.setEncoding('latin1')
+    s.on('data', (c: string) => { text += c })
+    s.on('close', () => resolve(text))
+    s.on('error', reject)
+    s.setTimeout(5000, () => s.destroy(new Error('timeout')))
+  })
+}
+
+test('HTTP/1.1 over TLS: pipelined requests answered in order by the fast path; HTTP/1.0 still answered by Node', async () => {
+  const ca = [a1.cert, a2.cert]
+  const two = await rawTls('a.example.com', ca,
+    'GET /hello?n=1 HTTP/1.1\r\nHost: a.example.com\r\n\r\nGET /hello?n=2 HTTP/1.1\r\nHost: a.example.com\r\nConnection: close\r\n\r\n')
+  const heads = two.split(/(?=HTTP\/1\.1 )/).map(r => r.slice(0, r.indexOf('\r\n\r\n')))
+  assert.deepEqual(heads.map(h => h.split(' ')[1]), ['200', '200'])
+  // Node's server adds `Keep-Alive: timeout=…` to every kept-alive HTTP/1.1 response; the fast path does not.
+  assert.ok(!/\r\nkeep-alive:/i.test(heads[0]), heads[0])
+  assert.match(heads[1], /\r\nconnection: close/i)
+  assert.ok(two.indexOf('n=1') < two.indexOf('n=2'), 'answered in order')
+  const old = await rawTls('a.example.com', ca, 'GET /hello HTTP/1.0\r\nHost: a.example.com\r\n\r\n')
+  assert.match(old, /^HTTP\/1\.1 200 /)
+  assert.match(old, /"x-forwarded-proto":"https"/)
 })

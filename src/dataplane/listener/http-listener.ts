@@ -6,8 +6,11 @@
 // parser (ambiguous framing, oversized headers) are answered here, never forwarded.
 // Upgrade: `websocket` is tunnelled by the matched route; any other upgrade (h2c) is ignored: the
 // request is handed back to the HTTP parser without its upgrade headers and served normally.
+// HTTP/1.1 connections, plain or past TLS, are read by the fast path (h1/), which hands any request
+// it does not take, and the rest of its connection, to Node's server; h2 and h2c go to Node's servers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import type { Http2SecureServer, Http2Server, Http2Session } from 'node:http2'
 import { http2 } from '../../lib/lazy-http2.js'
 import { detectProtocol } from './detect-protocol.js'
@@ -101,6 +104,8 @@ export class HttpListener {
   private readonly h1Connections = new Set<H1ServerConnection>()
   private readonly h1Host: H1Host
   private h1Sweep: NodeJS.Timeout | null = null
+  /** TLS listeners: Node's handler of handshaken connections, where the fast path hands connections back. */
+  private nodeTlsHandler: ((s: Socket) => void) | null = null
   draining = false
 
   constructor(opts: HttpListenerOptions) {
@@ -133,7 +138,8 @@ export class HttpListener {
       handOver: (socket, bytes) => {
         socket.pause()
         if (bytes !== null && bytes.length > 0) socket.unshift(bytes)
-        this.server.emit('connection', socket)
+        if (this.nodeTlsHandler !== null) this.nodeTlsHandler(socket)
+        else this.server.emit('connection', socket)
         socket.resume()
       },
       forget: c => { this.h1Connections.delete(c) },
@@ -151,6 +157,15 @@ export class HttpListener {
       ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams },
     }, onRequest as never)
     srv.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+    // Node's own handler of a handshaken connection: h2 sessions, and HTTP/1.1 through Node's server.
+    // HTTP/1.1 goes to the fast path instead, which hands what it does not take back to this handler.
+    const nodeHandler = srv.listeners('secureConnection')[0] as (s: Socket) => void
+    srv.removeListener('secureConnection', nodeHandler)
+    this.nodeTlsHandler = s => nodeHandler.call(srv, s)
+    srv.prependListener('secureConnection', (s: TLSSocket) => {
+      if (s.alpnProtocol === 'h2' || !fastHttp1Enabled()) nodeHandler.call(srv, s)
+      else this.serveHttp1(s)
+    })
     const http1 = srv as unknown as { maxHeaderSize: number; connectionsCheckingInterval: number }
     http1.maxHeaderSize = ct.maxRequestHeadersBytes
     http1.connectionsCheckingInterval = 1000
@@ -178,10 +193,10 @@ export class HttpListener {
     detectProtocol(socket, s => this.serveHttp1(s), d => { if (this.draining) d.destroy(); else this.h2Server().emit('connection', d) })
   }
 
-  /** A plain HTTP/1.1 connection: the fast path, which hands anything unusual to `server` itself. */
+  /** An HTTP/1.1 connection (plain, or past TLS): the fast path, which hands anything unusual to Node's server. */
   private serveHttp1(s: Socket): void {
     if (!fastHttp1Enabled()) { this.server.emit('connection', s); return }
-    this.track(s)
+    if (this.opts.tls === undefined) this.track(s)        // TLS listeners track on 'secureConnection'
     this.h1Connections.add(new H1ServerConnection(s, this.h1Host))
     this.h1Sweep ??= setInterval(() => this.sweepH1(), 1000).unref()
   }
