@@ -36,8 +36,14 @@ test('data bytes are passed through as they are, CRLF and all', () => {
   assert.equal(decode([`${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`]).data, body)
 })
 
-test('chunk extensions are skipped, tabs and quoted strings included', () => {
-  assert.equal(decode(['5;name=value\r\nhello\r\n6;a;b="x y"\r\n world\r\n0;last\t=1\r\n\r\n']).data, 'hello world')
+test('chunk extensions of the strict grammar are skipped, quoted strings and escapes included', () => {
+  assert.equal(decode(['5;name=value\r\nhello\r\n6;a;b="x y\\"z"\r\n world\r\n0;last=1\r\n\r\n']).data, 'hello world')
+})
+
+test('chunk extensions Node refuses are refused: whitespace, empty names, stray characters, bytes past ASCII', () => {
+  for (const ext of [';a b', ';last\t=1', '; a', ';', ';;a', ';a=', ';a=b c', ';?', ';a,b', ';a:b', ';a="x', ';a="x"y', ';\u00e9']) {
+    assert.ok(decode([`1${ext}\r\nx\r\n0\r\n\r\n`]).error, JSON.stringify(ext))
+  }
 })
 
 test('the decoder stops where the trailer section starts; the caller reads it', () => {

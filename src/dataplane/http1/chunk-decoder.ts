@@ -1,9 +1,10 @@
 // The chunked transfer coding (RFC 9112 §7.1), decoded incrementally and strictly for both sides of
-// the proxy: hex sizes of at most 13 digits (below 2^53), extensions bounded and free of control
-// bytes, CRLF after every size line and every chunk. The trailer section that follows the last
+// the proxy: hex sizes of at most 13 digits (below 2^53), extensions of the exact grammar
+// `;name[=token|"quoted"]` (no whitespace around them, as Node's parser requires) and bounded in
+// length, CRLF after every size line and every chunk. The trailer section that follows the last
 // chunk is a header block; the caller scans it (header-block.ts) once `state` is `Trailers`.
 
-export const enum ChunkState { Size, Ext, SizeLf, Data, DataCr, DataLf, Trailers }
+export const enum ChunkState { Size, ExtName, ExtNameMore, ExtValue, ExtToken, ExtQuoted, ExtEscape, ExtQuoteEnd, SizeLf, Data, DataCr, DataLf, Trailers }
 
 export interface ChunkSink { chunkData(buf: Buffer, from: number, to: number): void }
 
@@ -54,13 +55,9 @@ export class ChunkDecoder {
         }
         if (this.digits === 0) return 'invalid chunk size'
         if (c === 13) { this.state = ChunkState.SizeLf; return null }
-        if (c === 59) { this.state = ChunkState.Ext; this.digits = 0; return null }   // ';' chunk-ext
+        if (c === 59) { this.state = ChunkState.ExtName; this.digits = 0; return null }   // ';' chunk-ext
         return 'invalid chunk size'
       }
-      case ChunkState.Ext:
-        if (c === 13) { this.state = ChunkState.SizeLf; return null }
-        if ((c < 32 && c !== 9) || c === 127 || ++this.digits > MAX_CHUNK_EXT) return 'invalid chunk extension'
-        return null
       case ChunkState.SizeLf:
         if (c !== 10) return 'bare CR in chunk size'
         this.digits = 0
@@ -76,9 +73,57 @@ export class ChunkDecoder {
         this.remaining = 0
         return null
       default:
+        return this.extension(c)
+    }
+  }
+
+  /** One byte of a chunk extension: `;name`, then `=token` or `="quoted"`, then `;` again or CR. */
+  private extension(c: number): string | null {
+    if (c !== 13 && ++this.digits > MAX_CHUNK_EXT) return 'invalid chunk extension (too long)'
+    switch (this.state) {
+      case ChunkState.ExtName:
+        if (!isTokenChar(c)) return 'invalid chunk extension'
+        this.state = ChunkState.ExtNameMore
+        return null
+      case ChunkState.ExtNameMore:
+      case ChunkState.ExtToken:
+        if (isTokenChar(c)) return null
+        if (c === 59) { this.state = ChunkState.ExtName; return null }
+        if (c === 13) { this.state = ChunkState.SizeLf; return null }
+        if (c === 61 && this.state === ChunkState.ExtNameMore) { this.state = ChunkState.ExtValue; return null }
+        return 'invalid chunk extension'
+      case ChunkState.ExtValue:
+        if (c === 34) { this.state = ChunkState.ExtQuoted; return null }
+        if (!isTokenChar(c)) return 'invalid chunk extension'
+        this.state = ChunkState.ExtToken
+        return null
+      case ChunkState.ExtQuoted:
+        if (c === 34) { this.state = ChunkState.ExtQuoteEnd; return null }
+        if (c === 92) { this.state = ChunkState.ExtEscape; return null }
+        return isQuotedText(c) ? null : 'invalid chunk extension'
+      case ChunkState.ExtEscape:
+        if (!isQuotedText(c) && c !== 34 && c !== 92) return 'invalid chunk extension'
+        this.state = ChunkState.ExtQuoted
+        return null
+      case ChunkState.ExtQuoteEnd:
+        if (c === 59) { this.state = ChunkState.ExtName; return null }
+        if (c === 13) { this.state = ChunkState.SizeLf; return null }
+        return 'invalid chunk extension'
+      default:
         return 'chunk decoder state'
     }
   }
+}
+
+/** tchar of RFC 9110 §5.6.2. */
+function isTokenChar(c: number): boolean {
+  if ((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)) return true
+  return c === 33 || (c >= 35 && c <= 39) || c === 42 || c === 43 || c === 45 || c === 46 || c === 94 || c === 95 || c === 96 || c === 124 || c === 126
+}
+
+/** Inside a quoted extension value: SP, HTAB and visible ASCII but `"` and `\`. */
+function isQuotedText(c: number): boolean {
+  return c === 9 || c === 32 || c === 33 || (c >= 35 && c <= 91) || (c >= 93 && c <= 126)
 }
 
 function hexValue(c: number): number {

@@ -1,7 +1,7 @@
 // The head of a client's HTTP/1.1 request, for the listener's fast path. It accepts only the plain,
 // common shape: a known method, an origin-form target of visible ASCII, `HTTP/1.1`, one Host, at
 // most one Content-Length of digits or a lone `Transfer-Encoding: chunked`, no Upgrade and no
-// Expect. Anything else returns null and the connection is handed to Node's own HTTP server, which
+// Expect, no tab. Anything else returns null and the connection is handed to Node's own HTTP server, which
 // answers it exactly as before (400, 431, upgrades, 100-continue, HTTP/1.0): the fast path never
 // has to guess at framing, and a request it does not understand cannot slip past it.
 import type { IncomingHttpHeaders } from 'node:http'
@@ -26,6 +26,10 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS']
 export function parseRequestHead(b: Buffer, end: number): RequestHead | null {
   const eol = b.indexOf(13)
   if (eol < 0 || eol >= end) return null
+  // A tab anywhere in the head: Node's parser refuses some placements (after a Content-Length's
+  // digits, after `chunked`) that a trimming reader would take, so such heads are Node's to judge.
+  const tab = b.indexOf(9)
+  if (tab >= 0 && tab < end) return null
   const sp1 = b.indexOf(32)
   if (sp1 < 3 || sp1 > 7) return null
   const method = knownMethod(b, sp1)
