@@ -28,6 +28,7 @@ import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
+import { closingResponse } from './closing-response.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
 import { fastHttp1Enabled } from './h1/fast-path-switch.js'
@@ -404,6 +405,5 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   const status = tooLarge ? 431 : timeout ? 408 : 400
   const reason = tooLarge ? 'too_large' : timeout ? 'timeout' : 'bad_request'
   const text = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request'
-  const body = `${reason}: ${err.code ?? 'malformed request'}\n`
-  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\nx-trellis-reason: ${reason}\r\nconnection: close\r\n\r\n${body}`)
+  socket.end(closingResponse(status, text, reason, err.code ?? 'malformed request'))
 }

@@ -11,6 +11,7 @@ import { BodyKind, parseRequestHead } from './parse-request-head.js'
 import { H1Request, type BodySource } from './server-request.js'
 import { H1Response, type ResponseSink } from './server-response.js'
 import { OVERSIZED_BODY_RESPONSE } from '../body-limit.js'
+import { closingResponse } from '../closing-response.js'
 
 /** The listener a connection serves. */
 export interface H1Host {
@@ -25,13 +26,7 @@ export interface H1Host {
 
 const enum Phase { Head, Body, Trailers, Responding, Closed }
 
-/** The listener's own answer to a request it cannot take, then the connection closes (as Node's
- *  server answers parser errors: the same reasons and body shape as `onClientError`). */
-function closingResponse(status: number, text: string, reason: string, detail: string): string {
-  const body = `${reason}: ${detail}\n`
-  return `HTTP/1.1 ${status} ${text}\r\ncontent-type: text/plain\r\ncontent-length: ${body.length}\r\n` +
-    `x-trellis-reason: ${reason}\r\nconnection: close\r\n\r\n${body}`
-}
+// As Node's server answers parser errors (`onClientError` in http-listener.ts): same reasons, same body shape.
 const TIMEOUT_RESPONSE = closingResponse(408, 'Request Timeout', 'timeout', 'ERR_HTTP_REQUEST_TIMEOUT')
 const BAD_BODY_RESPONSE = closingResponse(400, 'Bad Request', 'bad_request', 'malformed request body')
 
