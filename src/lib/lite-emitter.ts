@@ -40,12 +40,6 @@ export class LiteEmitter {
     return this
   }
 
-  removeAllListeners(event?: string | symbol): this {
-    if (event === undefined) this.table = null
-    else if (this.table !== null) delete this.table[event]
-    return this
-  }
-
   emit(event: string | symbol, ...args: unknown[]): boolean {
     const t = this.table
     const slot = t === null ? undefined : t[event]
@@ -62,13 +56,6 @@ export class LiteEmitter {
     const slot = this.table === null ? undefined : this.table[event]
     return slot === undefined ? 0 : typeof slot === 'function' ? 1 : slot.length
   }
-
-  listeners(event: string | symbol): Listener[] {
-    const slot = this.table === null ? undefined : this.table[event]
-    return slot === undefined ? [] : typeof slot === 'function' ? [slot] : slot.slice()
-  }
-
-  setMaxListeners(_n: number): this { return this }
 
   private add(event: string | symbol, fn: Listener, first: boolean): this {
     const t = (this.table ??= {})

@@ -45,8 +45,6 @@ export class H1Response extends LiteEmitter {
     this.bodyless = req.method === 'HEAD'
   }
 
-  get finished(): boolean { return this.writableEnded }
-
   // ---- headers
 
   setHeader(name: string, value: OutgoingHttpHeader): this {
@@ -54,17 +52,6 @@ export class H1Response extends LiteEmitter {
     checkField(name, value)
     ;(this.set ??= new Map()).set(name.toLowerCase(), [name, value])
     return this
-  }
-  getHeader(name: string): OutgoingHttpHeader | undefined { return this.set?.get(name.toLowerCase())?.[1] }
-  hasHeader(name: string): boolean { return this.set?.has(name.toLowerCase()) ?? false }
-  removeHeader(name: string): void {
-    if (this.headersSent) throw headersSentError('remove')
-    this.set?.delete(name.toLowerCase())
-  }
-  getHeaders(): OutgoingHttpHeaders {
-    const out: OutgoingHttpHeaders = {}
-    if (this.set !== null) for (const [k, [, v]] of this.set) out[k] = v
-    return out
   }
 
   writeHead(status: number, reason?: string | OutgoingHttpHeaders | OutgoingHttpHeader[], headers?: OutgoingHttpHeaders | OutgoingHttpHeader[]): this {
