@@ -2,7 +2,7 @@
 // descendant), a hard deadline per script, /proc memory readers, control-plane set-up, load
 // generation on 127.0.0.1 and small statistics. Loopback only; nothing here is a test.
 import { spawn, execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { readFileSync, writeFileSync, mkdtempSync, rmSync, existsSync, mkdirSync, readdirSync, openSync } from 'node:fs'
 import { createServer, request, Agent } from 'node:http'
 import { createServer as netServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -228,7 +228,9 @@ export function startSidecar(cp, workload, appPort, { replica = 0, upstreamPorts
   for (const [svc, p] of Object.entries(upstreamPorts)) args.push('--upstream-port', `${svc}=${p}`)
   if (inboundPort) args.push('--inbound-port', String(inboundPort))
   if (adminPort) args.push('--admin-port', String(adminPort))
-  return start(name ?? `${workload}-${replica}.proxy`, process.execPath, args, { env: { TRELLIS_TOKEN: cp.token, ...proxyEnv() } })
+  // PROXY_STDOUT_DIR=DIR: each proxy's stdout to DIR/WORKLOAD-REPLICA.out (V8's --trace-* flags print there).
+  const stdout = process.env.PROXY_STDOUT_DIR ? openSync(join(process.env.PROXY_STDOUT_DIR, `${workload}-${replica}.out`), 'w') : undefined
+  return start(name ?? `${workload}-${replica}.proxy`, process.execPath, args, { env: { TRELLIS_TOKEN: cp.token, ...proxyEnv() }, stdout })
 }
 
 // ---------------------------------------------------------------- /proc memory
