@@ -3,7 +3,10 @@
 // proxy and start-up time (docs/performance.md). Packages from node_modules stay external, except
 // commander: bundling it spares every process the CommonJS resolution of its seven files.
 import { build } from 'esbuild'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
+
+const bundled = new Set(['commander'])
+const { dependencies } = JSON.parse(readFileSync('package.json', 'utf8'))
 
 // Node's builtins are taken with process.getBuiltinModule, not `import`: an ESM import of a
 // builtin reads every export once, so `node:tls` copies its ~140 root certificates into the heap
@@ -25,7 +28,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['@peculiar/x509', 'etcd3', 'ioredis', 'jose', 'prom-client', 'reflect-metadata', 'undici', 'yaml', 'zod'],
+  external: Object.keys(dependencies).filter(name => !bundled.has(name)),
   sourcemap: true,
   plugins: [builtinsByGetBuiltinModule],
   logLevel: 'warning',
