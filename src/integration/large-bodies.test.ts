@@ -22,7 +22,11 @@ const gc = runInNewContext('gc') as () => void
 const MB = 1024 * 1024
 const BIG = 100 * MB
 const CHUNK = Buffer.alloc(64 * 1024, 'x')
-const GROWTH_LIMIT = 32 * MB
+// What the proxies hold (array buffers after a full GC) must stay far below a body: 0.1–0.2 MB is
+// measured. RSS also counts what the allocator keeps after freeing (0 to 34 MB in runs of this file
+// alone), so its bound is looser, yet below one body: a body held whole anywhere still fails both.
+const GROWTH_LIMIT = 16 * MB
+const RSS_GROWTH_LIMIT = 64 * MB
 
 const mesh = new TestMesh()
 let gwPort = 0
@@ -193,7 +197,7 @@ test('a 100 MB request body streams through gateway → sidecar → sidecar → 
   assert.equal(result.status, 200)
   assert.equal(JSON.parse(result.body).bytes, BIG)
   assert.ok(arrayBuffers < GROWTH_LIMIT, `arrayBuffers grew by ${mb(arrayBuffers)}`)
-  assert.ok(rss < GROWTH_LIMIT, `rss grew by ${mb(rss)}`)
+  assert.ok(rss < RSS_GROWTH_LIMIT, `rss grew by ${mb(rss)}`)
 })
 
 test('a 100 MB response body streams back through the same path with bounded memory', async () => {
@@ -201,7 +205,7 @@ test('a 100 MB response body streams back through the same path with bounded mem
   assert.equal(result.status, 200)
   assert.equal(result.bytes, BIG)
   assert.ok(arrayBuffers < GROWTH_LIMIT, `arrayBuffers grew by ${mb(arrayBuffers)}`)
-  assert.ok(rss < GROWTH_LIMIT, `rss grew by ${mb(rss)}`)
+  assert.ok(rss < RSS_GROWTH_LIMIT, `rss grew by ${mb(rss)}`)
 })
 
 test('a slow reader: back-pressure holds the app back while the client reads nothing; memory stays bounded', async () => {
@@ -225,5 +229,5 @@ test('a slow reader: back-pressure holds the app back while the client reads not
   assert.ok(later < BIG, `the app wrote everything (${mb(later)}) to a client that read nothing`)
   const grew = paused.arrayBuffers - base.arrayBuffers
   assert.ok(grew < 8 * MB, `with ${mb(later)} written and nothing read, arrayBuffers grew by ${mb(grew)}`)
-  assert.ok(paused.rss - base.rss < GROWTH_LIMIT, `rss grew by ${mb(paused.rss - base.rss)}`)
+  assert.ok(paused.rss - base.rss < RSS_GROWTH_LIMIT, `rss grew by ${mb(paused.rss - base.rss)}`)
 })
