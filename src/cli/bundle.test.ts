@@ -4,7 +4,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,23 +30,24 @@ test('a running standalone proxy loads node:tls through no ES-module import (Web
   const dir = mkdtempSync(join(tmpdir(), 'trellis-bundle-'))
   const report = join(dir, 'report.cjs')
   // Preloaded into the proxy: on SIGTERM, what it has loaded goes to stderr before it stops.
-  writeFileSync(report, `process.prependListener('SIGTERM', () => {
-    const tls = process.moduleLoadList.includes('NativeModule tls')
-    process.stderr.write('\\nREPORT ' + JSON.stringify({ modules: process.moduleLoadList, tls }) + '\\n')
-  })\n`)
+  writeFileSync(report, "process.prependListener('SIGTERM', () => process.stderr.write('\\nREPORT ' + JSON.stringify(process.moduleLoadList) + '\\n'))\n")
   const child = spawn(process.execPath, ['--require', report, BIN, 'proxy', '--listen', '127.0.0.1:0', '--upstream', 'http://127.0.0.1:9'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  const exited = new Promise(r => child.once('exit', r))
   let err = ''
   child.stderr.setEncoding('utf8')
-  const exited = new Promise(r => child.once('exit', r))
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`proxy did not start: ${err}`)), 15_000)
-    child.stderr.on('data', (c: string) => { err += c; if (/-> http:\/\/127\.0\.0\.1:9/.test(err)) { clearTimeout(timer); resolve() } })
-  })
-  child.kill('SIGTERM')
-  await exited
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`proxy did not start: ${err}`)), 15_000)
+      child.stderr.on('data', (c: string) => { err += c; if (/-> http:\/\/127\.0\.0\.1:9/.test(err)) { clearTimeout(timer); resolve() } })
+    })
+  } finally {
+    child.kill('SIGTERM')
+    await exited
+    rmSync(dir, { recursive: true, force: true })
+  }
   const line = /REPORT (.*)/.exec(err)
   assert.ok(line, err)
-  const { modules, tls } = JSON.parse(line[1]) as { modules: string[]; tls: boolean }
-  assert.ok(tls, 'the proxy loads node:tls (its mTLS)')
+  const modules = JSON.parse(line[1]) as string[]
+  assert.ok(modules.includes('NativeModule tls'), 'the proxy loads node:tls (its mTLS)')
   assert.ok(!modules.includes('NativeModule internal/crypto/webcrypto'), 'WebCrypto was loaded')
 })
