@@ -1,7 +1,9 @@
 // Entry point: argv → command. Each command lives in its own file and stays thin; its definition
 // (flags, --help) loads here, its implementation only inside its action (`await import()`), so
 // `trellis proxy` starts without the control plane, the config compiler or the supervisor.
-import { Command } from 'commander'
+// `trellis proxy` and `trellis gateway` normally start from their own entries (proxy-main.ts,
+// gateway-main.ts; see bin/trellis.js); they are registered here too, for `trellis --help`.
+import { newProgram, run } from './program.js'
 import { registerValidate } from './validate.js'
 import { registerUp } from './up.js'
 import { registerControlPlane } from './control-plane.js'
@@ -16,18 +18,8 @@ import { registerStat } from './stat.js'
 import { registerTap } from './tap.js'
 import { registerApiKey } from './apikey.js'
 
-const program = new Command()
-program
-  .name('trellis')
-  .description('A service mesh and API gateway for unmodified apps.')
-  .version('0.1.0')
-  .showHelpAfterError()
-
+const program = newProgram()
 for (const register of [registerUp, registerValidate, registerApply, registerGet, registerStat, registerTap, registerControlPlane, registerProxy, registerGateway, registerToken, registerRollout, registerCheck, registerApiKey]) {
   register(program)
 }
-
-program.parseAsync(process.argv).catch(err => {
-  process.stderr.write(`trellis: ${(err as Error).message}\n`)
-  process.exit(1)
-})
+run(program)
