@@ -99,6 +99,18 @@ test('STRICT: the inbound port answers nothing to plaintext, to TLS without a ce
   assert.match(ok, /"x-trellis-peer-identity":"spiffe:\/\/trellis\.local\/ns\/default\/sa\/tester"/)
 })
 
+test('the inbound port sends no session ticket carrying session state (callers never resume; each ticket stays with its connection)', async () => {
+  const c = tlsClient(await keyAndCert(mesh.cp.ca, `${TD}/tester`))
+  const tickets: number[] = []
+  c.on('session', () => { tickets.push(c.getTLSTicket()?.length ?? 0) })
+  const got = await exchange(c, 'secureConnect')
+  assert.match(got, /^HTTP\/1\.1 200/)
+  assert.ok(tickets.length > 0, 'TLS 1.3 still announces sessions')
+  // A stateless ticket holds the whole session, the caller's certificate included (~600 bytes);
+  // with SSL_OP_NO_TICKET only a 32-byte session ID is sent, and no server keeps it.
+  for (const bytes of tickets) assert.ok(bytes <= 64, `a ticket of ${bytes} bytes`)
+})
+
 test('a caller refuses a server whose certificate proves another identity than the instance it meant', async () => {
   const own = new MeshCertificate()
   own.install(await mesh.cp.ca.issue(own.publicKeyPem, `${TD}/web-frontend`, 60_000))

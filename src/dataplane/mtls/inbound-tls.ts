@@ -3,6 +3,7 @@
 // TLS handshake; anything else is served as plaintext, without a peer identity). DISABLE: plaintext.
 // The handshake runs in a tls.Server that never listens; its certificate follows rotations.
 import type { Socket } from 'node:net'
+import { constants } from 'node:crypto'
 import { createServer, type Server as TlsServer, type TLSSocket } from 'node:tls'
 import type { MtlsMode } from '../../ir/mesh.js'
 import { sniffFirstChunk } from '../listener/detect-protocol.js'
@@ -11,6 +12,9 @@ import { PEER_IDENTITY, spiffeIdOf } from './peer-identity.js'
 
 const HANDSHAKE_TIMEOUT_MS = 10_000
 const TLS_HANDSHAKE_RECORD = 0x16
+// No session tickets: sidecars never resume a session (their connections are pooled and long-lived),
+// and every ticket a client receives is kept with its connection: ~9 KB per connection pair.
+const NO_TICKETS = constants.SSL_OP_NO_TICKET
 
 export class InboundTls {
   private server: TlsServer | null = null
@@ -47,7 +51,7 @@ export class InboundTls {
     return (this.server = srv)
   }
 
-  private options() { return this.certificate.serverOptions() }
+  private options() { return { ...this.certificate.serverOptions(), secureOptions: NO_TICKETS } }
 
   private secured(s: TLSSocket): void {
     const identity = spiffeIdOf(s.getPeerCertificate().subjectaltname)
