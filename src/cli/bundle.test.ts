@@ -37,6 +37,14 @@ test('the proxy and the gateway are CommonJS bundles of their own', () => {
   assert.ok(!chunks.find(c => c.name === 'proxy.cjs')?.text.includes('registerControlPlane'), 'proxy.cjs holds only the proxy command')
 })
 
+test('the data plane keeps time without the global `performance` (which loads perf_hooks and eight more modules)', () => {
+  for (const name of ['proxy.cjs', 'gateway.cjs']) {
+    const text = chunks.find(c => c.name === name)?.text ?? ''
+    assert.doesNotMatch(text, /\bperformance\.|perf_hooks/, name)
+    assert.match(text, /process\.hrtime\(\)/, `${name} has the monotonic clock`)
+  }
+})
+
 /** What `trellis ARGS` has loaded: on SIGTERM once stderr matches `started`, or at exit when `started` is null. */
 async function loadedModules(args: string[], started: RegExp | null): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'trellis-bundle-'))
@@ -71,6 +79,7 @@ test('a running standalone proxy loads node:tls through no ES-module import (Web
   assert.ok(modules.includes('NativeModule tls'), 'the proxy loads node:tls (its mTLS)')
   assert.ok(!modules.includes('NativeModule internal/crypto/webcrypto'), 'WebCrypto was loaded')
   assert.ok(!modules.includes(ESM_LOADER), 'the proxy started through the ES-module loader')
+  assert.ok(!modules.includes('NativeModule perf_hooks'), 'the proxy loaded perf_hooks')
 })
 
 test('`trellis gateway` starts without the ES-module loader; other commands run from the ES-module bundle', async () => {

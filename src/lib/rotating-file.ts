@@ -10,6 +10,7 @@
 // file this process writes — else another process rotated it, and this one just opens the new file.
 import { close, fstat, fstatSync, open, openSync, rename, stat, unlink, write } from 'node:fs'
 import { promisify } from 'node:util'
+import { nowMs } from './monotonic-clock.js'
 
 export interface RotationLimits {
   readonly maxSizeBytes: number
@@ -37,7 +38,7 @@ export class RotatingFile {
   private id: string
   private size: number
   private tail: Promise<void> = Promise.resolve()
-  private checkedAt = performance.now()
+  private checkedAt = nowMs()
   private rotateRetryAt = 0
   private lastWarning = ''
 
@@ -67,11 +68,11 @@ export class RotatingFile {
   }
 
   private async appendNow(lines: readonly string[], bytes: readonly number[]): Promise<void> {
-    if (performance.now() - this.checkedAt >= REOPEN_CHECK_MS) await this.reopenIfMoved()
+    if (nowMs() - this.checkedAt >= REOPEN_CHECK_MS) await this.reopenIfMoved()
     else this.size = (await fstatP(this.fd)).size      // other writers' lines count too
     let from = 0, chunk = 0
     for (let i = 0; i < lines.length; i++) {
-      if (this.size + chunk > 0 && this.size + chunk + bytes[i] > this.limits.maxSizeBytes && performance.now() >= this.rotateRetryAt) {
+      if (this.size + chunk > 0 && this.size + chunk + bytes[i] > this.limits.maxSizeBytes && nowMs() >= this.rotateRetryAt) {
         await this.writeLines(lines, from, i, chunk)
         from = i
         chunk = 0
@@ -94,7 +95,7 @@ export class RotatingFile {
     const p = this.path, n = this.limits.maxFiles
     let locked: boolean
     try { locked = await lock(`${p}.lock`) } catch (err) {
-      this.rotateRetryAt = performance.now() + ROTATE_RETRY_MS
+      this.rotateRetryAt = nowMs() + ROTATE_RETRY_MS
       this.warnOnce(`cannot rotate: ${(err as Error).message}; writing on to the current file`)
       return
     }
@@ -106,7 +107,7 @@ export class RotatingFile {
       for (let i = n - 1; i >= 1; i--) await renameIfThere(`${p}.${i}`, `${p}.${i + 1}`)
       await renameP(p, `${p}.1`)
     } catch (err) {
-      this.rotateRetryAt = performance.now() + ROTATE_RETRY_MS
+      this.rotateRetryAt = nowMs() + ROTATE_RETRY_MS
       this.warnOnce(`cannot rotate: ${(err as Error).message}; writing on to the current file`)
       return
     } finally {
@@ -128,7 +129,7 @@ export class RotatingFile {
 
   /** `path` removed or replaced from outside: start a file there; still the same file: learn its size (copytruncate). */
   private async reopenIfMoved(): Promise<void> {
-    this.checkedAt = performance.now()
+    this.checkedAt = nowMs()
     let onDisk: string | null = null
     try { onDisk = fileId(await statP(this.path)) } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return      // unreadable for now: keep the open file
@@ -140,7 +141,7 @@ export class RotatingFile {
   private async reopen(): Promise<void> {
     let fd: number
     try { fd = await openP(this.path, 'a', MODE) } catch (err) {
-      this.rotateRetryAt = performance.now() + ROTATE_RETRY_MS
+      this.rotateRetryAt = nowMs() + ROTATE_RETRY_MS
       this.warnOnce(`cannot open a new file: ${(err as Error).message}; writing on to the old one`)
       return
     }

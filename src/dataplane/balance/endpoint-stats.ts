@@ -1,13 +1,9 @@
 // Per-endpoint load statistics. They live on the endpoint object, not in a balancer, so they
 // survive balancer rebuilds when the endpoint list changes (a rebuild must not forget that an
 // endpoint is slow or busy).
+// Times passed to onStart/onEnd come from the data plane's one clock (lib/monotonic-clock.ts nowMs),
+// or the EWMA decay sees time jump.
 import { PeakEwma } from '../../lib/ewma.js'
-
-/**
- * The one clock for stats and balancers: monotonic ms. Callers of onStart/onEnd must use it too,
- * or the EWMA decay sees time jump.
- */
-export const monotonicNowMs: () => number = () => performance.now()
 
 /**
  * A failed request counts as at least this slow, so an endpoint that fails fast (connection

@@ -2,7 +2,8 @@
 // LoadBalancerType without a factory here is a compile error.
 import type { LoadBalancerIR, LoadBalancerType } from '../../ir/policy.js'
 import { EmptyBalancer, type Balancer, type BalancerDeps } from './balancer.js'
-import { monotonicNowMs, type Pickable } from './endpoint-stats.js'
+import type { Pickable } from './endpoint-stats.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 import { EwmaBalancer } from './ewma.js'
 import { LeastRequestBalancer } from './least-request.js'
 import { RandomBalancer } from './random.js'
@@ -26,7 +27,7 @@ export const BALANCER_TYPES: readonly LoadBalancerType[] = Object.keys(factories
  * Call again whenever the eligible list changes; stats on the endpoints carry over.
  */
 export function buildBalancer<T extends Pickable>(cfg: LoadBalancerIR, endpoints: readonly T[],
-    random: () => number = Math.random, now: () => number = monotonicNowMs): Balancer<T> {
+    random: () => number = Math.random, now: () => number = nowMs): Balancer<T> {
   if (endpoints.length === 0) return new EmptyBalancer<T>()
   const factory = factories[cfg.type]
   if (factory === undefined) {

@@ -20,6 +20,7 @@ import { buildHashKeyExtractor, type HashKeyExtractor } from '../balance/hash-ke
 import { rateLimited, type RateLimiter } from '../ratelimit/rate-limiter.js'
 import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import type { RequestGate } from '../listener/http-listener.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 export interface RouteBuildContext {
   readonly listener: string
@@ -130,13 +131,13 @@ export class CompiledRoute {
     if (denied !== null) { fail(x, new ProxyError('denied', denied), this.observeNoBackend); x.req.resume(); return }
     if (this.limiter === null) { this.proceed(x); return }
     this.limiter.admit(x, this.callerOf(x), wait => {
-      if (wait > 0) { rateLimited(x, wait); this.noBackendSeries.observe(429, performance.now() - x.startMs); return }
+      if (wait > 0) { rateLimited(x, wait); this.noBackendSeries.observe(429, nowMs() - x.startMs); return }
       this.proceed(x)
     })
   }
 
   private proceed(x: Exchange): void {
-    if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, performance.now() - x.startMs); return }
+    if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, nowMs() - x.startMs); return }
     if (this.tagger.tagging) x.headers[ROUTE_HEADER] = this.entry.route
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)
@@ -144,7 +145,7 @@ export class CompiledRoute {
     const i = this.picker.next()
     const backend = i < 0 ? null : this.backends[i]
     if (backend !== null) x.service = backend.service ?? ''     // '': a backend that names no Service
-    if (backend?.redirect) { backend.redirect(x); backend.series.observe(x.res.statusCode, performance.now() - x.startMs); return }
+    if (backend?.redirect) { backend.redirect(x); backend.series.observe(x.res.statusCode, nowMs() - x.startMs); return }
     if (!backend || !backend.cluster) {
       const what = backend?.service ? `Service ${backend.service} is not known to this proxy` : 'the route has no usable backend'
       fail(x, new ProxyError('no_backend', what), backend ? backend.observe : this.observeNoBackend)
@@ -194,5 +195,5 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
 
 /** The once-per-backend callback that records a request's outcome. */
 function observer(series: RequestSeries): Done {
-  return (status, x) => series.observe(status, performance.now() - x.startMs)
+  return (status, x) => series.observe(status, nowMs() - x.startMs)
 }

@@ -8,13 +8,14 @@ import type { CallerSeries } from '../../telemetry/proxy-metrics.js'
 import type { TapEvent, TapHub } from '../../telemetry/tap-hub.js'
 import type { Exchange } from '../exchange.js'
 import type { Done } from '../upstream/forward.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 /** Set by a calling proxy while a tap runs: the route it matched, for the callee's summaries. */
 export const ROUTE_HEADER = 'x-trellis-route'
 
 export function inboundObserver(series: CallerSeries, tap: TapHub): Done {
   return (status, x) => {
-    const latencyMs = performance.now() - x.startMs
+    const latencyMs = nowMs() - x.startMs
     const caller = peerIdentityOf(x.req.socket)
     series.get(caller).observe(status, latencyMs)
     if (tap.active) tap.publish(summarize(x, status, latencyMs, caller))

@@ -32,6 +32,7 @@ import { closingResponse } from './closing-response.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
 import { fastHttp1Enabled } from './h1/fast-path-switch.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 export interface RequestHandler {
   handle(x: Exchange): void
@@ -205,7 +206,7 @@ export class HttpListener {
   /** The fast path's timeouts, checked once a second as Node's server checks its own. */
   private sweepH1(): void {
     const ct = this.ct
-    const now = performance.now()
+    const now = nowMs()
     for (const c of this.h1Connections) {
       if (c.idle) { if (ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) c.close() }
       else if (c.readingHead) { if (ct.requestHeadersTimeoutMs > 0 && now - c.headStartMs > ct.requestHeadersTimeoutMs) c.timeOut() }
@@ -315,7 +316,7 @@ export class HttpListener {
         if (consumer !== undefined && !this.opts.edge && isGatewayIdentity(identity)) headers['x-trellis-consumer'] = consumer
       }
     }
-    const x = new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, performance.now(), client)
+    const x = new Exchange(req, res as ServerResponse, norm.path, norm.query, headers, nowMs(), client)
     if (this.tracer !== null) this.tracer.start(x, this.opts.name, this.opts.edge || this.opts.stripMeshHeaders ? 2 : 3)
     return x
   }

@@ -6,6 +6,7 @@ import { ProxyError, respondError, type Reason } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { RequestHandler } from '../listener/http-listener.js'
 import { CallerTap } from './caller-tap.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 class FakeResponse extends EventEmitter {
   headersSent = false
@@ -39,7 +40,7 @@ for (const c of cases) {
     const tap = new CallerTap(hub, c.listener)
     assert.equal(tap.active, true)
     const res = new FakeResponse()
-    const x = { req: { method: 'POST' }, res, path: '/orders/7', client: '10.0.0.1', startMs: performance.now(), route: null, service: c.picked ?? null } as unknown as Exchange
+    const x = { req: { method: 'POST' }, res, path: '/orders/7', client: '10.0.0.1', startMs: nowMs(), route: null, service: c.picked ?? null } as unknown as Exchange
     tap.watch(x, c.route)
     x.path = '/rewritten'
     if (c.reason === null) res.end()

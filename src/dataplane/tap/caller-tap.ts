@@ -10,6 +10,7 @@ import type { TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf, type Reason } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 const REACHED_NO_INSTANCE: ReadonlySet<Reason> = new Set<Reason>([
   'no_route', 'no_backend', 'denied', 'unauthenticated', 'rate_limited', 'overloaded', 'unavailable',
@@ -42,7 +43,7 @@ export class CallerTap implements CallerTapHook {
     const name = x.route ?? route?.route ?? null
     this.hub.publishAnswer(services, {
       time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
-      latencyMs: Math.round((performance.now() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
+      latencyMs: Math.round((nowMs() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
       route: name === '' ? null : name, reason, atCaller: true,
     })
   }

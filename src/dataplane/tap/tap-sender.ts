@@ -2,6 +2,7 @@
 // in flight, a bounded buffer, and a rate cap. What does not fit is dropped and counted, so a slow
 // control plane or a slow `trellis tap` reader never holds memory or slows requests down.
 import type { TapEvent, TapSink } from '../../telemetry/tap-hub.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 export interface TapBatch { readonly events: readonly TapEvent[]; readonly dropped: number }
 
@@ -15,7 +16,7 @@ export class TapSender implements TapSink {
   private timer: NodeJS.Timeout | null = null
   private closed = false
   private tokens: number
-  private at = performance.now()
+  private at = nowMs()
 
   /** `send` rejects with `status` 404 or 410 once the tap is gone: the sender then calls `gone`. */
   constructor(private readonly send: (batch: TapBatch) => Promise<unknown>, private readonly ratePerSec: number, private readonly gone: () => void) {
@@ -24,7 +25,7 @@ export class TapSender implements TapSink {
 
   offer(event: TapEvent): void {
     if (this.closed) return
-    const now = performance.now()
+    const now = nowMs()
     this.tokens = Math.min(this.ratePerSec, this.tokens + ((now - this.at) * this.ratePerSec) / 1000)
     this.at = now
     if (this.tokens < 1 || this.buffer.length >= MAX_BUFFER) { this.dropped++; return }

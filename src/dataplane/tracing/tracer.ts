@@ -6,9 +6,7 @@ import type { Exchange } from '../exchange.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
 import { OtlpExporter } from './otlp-exporter.js'
 import { formatTraceParent, newSpanId, newTraceId, parseTraceParent } from './trace-context.js'
-
-/** Wall-clock nanoseconds with sub-millisecond precision. */
-const nowNs = (): bigint => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
+import { wallClockNs } from '../../lib/monotonic-clock.js'
 
 export class Tracer {
   private samplingPercent = 1
@@ -35,7 +33,7 @@ export class Tracer {
     x.headers.traceparent = formatTraceParent(traceId, spanId, sampled)
     const exporter = this.exporter
     if (!sampled || exporter === null || !x.res) return      // (an Upgrade has no response object)
-    const startNs = nowNs()
+    const startNs = wallClockNs()
     // Read now: over HTTP/2 the request's socket is reached through its session, gone by 'close'.
     const peer = peerIdentityOf(x.req.socket)
     x.res.once('close', () => {
@@ -48,7 +46,7 @@ export class Tracer {
       if (peer !== null) attributes.push(['trellis.peer.identity', peer])
       exporter.add({
         traceId, spanId, parentSpanId: parent?.parentId ?? null, name: `${listener} ${x.req.method ?? 'GET'}`, kind,
-        startNs, endNs: nowNs(), error: status >= 500 || !x.res.writableFinished, attributes,
+        startNs, endNs: wallClockNs(), error: status >= 500 || !x.res.writableFinished, attributes,
       })
     })
   }

@@ -8,7 +8,6 @@ import { http2 } from '../../lib/lazy-http2.js'
 import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status.js'
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
-import { monotonicNowMs } from '../balance/endpoint-stats.js'
 import { endWithHeaders, ProxyError, respondError } from '../errors.js'
 import { requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
@@ -17,6 +16,7 @@ import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
 import { H1Attempt, type AttemptOwner } from './h1/h1-attempt.js'
 import { buildRequestHead, type RequestHead } from './h1/request-head.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 export interface ForwardOptions {
   readonly timeoutMs: number             // whole request, 0 = none
@@ -130,7 +130,7 @@ class Forwarding implements AttemptOwner {
     const ep = cluster.pick(this.hashKey, avoid)
     if (!ep) { this.fail(new ProxyError('unavailable', `no healthy endpoint for ${cluster.service}`)); return }
     this.tries++
-    const started = monotonicNowMs()
+    const started = nowMs()
     ep.stats.onStart(started)
     if (this.deadline > 0) x.headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now())
     if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') {
@@ -225,7 +225,7 @@ class Forwarding implements AttemptOwner {
   get service(): string { return this.cluster.service }
 
   recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void {
-    const now = monotonicNowMs()
+    const now = nowMs()
     ep.stats.onEnd(now, now - startedMs, ok)
     this.cluster.record(ep, ok)
   }

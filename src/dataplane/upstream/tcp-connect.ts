@@ -4,9 +4,9 @@
 // with the connect time as its latency (what least-request and EWMA compare).
 import type { Socket } from 'node:net'
 import { readyEvent } from '../mtls/dial.js'
-import { monotonicNowMs } from '../balance/endpoint-stats.js'
 import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
 
 export interface TcpConnectOptions {
   readonly hashKey: string | null
@@ -25,13 +25,13 @@ export function connectCluster(cluster: Cluster, opts: TcpConnectOptions, done: 
 }
 
 function attempt(cluster: Cluster, ep: Endpoint, left: number, opts: TcpConnectOptions, done: TcpConnected): void {
-  const started = monotonicNowMs()
+  const started = nowMs()
   ep.stats.onStart(started)
   let connectedAt = -1, ended = false
   const end = (ok: boolean) => {
     if (ended) return
     ended = true
-    const now = monotonicNowMs()
+    const now = nowMs()
     ep.stats.onEnd(now, (connectedAt < 0 ? now : connectedAt) - started, ok)
   }
   const socket = ep.dial(null, true)
@@ -46,7 +46,7 @@ function attempt(cluster: Cluster, ep: Endpoint, left: number, opts: TcpConnectO
   socket.once('error', onError)
   socket.once(readyEvent(ep.peer), () => {
     clearTimeout(timer)
-    connectedAt = monotonicNowMs()
+    connectedAt = nowMs()
     socket.off('error', onError)
     socket.once('close', hadError => end(!hadError))
     done(null, socket, ep)

@@ -12,6 +12,7 @@ import { H1Request, type BodySource } from './server-request.js'
 import { H1Response, type ResponseSink } from './server-response.js'
 import { OVERSIZED_BODY_RESPONSE } from '../body-limit.js'
 import { closingResponse } from '../closing-response.js'
+import { nowMs } from '../../../lib/monotonic-clock.js'
 
 /** The listener a connection serves. */
 export interface H1Host {
@@ -53,7 +54,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
   private readonly onDrainFn: () => void
 
   constructor(readonly socket: Socket, private readonly host: H1Host) {
-    this.idleSinceMs = performance.now()
+    this.idleSinceMs = nowMs()
     this.onWritten = err => this.written(err)
     this.onDataFn = b => this.onData(b)
     this.onEndFn = () => this.onEnd()
@@ -99,7 +100,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
   private readHead(buf: Buffer): void {
     let b = buf
     if (this.pending !== null) { b = Buffer.concat([this.pending, buf]); this.pending = null }
-    if (this.headStartMs === 0) this.headStartMs = performance.now()
+    if (this.headStartMs === 0) this.headStartMs = nowMs()
     const sc = this.scan
     scanBlock(b, sc, this.host.maxHeadBytes)
     if (sc.error !== null) { this.handOver(b); return }
@@ -211,7 +212,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     res.finish()
     if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.phase = Phase.Closed; this.socket.end(); return }
     // The body is still coming (the answer did not wait for it): read and drop the rest, then go on.
-    if (!this.bodyDone) { this.idleSinceMs = performance.now(); (this.req as H1Request).dump(); return }
+    if (!this.bodyDone) { this.idleSinceMs = nowMs(); (this.req as H1Request).dump(); return }
     this.next(null)
   }
 
@@ -221,7 +222,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     this.res = null
     this.phase = Phase.Head
     this.headStartMs = 0
-    this.idleSinceMs = performance.now()
+    this.idleSinceMs = nowMs()
     let held = this.pending
     this.pending = null
     if (rest !== null) held = held === null ? rest : Buffer.concat([held, rest])

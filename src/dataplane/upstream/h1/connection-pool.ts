@@ -7,6 +7,7 @@
 import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
 import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
+import { nowMs } from '../../../lib/monotonic-clock.js'
 
 export interface PoolOptions {
   readonly maxIdle: number
@@ -61,7 +62,7 @@ export class H1Pool implements ConnectionOwner {
     c.idle = true
     if (c.socket.timeout) c.socket.setTimeout(0)  // a per-try timeout must not cut the idle time short
     c.socket.unref()
-    pc.idleUntil = performance.now() + this.opts.idleTimeoutMs
+    pc.idleUntil = nowMs() + this.opts.idleTimeoutMs
     this.idle.push(pc)
     this.shared.add(pc)                           // may evict another pool's oldest (or this one)
   }

@@ -1,3 +1,4 @@
+import { nowMs } from '../../../lib/monotonic-clock.js'
 // Every idle keep-alive connection of the process, oldest first, across all endpoints' pools. Past
 // `limit`, the connection idle the longest is closed (as nginx's upstream `keepalive N`), so the
 // sockets, file descriptors and connections held on upstreams stay bounded however many endpoints a
@@ -8,7 +9,7 @@
 export interface IdleEntry {
   older: IdleEntry | null
   newer: IdleEntry | null
-  /** When it has been idle too long (performance.now() ms). */
+  /** When it has been idle too long (nowMs() ms). */
   idleUntil: number
   /** Closed by the list (to make room, or idle too long): leaves its pool and this list, closes its socket. */
   evict(): void
@@ -66,7 +67,7 @@ export class IdleList {
   private arm(at: number): void {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => this.expire(), Math.max(0, at - performance.now()))
+    this.timer = setTimeout(() => this.expire(), Math.max(0, at - nowMs()))
     this.timer.unref()
   }
 
@@ -74,7 +75,7 @@ export class IdleList {
   private expire(): void {
     this.timer = null
     this.timerAt = Infinity
-    const now = performance.now()
+    const now = nowMs()
     let next = Infinity
     for (let e = this.oldest; e !== null;) {
       const newer = e.newer
