@@ -223,7 +223,7 @@ function proxyEnv() {
 }
 
 export function startSidecar(cp, workload, appPort, { replica = 0, upstreamPorts = {}, inboundPort, adminPort, name } = {}) {
-  const args = [...proxyNodeFlags(), TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
+  const args = [...proxyNodeFlags(), process.env.PROXY_ENTRY ?? TRELLIS, 'proxy', '--workload', workload, '--app-port', String(appPort), '--replica', String(replica),
     '--control-plane', cp.url, '--parent-pid', String(process.pid)]
   for (const [svc, p] of Object.entries(upstreamPorts)) args.push('--upstream-port', `${svc}=${p}`)
   if (inboundPort) args.push('--inbound-port', String(inboundPort))
