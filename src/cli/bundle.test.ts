@@ -52,14 +52,14 @@ async function loadedModules(args: string[], started: RegExp | null): Promise<st
   // Preloaded into the process: on SIGTERM or exit, what it has loaded goes to stderr.
   writeFileSync(report, "let done = false; const report = () => { if (!done) { done = true; process.stderr.write('\\nREPORT ' + JSON.stringify(process.moduleLoadList) + '\\n') } }; process.prependListener('SIGTERM', report); process.on('exit', report)\n")
   const child = spawn(process.execPath, ['--require', report, BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-  const exited = new Promise(r => child.once('exit', r))
+  const exited = new Promise(r => child.once('close', r))   // after exit and the end of stderr
   let err = ''
   child.stderr.setEncoding('utf8')
   child.stderr.on('data', (c: string) => { err += c })
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`trellis ${args.join(' ')} did not start: ${err}`)), 15_000)
-      if (started === null) child.once('exit', () => { clearTimeout(timer); resolve() })
+      if (started === null) child.once('close', () => { clearTimeout(timer); resolve() })
       else child.stderr.on('data', () => { if (started.test(err)) { clearTimeout(timer); resolve() } })
     })
   } finally {
