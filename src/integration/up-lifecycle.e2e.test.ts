@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
+import { PROXY_NODE_FLAGS } from '../supervisor/proxy-node-flags.js'
 import { eventually, get, sleep } from './harness/http.js'
 import { CLI, UpProcess, alive, tempProject, trellis } from './harness/up-process.js'
 import { spawn, spawnSync } from 'node:child_process'
@@ -106,6 +107,16 @@ test('output is prefixed with the process name; a crashing app was restarted', (
   assert.match(up.stdout, /^back-0 \| exited \(code 3\); restarting in 100 ms$/m)
   assert.match(up.stdout, /^back-0 \| app up on \d+$/m)
   assert.match(up.stdout, /^front-0 \| app up on \d+$/m)
+})
+
+test('sidecars run with the proxy node flags (small young generation, one V8 helper thread)', () => {
+  const instances = JSON.parse(trellis(dir, 'get', 'instances', '-o', 'json').stdout).items as { name: string; proxyPid: number }[]
+  assert.ok(instances.length >= 3)
+  for (const i of instances) {
+    const argv = readFileSync(`/proc/${i.proxyPid}/cmdline`, 'utf8').split('\0')
+    for (const flag of PROXY_NODE_FLAGS) assert.ok(argv.includes(flag), `${i.name}: ${argv.join(' ')}`)
+    assert.ok(argv.includes('--v8-pool-size=1') && argv.includes('--max-semi-space-size=1'), argv.join(' '))
+  }
 })
 
 test('a killed app or sidecar is restarted and traffic recovers', async () => {
