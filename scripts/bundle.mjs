@@ -36,8 +36,12 @@ const common = {
 }
 rmSync('dist/bundle', { recursive: true, force: true })
 await build({ ...common, entryPoints: ['src/cli/main.ts'], splitting: true, format: 'esm' })
+// jose is an ES module only, and require() of an ES module needs Node 20.19: the CommonJS bundles
+// take it inside (only the parts the gateway's JWT checks use), as they take commander.
+const esmOnly = new Set(['jose'])
 await build({
   ...common,
+  external: common.external.filter(name => !esmOnly.has(name)),
   entryPoints: { proxy: 'src/cli/proxy-main.ts', gateway: 'src/cli/gateway-main.ts' },
   format: 'cjs',
   outExtension: { '.js': '.cjs' },

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -35,6 +36,18 @@ test('the proxy and the gateway are CommonJS bundles of their own', () => {
     assert.doesNotMatch(text, /import\(["'`]\./, `${name} loads no file of the bundle as an ES module`)
   }
   assert.ok(!chunks.find(c => c.name === 'proxy.cjs')?.text.includes('registerControlPlane'), 'proxy.cjs holds only the proxy command')
+})
+
+test('the CommonJS bundles require no package that is an ES module only (that needs Node 20.19)', () => {
+  const requireFromBundle = createRequire(join(BUNDLE, 'proxy.cjs'))
+  for (const name of ['proxy.cjs', 'gateway.cjs']) {
+    const text = chunks.find(c => c.name === name)?.text ?? ''
+    const packages = new Set([...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map(m => m[1]).filter(p => !p.startsWith('node:')))
+    for (const pkg of packages) {
+      const manifest = JSON.parse(readFileSync(requireFromBundle.resolve(`${pkg}/package.json`), 'utf8')) as { type?: string }
+      assert.notEqual(manifest.type, 'module', `${name} requires ${pkg}, an ES module`)
+    }
+  }
 })
 
 test('the data plane keeps time without the global `performance` (which loads perf_hooks and eight more modules)', () => {
