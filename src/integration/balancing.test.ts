@@ -115,7 +115,10 @@ test('least-request steers away from a busy (slow) replica', async () => {
     // 6 workers in a closed loop: the slow replica keeps requests in flight, so it loses the comparisons.
     await Promise.all(Array.from({ length: 6 }, async () => { for (let i = 0; i < 15; i++) await get(`${poolUrl}/work`) }))
     const hits = (name: string) => mesh.backends.find(b => b.name === name)!.hits - before.get(name)!
-    assert.ok(hits('pool-0') * 3 < hits('pool-1'), `slow replica got ${hits('pool-0')}, a fast one got ${hits('pool-1')}`)
+    // Random picks would give each replica ~30 of the 90; least-request gives the slow one ~12. The
+    // fast replicas are averaged: one of them alone varies too much for a tight bound.
+    const fast = (hits('pool-1') + hits('pool-2')) / 2
+    assert.ok(hits('pool-0') * 2 < fast, `slow replica got ${hits('pool-0')}, the fast ones ${hits('pool-1')} and ${hits('pool-2')}`)
   } finally { slow.delayMs = 0 }
 })
 
