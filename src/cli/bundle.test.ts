@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url'
 const BUNDLE = fileURLToPath(new URL('../bundle/', import.meta.url))
 const BIN = fileURLToPath(new URL('../../bin/trellis.js', import.meta.url))
 const chunks = readdirSync(BUNDLE).filter(f => f.endsWith('.js') || f.endsWith('.cjs')).map(f => ({ name: f, text: readFileSync(join(BUNDLE, f), 'utf8') }))
+/** The data plane's CommonJS bundles; text is '' when one was not built. */
+const dataPlane = ['proxy.cjs', 'gateway.cjs'].map(name => ({ name, text: chunks.find(c => c.name === name)?.text ?? '' }))
 
 test('no bundle file holds a character above U+00FF', () => {
   assert.ok(chunks.length > 5)
@@ -29,19 +31,17 @@ test('no bundle file imports a Node builtin as an ES module', () => {
 })
 
 test('the proxy and the gateway are CommonJS bundles of their own', () => {
-  for (const name of ['proxy.cjs', 'gateway.cjs']) {
-    const text = chunks.find(c => c.name === name)?.text
+  for (const { name, text } of dataPlane) {
     assert.ok(text, `${name} is built`)
     assert.doesNotMatch(text, /^\s*(import|export)\b/m, name)
     assert.doesNotMatch(text, /import\(["'`]\./, `${name} loads no file of the bundle as an ES module`)
   }
-  assert.ok(!chunks.find(c => c.name === 'proxy.cjs')?.text.includes('registerControlPlane'), 'proxy.cjs holds only the proxy command')
+  assert.ok(!dataPlane[0].text.includes('registerControlPlane'), 'proxy.cjs holds only the proxy command')
 })
 
 test('the CommonJS bundles require no package that is an ES module only (that needs Node 20.19)', () => {
   const requireFromBundle = createRequire(join(BUNDLE, 'proxy.cjs'))
-  for (const name of ['proxy.cjs', 'gateway.cjs']) {
-    const text = chunks.find(c => c.name === name)?.text ?? ''
+  for (const { name, text } of dataPlane) {
     const packages = new Set([...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map(m => m[1]).filter(p => !p.startsWith('node:')))
     for (const pkg of packages) {
       const manifest = JSON.parse(readFileSync(requireFromBundle.resolve(`${pkg}/package.json`), 'utf8')) as { type?: string }
@@ -51,8 +51,7 @@ test('the CommonJS bundles require no package that is an ES module only (that ne
 })
 
 test('the data plane keeps time without the global `performance` (which loads perf_hooks and eight more modules)', () => {
-  for (const name of ['proxy.cjs', 'gateway.cjs']) {
-    const text = chunks.find(c => c.name === name)?.text ?? ''
+  for (const { name, text } of dataPlane) {
     assert.doesNotMatch(text, /\bperformance\.|perf_hooks/, name)
     assert.match(text, /process\.hrtime\(\)/, `${name} has the monotonic clock`)
   }
