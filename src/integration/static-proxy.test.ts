@@ -16,6 +16,12 @@ interface Reply { status: number; headers: IncomingHttpHeaders; body: Buffer }
 const BIG = Buffer.alloc(256 * 1024)
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 31 + 7) & 0xff
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
+/** 4 MB whose bytes depend on `seed`: two of them differ everywhere. */
+function patterned(seed: number): Buffer {
+  const b = Buffer.alloc(4 * 1024 * 1024)
+  for (let i = 0; i < b.length; i++) b[i] = (i * (2 * seed + 1) + seed * 101 + (i >> 12)) & 0xff
+  return b
+}
 
 let backend: Server
 let backendPort = 0
@@ -29,6 +35,12 @@ before(async () => {
     req.on('end', () => {
       const body = Buffer.concat(chunks)
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodySha: sha(body), bodyBytes: body.length })
+      const pattern = /^\/pattern\/(\d+)$/.exec(req.url ?? '')
+      if (pattern) {
+        const body = patterned(Number(pattern[1]))
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length })
+        return void res.end(body)
+      }
       if (req.url === '/big') {
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG.length })
         return void res.end(BIG)
@@ -114,6 +126,31 @@ test('request and response bodies stream through intact', async () => {
   assert.equal(down.status, 200)
   assert.equal(down.body.length, BIG.length)
   assert.equal(sha(down.body), sha(BIG))
+})
+
+test('two slow clients downloading different bodies at once each get every byte as sent', async () => {
+  // The proxy reads plain upstream sockets into one buffer that every read reuses, while writes to
+  // slow clients wait in their sockets' queues: what waits must be copies, or the other download's
+  // bytes would show up in it.
+  const slowGet = (path: string) => new Promise<Buffer>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: proxy.port, path, agent: false, timeout: 20_000 }, res => {
+      const chunks: Buffer[] = []
+      let n = 0
+      res.on('data', (c: Buffer) => {
+        chunks.push(c)
+        if (++n % 8 === 0) { res.pause(); setTimeout(() => res.resume(), 5) }   // a slow reader: the proxy's writes queue
+      })
+      res.on('end', () => resolve(Buffer.concat(chunks)))
+      res.on('error', reject)
+    })
+    req.on('timeout', () => req.destroy(new Error(`timeout: ${path}`)))
+    req.on('error', reject)
+    req.end()
+  })
+  const [a, b] = await Promise.all([slowGet('/pattern/1'), slowGet('/pattern/2')])
+  assert.equal(a.length, 4 * 1024 * 1024)
+  assert.equal(sha(a), sha(patterned(1)))
+  assert.equal(sha(b), sha(patterned(2)))
 })
 
 test('/metrics on the admin port counts the requests', async () => {

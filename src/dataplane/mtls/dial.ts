@@ -15,9 +15,25 @@ export interface MeshPeer {
 /** Errors of this code never reached an app: callers treat them like a refused connection. */
 export const NO_CERTIFICATE = 'ERR_MESH_NO_CERTIFICATE'
 
-/** A connecting socket; `ready` is the event that says it can carry a request. */
-export function dial(host: string, port: number, peer: MeshPeer | null, alpn: 'http/1.1' | 'h2' | null, allowHalfOpen = false): Socket {
-  if (peer === null) return netConnect({ host, port, noDelay: true, allowHalfOpen })
+/**
+ * Called for each read of a plain socket with the bytes read into a buffer shared by every such
+ * socket: they must be used or copied before it returns. Return false to pause the socket.
+ */
+export type PlainReader = (bytes: number, buf: Buffer) => boolean
+
+// One buffer for the reads of every plain socket given a PlainReader. Without it Node allocates
+// 64 KB for each read, copies what arrived into a buffer of its own and frees the 64 KB: about a
+// microsecond per read (bench notes in docs/performance.md).
+const SHARED_READ_BUFFER = Buffer.allocUnsafeSlow(64 * 1024)
+
+/**
+ * A connecting socket; `ready` is the event that says it can carry a request. `plainReader`: a
+ * plain socket is read through it (Node's `onread`) instead of `data` events; a TLS one ignores it.
+ */
+export function dial(host: string, port: number, peer: MeshPeer | null, alpn: 'http/1.1' | 'h2' | null, allowHalfOpen = false, plainReader: PlainReader | null = null): Socket {
+  if (peer === null) {
+    return netConnect({ host, port, noDelay: true, allowHalfOpen, ...(plainReader !== null ? { onread: { buffer: SHARED_READ_BUFFER, callback: plainReader } } : {}) })
+  }
   const context = peer.certificate.context
   if (context === null) {
     const s = new Socket()

@@ -38,13 +38,17 @@ export class H1Connection implements ResponseHandler {
   private handshaking: boolean
 
   constructor(private readonly owner: ConnectionOwner, host: string, port: number, peer: MeshPeer | null = null) {
-    const s = dial(host, port, peer, 'http/1.1')
+    // Plain sockets are read into one shared buffer (the parser copies what must outlive a read);
+    // TLS sockets keep `data` events.
+    const s = dial(host, port, peer, 'http/1.1', false, peer === null ? (n, buf) => { this.onData(buf.subarray(0, n), true); return true } : null)
     s.setKeepAlive(true, 1000)
     this.socket = s
     this.handshaking = peer !== null
-    if (peer !== null) s.once('secureConnect', () => { this.handshaking = false })
+    if (peer !== null) {
+      s.once('secureConnect', () => { this.handshaking = false })
+      s.on('data', (buf: Buffer) => this.onData(buf, false))
+    }
     this.parser.handler = this
-    s.on('data', (buf: Buffer) => this.onData(buf))
     s.on('end', () => this.onEnd())
     s.on('error', (err: NodeJS.ErrnoException) => this.onError(err))
     s.on('close', () => this.onClose())
@@ -81,9 +85,10 @@ export class H1Connection implements ResponseHandler {
     this.exchange?.onComplete(trailers)
   }
 
-  private onData(buf: Buffer): void {
+  /** `transient`: `buf` is the shared read buffer, overwritten by the next read. */
+  private onData(buf: Buffer, transient: boolean): void {
     if (this.exchange === null) { this.kill(); return }           // nothing was asked: unsolicited bytes
-    const used = this.parser.execute(buf)
+    const used = this.parser.execute(buf, transient)
     if (used < 0) {
       if (this.parser.error !== null) this.failed('reset', Object.assign(new Error(`invalid upstream response: ${this.parser.error}`), { code: 'HPE_INVALID_RESPONSE' }))
       else this.destroy()

@@ -147,3 +147,27 @@ test('response parser: random mutations never throw (bounded)', () => {
     p.finish()
   }
 })
+
+test('response parser: from a reused read buffer, the body pieces and a split head are copies', () => {
+  // Plain upstream sockets are read into one shared buffer: every read overwrites the last. Each case
+  // is fed through such a buffer, one byte and then three bytes at a time, and the buffer is filled
+  // with junk after each read; the body pieces are kept as Buffers and joined only at the end.
+  for (const c of CASES.filter(k => k.error === undefined && k.body !== undefined)) {
+    for (const step of [1, 3]) {
+      const input = Buffer.from(c.input, 'latin1')
+      const shared = Buffer.alloc(64)
+      const pieces: Buffer[] = []
+      let status = 0
+      const p = new ResponseParser()
+      p.handler = { onHead(s) { status = s }, onBody(chunk) { pieces.push(chunk) }, onComplete() {} }
+      p.reset(c.head ?? false)
+      for (let at = 0; at < input.length && !p.done; at += step) {
+        const n = input.copy(shared, 0, at, Math.min(at + step, input.length))
+        assert.ok(p.execute(shared.subarray(0, n), true) >= 0, `${c.name}: parse failed at ${at}`)
+        shared.fill(0x23)
+      }
+      if (c.status !== undefined) assert.equal(status, c.status, `${c.name} (step ${step})`)
+      assert.equal(Buffer.concat(pieces).toString('latin1'), c.body, `${c.name} (step ${step})`)
+    }
+  }
+})

@@ -33,6 +33,9 @@ export class ResponseParser implements ChunkSink {
   private readonly chunks = new ChunkDecoder()
   private pending: Buffer | null = null         // an unfinished header block, kept across reads
   private readonly scan: BlockScan = { pos: 0, lineStart: 0, end: -1, error: null }
+  /** The buffer being parsed is reused by the caller after execute() returns (connection.ts reads
+   *  plain sockets into one shared buffer): whatever outlives the call is copied out of it. */
+  private transient = false
 
   constructor(private readonly maxHeadBytes = MAX_HEAD_BYTES) {}
 
@@ -54,9 +57,14 @@ export class ResponseParser implements ChunkSink {
   /** A close-delimited body in progress: end of stream completes it. */
   get readsUntilClose(): boolean { return this.state === S.Close }
 
-  /** Parses `buf`; returns the bytes consumed up to the end of this response, or -1 on error. */
-  execute(buf: Buffer): number {
+  /**
+   * Parses `buf`; returns the bytes consumed up to the end of this response, or -1 on error.
+   * `transient`: the caller overwrites `buf` once this returns, so body pieces handed on and an
+   * unfinished head kept for the next read are copies.
+   */
+  execute(buf: Buffer, transient = false): number {
     if (buf.length > 0) this.started = true
+    this.transient = transient
     let i = 0
     const n = buf.length
     while (i < n) {
@@ -65,12 +73,13 @@ export class ResponseParser implements ChunkSink {
         case S.Trailers: {
           let b = buf
           let base = 0
-          if (this.pending !== null) { b = Buffer.concat([this.pending, buf.subarray(i)]); base = this.pending.length; this.pending = null }
+          let own = false                                         // b is a copy, not a view of buf
+          if (this.pending !== null) { b = Buffer.concat([this.pending, buf.subarray(i)]); base = this.pending.length; this.pending = null; own = true }
           else if (i > 0) { b = buf.subarray(i) }
           const sc = this.scan
           scanBlock(b, sc, this.maxHeadBytes)
           if (sc.error !== null) return this.fail(sc.error)
-          if (sc.end < 0) { this.pending = b; return n }        // wait for more; scan resumes at sc.pos
+          if (sc.end < 0) { this.pending = transient && !own ? Buffer.from(b) : b; return n }   // wait for more; scan resumes at sc.pos
           const consumed = sc.end - base                          // bytes of `buf` (from i) used
           if (this.state === S.Trailers) {
             const trailers = sc.end > 2 ? parseFieldLines(b, 0, sc.end - 2, []) : []
@@ -124,7 +133,7 @@ export class ResponseParser implements ChunkSink {
   chunkData(buf: Buffer, from: number, to: number): void { this.deliver(buf, from, to, false) }
 
   private deliver(buf: Buffer, from: number, to: number, last: boolean): void {
-    if (to > from && this.handler !== null) this.handler.onBody(buf.subarray(from, to), last)
+    if (to > from && this.handler !== null) this.handler.onBody(this.transient ? copyOf(buf, from, to) : buf.subarray(from, to), last)
   }
 
   private fail(reason: string): number {
@@ -188,4 +197,11 @@ export class ResponseParser implements ChunkSink {
     else { this.keepAlive = false; this.state = S.Close }
     return null
   }
+}
+
+/** Bytes `from`..`to` of `buf` in a buffer of their own (small ones from Node's shared pool). */
+function copyOf(buf: Buffer, from: number, to: number): Buffer {
+  const out = Buffer.allocUnsafe(to - from)
+  buf.copy(out, 0, from, to)
+  return out
 }
