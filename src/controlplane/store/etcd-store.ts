@@ -12,6 +12,7 @@ import type { EtcdAccess } from './etcd-access.js'
 import { explainEtcdError } from './etcd-errors.js'
 import { parseEtcdUrl, type EtcdTarget } from './etcd-url.js'
 import { StoreConflict, type Store, type StoredInstance, type StoredResource, type StoreState, type StoreWatchHandlers } from './types.js'
+import { dialsByIp, dropIpServernameWarning } from './ip-servername-warning.js'
 
 const CONFIG_KEY = 'trellis/config'
 const INSTANCES_PREFIX = 'trellis/instances/'
@@ -78,6 +79,7 @@ export class EtcdStore implements Store {
   private clientOptions(): IOptions {
     const { tls, user, hosts } = this.target
     const { ca, cert, key, password } = this.access
+    if (tls && dialsByIp(hosts)) dropIpServernameWarning()
     return {
       hosts: hosts.map(h => `${tls ? 'https' : 'http'}://${h}`),
       dialTimeout: 3000,
