@@ -298,6 +298,14 @@ export class HttpListener {
     return null
   }
 
+  /** A request refused before routing (size limits, a bad path), as taps see it: its target as sent. */
+  private refused(req: IncomingMessage, res: ServerResponse): Exchange {
+    const target = req.url ?? '/'
+    const q = target.indexOf('?')
+    const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
+    return new Exchange(req, res, q < 0 ? target : target.slice(0, q), q < 0 ? null : target.slice(q + 1), {}, nowMs(), peer)
+  }
+
   /** Limits, path normalization and forwarding headers: the Exchange, or the error to answer with. */
   private admit(req: IncomingMessage, res: ServerResponse | null): Exchange | ProxyError {
     const limit = this.checkLimits(req)
@@ -327,6 +335,7 @@ export class HttpListener {
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) res.shouldKeepAlive = false
+      if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(this.refused(req, res), null)
       respondError(res, x)
       req.resume()
       return

@@ -1,16 +1,20 @@
 // `trellis tap` at a calling proxy (a sidecar's outbound side, a Gateway): requests it answers itself
-// before any instance sees them (no route, denied, unauthenticated, rate limited, no healthy endpoint,
-// circuit open, …) never reach the sidecars a tap listens to, so the caller summarizes them, with the
-// status and x-trellis-reason it answered, for the taps of the Service they were for: the picked
-// backend's Service; before a pick, the Services of the matched route; with no route, the Service the
-// listener stands for (none at a Gateway). Timeouts and resets are left out: those requests reached an
-// instance, whose sidecar summarizes them. Only while a tap asks for them (`active`), else nothing.
+// before any instance sees them (too large or malformed, no route, denied, unauthenticated, rate
+// limited, no healthy endpoint, circuit open, …) never reach the sidecars a tap listens to, so the
+// caller summarizes them, with the status and x-trellis-reason it answered, for the taps of the
+// Service they were for: the picked backend's Service; before a pick, the Services of the matched
+// route; with no route, the Service the listener stands for (none at a Gateway). Timeouts and resets
+// are left out: those requests reached an instance, whose sidecar summarizes them. Only while a tap
+// asks for them (`active`), else nothing.
 import type { QualifiedName } from '../../ir/common.js'
 import type { TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf, type Reason } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
 import { nowMs } from '../../lib/monotonic-clock.js'
+
+/** Longest path a summary carries (a 414's target may be tens of kilobytes). */
+export const MAX_PATH = 256
 
 const REACHED_NO_INSTANCE: ReadonlySet<Reason> = new Set<Reason>([
   'no_route', 'no_backend', 'denied', 'unauthenticated', 'rate_limited', 'overloaded', 'unavailable',
@@ -30,7 +34,8 @@ export class CallerTap implements CallerTapHook {
   watch(x: Exchange, route: RequestHandler | null): void {
     // A pick only narrows the route's Services, so a request none of them is tapped for is skipped now.
     if (!this.hub.answersWanted(route !== null ? route.services ?? [] : this.own)) return
-    const path = x.path                                // as the client sent it, before any URLRewrite
+    // As the client sent it, before any URLRewrite; a target refused as too long is cut short.
+    const path = x.path.length > MAX_PATH ? `${x.path.slice(0, MAX_PATH)}…` : x.path
     x.res.once('close', () => this.answered(x, route, path))
   }
 
