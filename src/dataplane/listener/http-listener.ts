@@ -302,8 +302,7 @@ export class HttpListener {
   private refused(req: IncomingMessage, res: ServerResponse): Exchange {
     const target = req.url ?? '/'
     const q = target.indexOf('?')
-    const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
-    return new Exchange(req, res, q < 0 ? target : target.slice(0, q), q < 0 ? null : target.slice(q + 1), {}, nowMs(), peer)
+    return new Exchange(req, res, q < 0 ? target : target.slice(0, q), q < 0 ? null : target.slice(q + 1), {}, nowMs(), peerAddress(req))
   }
 
   /** Limits, path normalization and forwarding headers: the Exchange, or the error to answer with. */
@@ -312,7 +311,7 @@ export class HttpListener {
     if (limit) return limit
     const norm = normalizePath(req.url ?? '/', this.paths)
     if ('error' in norm) return new ProxyError('bad_request', norm.error)
-    const peer = clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
+    const peer = peerAddress(req)
     const client = this.opts.edge ? trustedClientAddress(req.headers['x-forwarded-for'] as string | undefined, peer, this.ct.trustedHops) : peer
     const headers = forwardRequestHeaders(req.headers, this.forwarding, peer)
     if (this.opts.stripMeshHeaders) {                  // a sidecar's inbound: tell the app who called, as mTLS proved it
@@ -406,6 +405,11 @@ export class HttpListener {
       else upgrade(x, socket, head, this.ct.idleTimeoutMs)
     })
   }
+}
+
+/** The address of the connection's other end (an HTTP/2 request's socket is its session's proxy). */
+function peerAddress(req: IncomingMessage): string {
+  return clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
 }
 
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {

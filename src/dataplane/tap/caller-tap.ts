@@ -14,7 +14,7 @@ import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js
 import { nowMs } from '../../lib/monotonic-clock.js'
 
 /** Longest path a summary carries (a 414's target may be tens of kilobytes). */
-export const MAX_PATH = 256
+const MAX_PATH = 256
 
 const REACHED_NO_INSTANCE: ReadonlySet<Reason> = new Set<Reason>([
   'no_route', 'no_backend', 'denied', 'unauthenticated', 'rate_limited', 'overloaded', 'unavailable',
