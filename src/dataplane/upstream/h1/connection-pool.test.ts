@@ -215,3 +215,22 @@ test('h1 pool: each pool keeps its own idle timeout in the shared list; a per-tr
     assert.equal(long.opened, 1)
   } finally { short.close(); long.close(); srv.close() }
 })
+
+test('h1 pool: surplus idle sockets close after the short timeout; the warm one stays and is reused', async () => {
+  const srv = await servers(1, 10)
+  const shared = new IdleList(64)
+  const pool = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 256, idleTimeoutMs: 10_000, surplusIdleTimeoutMs: 50, shared })
+  try {
+    const burst = await Promise.all(Array.from({ length: 5 }, () => get(pool, '/')))   // five sockets at once
+    assert.ok(burst.every(r => r.status === 200))
+    await sleep(5)
+    assert.equal(pool.idleCount, 5)
+    await sleep(250)
+    assert.equal(pool.idleCount, 1)                               // four surplus closed, one kept warm
+    await sleep(50)
+    assert.equal(srv.open(), 1)
+    for (let i = 0; i < 3; i++) { assert.equal((await get(pool, '/')).status, 200); await sleep(100) }
+    assert.equal(pool.opened, 5)                                  // light traffic reuses the warm socket
+    assert.equal(pool.idleCount, 1)
+  } finally { pool.close(); srv.close() }
+})

@@ -4,6 +4,11 @@
 // time (by the IdleList's one timer), unref'd so an idle pool never keeps the process alive, and
 // closed with the endpoint. Only idle sockets are ever closed to make room: a socket carrying an
 // exchange is not in any idle list.
+// Two idle timeouts: the socket released into an empty pool is the endpoint's warm one and keeps
+// the long timeout, so light traffic never reconnects; every other idle socket is surplus from a
+// burst and closes after the short one. A burst's sockets then die within seconds, and the memory
+// of their TLS sessions and buffers is reused by the next burst's sockets instead of adding to it
+// (Linkerd's HTTP/1 pools use 3 s; measured in docs/performance.md, "2026-11-26 last session").
 import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
 import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
@@ -11,12 +16,15 @@ import { nowMs } from '../../../lib/monotonic-clock.js'
 
 export interface PoolOptions {
   readonly maxIdle: number
+  /** How long the endpoint's warm socket (the one released into an empty pool) stays idle. */
   readonly idleTimeoutMs: number
+  /** How long every other idle socket stays (default: idleTimeoutMs). */
+  readonly surplusIdleTimeoutMs?: number
   /** Idle connections of every pool together (default: the process-wide list). */
   readonly shared?: IdleList
 }
 
-export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, idleTimeoutMs: 60_000 }
+export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, idleTimeoutMs: 60_000, surplusIdleTimeoutMs: 3_000 }
 
 /** A pooled connection, linked into the shared idle list while idle. */
 class PooledConnection extends H1Connection implements IdleEntry {
@@ -31,6 +39,7 @@ export class H1Pool implements ConnectionOwner {
   private readonly idle: PooledConnection[] = []
   private readonly shared: IdleList
   private closed = false
+  private readonly surplusIdleMs: number
   /** Sockets opened over the pool's life (tests and metrics: reuse shows as few opens). */
   opened = 0
   /** mTLS to the endpoint's sidecar, or null for plaintext. */
@@ -38,6 +47,7 @@ export class H1Pool implements ConnectionOwner {
 
   constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {
     this.shared = opts.shared ?? idleConnections
+    this.surplusIdleMs = Math.min(opts.surplusIdleTimeoutMs ?? opts.idleTimeoutMs, opts.idleTimeoutMs)
   }
 
   get idleCount(): number { return this.idle.length }
@@ -62,7 +72,7 @@ export class H1Pool implements ConnectionOwner {
     c.idle = true
     if (c.socket.timeout) c.socket.setTimeout(0)  // a per-try timeout must not cut the idle time short
     c.socket.unref()
-    pc.idleUntil = nowMs() + this.opts.idleTimeoutMs
+    pc.idleUntil = nowMs() + (this.idle.length === 0 ? this.opts.idleTimeoutMs : this.surplusIdleMs)
     this.idle.push(pc)
     this.shared.add(pc)                           // may evict another pool's oldest (or this one)
   }

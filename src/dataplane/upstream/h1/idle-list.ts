@@ -23,6 +23,9 @@ export interface IdleEntry {
  */
 export const DEFAULT_IDLE_LIMIT = 1024
 
+/** Idle connections closed per timer callback; the rest wait for the next turn. */
+export const EXPIRE_BATCH = 8
+
 export class IdleList {
   size = 0
   private oldest: IdleEntry | null = null
@@ -71,16 +74,22 @@ export class IdleList {
     this.timer.unref()
   }
 
-  /** Closes every connection past its idle time; re-arms for the next one due. */
+  /**
+   * Closes connections past their idle time, at most EXPIRE_BATCH per turn of the event loop, and
+   * re-arms for the next one due. A burst's sockets fall due together; closing them all in one
+   * callback would hold every request that arrives meanwhile (tens of TLS shutdowns).
+   */
   private expire(): void {
     this.timer = null
     this.timerAt = Infinity
     const now = nowMs()
     let next = Infinity
+    let closed = 0
     for (let e = this.oldest; e !== null;) {
       const newer = e.newer
-      if (e.idleUntil <= now) e.evict()
-      else if (e.idleUntil < next) next = e.idleUntil
+      if (e.idleUntil > now) { if (e.idleUntil < next) next = e.idleUntil }
+      else if (closed < EXPIRE_BATCH) { e.evict(); closed++ }
+      else { next = now; break }                  // more are due: go on after pending I/O
       e = newer
     }
     if (next !== Infinity) this.arm(next)
