@@ -15,7 +15,7 @@ function loadBalancer(lb: TrafficPolicySpec['loadBalancer']): LoadBalancerIR {
 }
 
 export function compileTrafficPolicy(spec: TrafficPolicySpec): TrafficPolicyIR {
-  const r = spec.retries, cb = spec.circuitBreaker, od = spec.outlierDetection, fi = spec.faultInjection
+  const r = spec.retries, cb = spec.circuitBreaker, od = spec.outlierDetection, fi = spec.faultInjection, cp = spec.connectionPool
   return {
     loadBalancer: loadBalancer(spec.loadBalancer),
     timeoutMs: spec.timeout ?? 0,
@@ -29,6 +29,7 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec): TrafficPolicyIR {
       budgetMinRetriesPerSecond: r.budget.minRetriesPerSecond,
     } : null,
     circuitBreaker: cb ? { maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests } : null,
+    connectionPool: cp ? { idleTimeoutMs: cp.idleTimeout, surplusIdleTimeoutMs: cp.surplusIdleTimeout } : null,
     outlierDetection: od ? {
       consecutiveErrors: od.consecutiveErrors,
       intervalMs: od.interval,

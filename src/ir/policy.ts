@@ -25,6 +25,11 @@ export interface CircuitBreakerIR {
   readonly maxRequests: number
 }
 
+export interface ConnectionPoolIR {
+  readonly idleTimeoutMs: number          // the endpoint's warm idle socket
+  readonly surplusIdleTimeoutMs: number   // every other idle socket
+}
+
 export interface OutlierDetectionIR {
   readonly consecutiveErrors: number
   readonly intervalMs: number
@@ -42,6 +47,7 @@ export interface TrafficPolicyIR {
   readonly timeoutMs: number              // 0 = none
   readonly retries: RetryIR | null
   readonly circuitBreaker: CircuitBreakerIR | null
+  readonly connectionPool: ConnectionPoolIR | null   // null: 60 s warm, 3 s surplus
   readonly outlierDetection: OutlierDetectionIR | null
   readonly faultInjection: FaultInjectionIR | null
 }
@@ -51,6 +57,7 @@ export const DEFAULT_TRAFFIC_POLICY: TrafficPolicyIR = {
   timeoutMs: 0,
   retries: null,
   circuitBreaker: null,
+  connectionPool: null,
   outlierDetection: null,
   faultInjection: null,
 }

@@ -46,6 +46,16 @@ export const retriesSchema = obj({
     { percent: 20, minRetriesPerSecond: 10 }),
 })
 
+/** Idle keep-alive connections to each instance: the warm one, and the surplus of a burst. */
+const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplusIdleTimeout: def(duration(), 3_000) }),
+  (p, path, issues) => {
+    if (p.idleTimeout <= 0) issues.error([...path, 'idleTimeout'], 'INVALID_VALUE', 'idleTimeout must be above 0s')
+    else if (p.surplusIdleTimeout <= 0) issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must be above 0s')
+    else if (p.surplusIdleTimeout > p.idleTimeout) {
+      issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must not be above idleTimeout')
+    }
+  })
+
 export const trafficPolicySpec = refine(obj({
   ...targetFields(['Service', 'HTTPRoute', 'GRPCRoute']),
   loadBalancer: opt(loadBalancer),
@@ -54,6 +64,7 @@ export const trafficPolicySpec = refine(obj({
   circuitBreaker: opt(obj({
     maxConnections: def(int(1), 1024), maxPendingRequests: def(int(0), 1024), maxRequests: def(int(1), 1024),
   })),
+  connectionPool: opt(connectionPool),
   outlierDetection: opt(obj({
     consecutiveErrors: def(int(1), 5),
     interval: def(duration(), 5000),

@@ -42,6 +42,16 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['4:76 spec.loadBalancer.hashOn: hashOn is only used with type RingHash'],
   },
   {
+    name: 'connectionPool: the surplus timeout cannot exceed the warm one',
+    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 2s, surplusIdleTimeout: 5s } }'),
+    want: ['4:103 spec.connectionPool.surplusIdleTimeout: surplusIdleTimeout must not be above idleTimeout'],
+  },
+  {
+    name: 'connectionPool: an idle timeout of 0s is refused',
+    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 0s } }'),
+    want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be above 0s'],
+  },
+  {
     name: 'metadata name must be a DNS label',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: Orders }\nspec: { port: 80 }\n',
     want: ['3:19 metadata.name: "Orders" is not valid; use a name of lower-case letters, digits and "-" (at most 63, starting and ending with a letter or digit)'],

@@ -11,6 +11,7 @@ import { RetryBudget } from '../resilience/retry-budget.js'
 import { DEFAULT_RETRY, RetryPolicy } from '../resilience/retry-policy.js'
 import type { MeshCertificate } from '../mtls/mesh-certificate.js'
 import { Endpoint } from './endpoint.js'
+import { DEFAULT_IDLE_TIMEOUTS } from './h1/connection-pool.js'
 import { HealthChecker } from './health-checker.js'
 
 export class Cluster {
@@ -51,6 +52,7 @@ export class Cluster {
     else this.breaker = null
     if (p.outlierDetection) { if (this.outliers) this.outliers.cfg = p.outlierDetection; else this.outliers = new OutlierDetector(p.outlierDetection, () => this.rebalance()) }
     else this.outliers = null
+    const pool = p.connectionPool ?? DEFAULT_IDLE_TIMEOUTS      // null (or absent, from an older control plane): the defaults
     const next: Endpoint[] = []
     const seen = new Set<string>()
     for (const e of ir.endpoints) {
@@ -61,6 +63,7 @@ export class Cluster {
         ep = new Endpoint(e.address, e.instance, identity !== null ? { certificate: this.certificate!, identity } : null)
         this.byKey.set(e.address, ep)
       }
+      ep.h1.setIdleTimeouts(pool.idleTimeoutMs, pool.surplusIdleTimeoutMs)
       seen.add(e.address)
       next.push(ep)
     }

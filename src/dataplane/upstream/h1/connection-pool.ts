@@ -8,7 +8,7 @@
 // the long timeout, so light traffic never reconnects; every other idle socket is surplus from a
 // burst and closes after the short one. A burst's sockets then die within seconds, and the memory
 // of their TLS sessions and buffers is reused by the next burst's sockets instead of adding to it
-// (Linkerd's HTTP/1 pools use 3 s; measured in docs/performance.md, "2026-11-26 last session").
+// (Linkerd's HTTP/1 pools use 3 s; measured in docs/performance.md, "2026-11-26 late night").
 import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
 import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
@@ -24,7 +24,9 @@ export interface PoolOptions {
   readonly shared?: IdleList
 }
 
-export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, idleTimeoutMs: 60_000, surplusIdleTimeoutMs: 3_000 }
+/** Without a TrafficPolicy connectionPool (the same defaults as its schema). */
+export const DEFAULT_IDLE_TIMEOUTS = { idleTimeoutMs: 60_000, surplusIdleTimeoutMs: 3_000 } as const
+export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, ...DEFAULT_IDLE_TIMEOUTS }
 
 /** A pooled connection, linked into the shared idle list while idle. */
 class PooledConnection extends H1Connection implements IdleEntry {
@@ -39,7 +41,8 @@ export class H1Pool implements ConnectionOwner {
   private readonly idle: PooledConnection[] = []
   private readonly shared: IdleList
   private closed = false
-  private readonly surplusIdleMs: number
+  private idleMs: number
+  private surplusIdleMs: number
   /** Sockets opened over the pool's life (tests and metrics: reuse shows as few opens). */
   opened = 0
   /** mTLS to the endpoint's sidecar, or null for plaintext. */
@@ -47,7 +50,14 @@ export class H1Pool implements ConnectionOwner {
 
   constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {
     this.shared = opts.shared ?? idleConnections
+    this.idleMs = opts.idleTimeoutMs
     this.surplusIdleMs = Math.min(opts.surplusIdleTimeoutMs ?? opts.idleTimeoutMs, opts.idleTimeoutMs)
+  }
+
+  /** New idle timeouts (a TrafficPolicy's connectionPool); they apply from each socket's next release. */
+  setIdleTimeouts(idleTimeoutMs: number, surplusIdleTimeoutMs: number): void {
+    this.idleMs = idleTimeoutMs
+    this.surplusIdleMs = Math.min(surplusIdleTimeoutMs, idleTimeoutMs)
   }
 
   get idleCount(): number { return this.idle.length }
@@ -72,7 +82,7 @@ export class H1Pool implements ConnectionOwner {
     c.idle = true
     if (c.socket.timeout) c.socket.setTimeout(0)  // a per-try timeout must not cut the idle time short
     c.socket.unref()
-    pc.idleUntil = nowMs() + (this.idle.length === 0 ? this.opts.idleTimeoutMs : this.surplusIdleMs)
+    pc.idleUntil = nowMs() + (this.idle.length === 0 ? this.idleMs : this.surplusIdleMs)
     this.idle.push(pc)
     this.shared.add(pc)                           // may evict another pool's oldest (or this one)
   }

@@ -1,0 +1,73 @@
+// A TrafficPolicy's connectionPool through a real sidecar: after a burst, the surplus keep-alive
+// sockets to an instance close after surplusIdleTimeout while the warm one stays, and a policy
+// update changes the timeouts of sockets already pooled from their next release.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import type { Socket } from 'node:net'
+import { startBackend, type Backend } from './harness/backends.js'
+import { get, sleep } from './harness/http.js'
+import { TestMesh } from './harness/mesh.js'
+
+const mesh = new TestMesh()
+let backend: Backend
+let open = 0
+let url = ''
+
+const config = (surplus: string) => `
+apiVersion: trellis.dev/v1alpha1
+kind: Service
+metadata: { name: slow }
+spec:
+  port: 80
+  endpoints: [{ address: "127.0.0.1:${backend.port}" }]
+---
+apiVersion: trellis.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: slow }
+spec: { targetRef: { kind: Service, name: slow }, connectionPool: { idleTimeout: 60s, surplusIdleTimeout: ${surplus} } }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Workload
+metadata: { name: client, labels: { app: client } }
+spec: { command: [x], upstreams: [{ service: slow }] }
+`
+
+before(async () => {
+  await mesh.start()
+  backend = await startBackend('slow', { delayMs: 30 })
+  backend.server.keepAliveTimeout = 60_000
+  backend.server.on('connection', (s: Socket) => { open++; s.once('close', () => open--) })
+  await mesh.apply(config('200ms'))
+  const client = await mesh.replica('client', 0)
+  await mesh.settled()
+  url = `http://127.0.0.1:${client.sidecar.outboundPort('default/slow')}/`
+})
+after(async () => {
+  await mesh.stop()
+  await backend.close()
+})
+
+/** `n` requests at once (the backend holds each 30 ms, so each needs its own socket). */
+async function burst(n: number): Promise<void> {
+  const answers = await Promise.all(Array.from({ length: n }, () => get(url)))
+  assert.ok(answers.every(a => a.status === 200))
+}
+
+test('connectionPool: a burst\'s surplus sockets close after surplusIdleTimeout, the warm one stays', async () => {
+  await burst(6)
+  await sleep(50)
+  assert.ok(open >= 4, `${open} sockets open on the backend's side after a burst of 6`)
+  await sleep(600)
+  assert.equal(open, 1)                               // 200 ms surplus timeout; the warm socket kept (60 s)
+  await burst(1)
+  await sleep(50)
+  assert.equal(open, 1)                               // reused, not reopened
+})
+
+test('connectionPool: a policy update applies to sockets already pooled', async () => {
+  await mesh.apply(config('30s'))
+  await mesh.settled()
+  await burst(6)
+  await sleep(800)
+  assert.ok(open >= 4, `${open} sockets open 800 ms after the burst with a 30 s surplus timeout`)
+})
