@@ -41,8 +41,8 @@ export class H1Pool implements ConnectionOwner {
   private readonly idle: PooledConnection[] = []
   private readonly shared: IdleList
   private closed = false
-  private idleMs: number
-  private surplusIdleMs: number
+  private idleMs = 0
+  private surplusIdleMs = 0
   /** Sockets opened over the pool's life (tests and metrics: reuse shows as few opens). */
   opened = 0
   /** mTLS to the endpoint's sidecar, or null for plaintext. */
@@ -50,8 +50,7 @@ export class H1Pool implements ConnectionOwner {
 
   constructor(readonly host: string, readonly port: number, private readonly opts: PoolOptions = DEFAULT_POOL) {
     this.shared = opts.shared ?? idleConnections
-    this.idleMs = opts.idleTimeoutMs
-    this.surplusIdleMs = Math.min(opts.surplusIdleTimeoutMs ?? opts.idleTimeoutMs, opts.idleTimeoutMs)
+    this.setIdleTimeouts(opts.idleTimeoutMs, opts.surplusIdleTimeoutMs ?? opts.idleTimeoutMs)
   }
 
   /** New idle timeouts (a TrafficPolicy's connectionPool); they apply from each socket's next release. */
