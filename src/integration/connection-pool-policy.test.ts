@@ -11,7 +11,9 @@ import { TestMesh } from './harness/mesh.js'
 const mesh = new TestMesh()
 let backend: Backend
 let open = 0
+let accepted = 0
 let url = ''
+let metricsUrl = ''
 
 const config = (surplus: string) => `
 apiVersion: trellis.dev/v1alpha1
@@ -36,12 +38,20 @@ before(async () => {
   await mesh.start()
   backend = await startBackend('slow', { delayMs: 30 })
   backend.server.keepAliveTimeout = 60_000
-  backend.server.on('connection', (s: Socket) => { open++; s.once('close', () => open--) })
+  backend.server.on('connection', (s: Socket) => { open++; accepted++; s.once('close', () => open--) })
   await mesh.apply(config('200ms'))
   const client = await mesh.replica('client', 0)
   await mesh.settled()
   url = `http://127.0.0.1:${client.sidecar.outboundPort('default/slow')}/`
+  metricsUrl = `http://127.0.0.1:${client.sidecar.adminPort}/metrics`
 })
+
+/** A series of the client sidecar's /metrics for Service default/slow. */
+async function metric(name: string): Promise<number> {
+  const m = new RegExp(`^${name}\\{service="default/slow"\\} (\\d+)$`, 'm').exec((await get(metricsUrl)).body)
+  assert.ok(m, `${name} for default/slow on /metrics`)
+  return Number(m[1])
+}
 after(async () => {
   await mesh.stop()
   await backend.close()
@@ -57,11 +67,14 @@ test('connectionPool: a burst\'s surplus sockets close after surplusIdleTimeout,
   await burst(6)
   await sleep(50)
   assert.ok(open >= 4, `${open} sockets open on the backend's side after a burst of 6`)
+  assert.equal(await metric('trellis_upstream_connections_idle'), open)
   await sleep(600)
   assert.equal(open, 1)                               // 200 ms surplus timeout; the warm socket kept (60 s)
+  assert.equal(await metric('trellis_upstream_connections_idle'), 1)
   await burst(1)
   await sleep(50)
   assert.equal(open, 1)                               // reused, not reopened
+  assert.equal(await metric('trellis_upstream_connections_opened_total'), accepted)
 })
 
 test('connectionPool: a policy update applies to sockets already pooled', async () => {

@@ -36,6 +36,8 @@ export class ClusterSet {
       ['trellis_outlier_ejections_total', 'counter', 'Endpoints ejected by outlier detection.', c => c.outliers?.ejections ?? 0],
       ['trellis_endpoints_eligible', 'gauge', 'Endpoints healthy and not ejected.', c => c.endpoints.filter(e => e.eligible).length],
       ['trellis_cluster_panic', 'gauge', '1 while no endpoint is eligible and traffic goes to all.', c => (c.panic ? 1 : 0)],
+      ['trellis_upstream_connections_opened_total', 'counter', 'HTTP/1.1 connections opened to instances of the Service.', c => c.connectionsOpened],
+      ['trellis_upstream_connections_idle', 'gauge', 'Idle keep-alive HTTP/1.1 connections to instances of the Service.', c => c.connectionsIdle],
     ]
     const out: string[] = []
     for (const [name, type, help, value] of rows) {

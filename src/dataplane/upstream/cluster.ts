@@ -31,6 +31,8 @@ export class Cluster {
   retries = 0
   private readonly byKey = new Map<string, Endpoint>()
   private budgetKey = ''
+  /** Upstream HTTP/1.1 sockets opened to endpoints no longer listed (keeps the total monotonic). */
+  private openedByRetired = 0
 
   /** `certificate`: this proxy's mesh identity, for endpoints reached over mTLS. */
   constructor(readonly service: string, ir: ClusterIR, private readonly certificate: MeshCertificate | null = null) {
@@ -58,7 +60,7 @@ export class Cluster {
     for (const e of ir.endpoints) {
       let ep = this.byKey.get(e.address)
       const identity = this.certificate ? e.identity ?? null : null
-      if (ep && !ep.retired && (ep.peer?.identity ?? null) !== identity) ep.retire()   // mTLS switched on/off, or another identity
+      if (ep && !ep.retired && (ep.peer?.identity ?? null) !== identity) this.retire(ep)   // mTLS switched on/off, or another identity
       if (!ep || ep.retired) {
         ep = new Endpoint(e.address, e.instance, identity !== null ? { certificate: this.certificate!, identity } : null)
         this.byKey.set(e.address, ep)
@@ -68,7 +70,7 @@ export class Cluster {
       next.push(ep)
     }
     for (const [key, ep] of this.byKey) {
-      if (!seen.has(key)) { ep.retire(); this.byKey.delete(key) }
+      if (!seen.has(key)) { this.retire(ep); this.byKey.delete(key) }
     }
     this.endpoints = next
     if (ir.healthCheck) {
@@ -97,6 +99,25 @@ export class Cluster {
   /** Feeds passive health with one attempt's outcome. */
   record(ep: Endpoint, ok: boolean): void {
     if (this.outliers) this.outliers.record(ep, ok, this.endpoints)
+  }
+
+  /** HTTP/1.1 sockets opened to this Service's endpoints over the proxy's life. */
+  get connectionsOpened(): number {
+    let n = this.openedByRetired
+    for (const ep of this.byKey.values()) n += ep.h1.opened
+    return n
+  }
+
+  /** Idle keep-alive HTTP/1.1 sockets to this Service's endpoints now. */
+  get connectionsIdle(): number {
+    let n = 0
+    for (const ep of this.byKey.values()) n += ep.h1.idleCount
+    return n
+  }
+
+  private retire(ep: Endpoint): void {
+    this.openedByRetired += ep.h1.opened
+    ep.retire()
   }
 
   close(): void {
