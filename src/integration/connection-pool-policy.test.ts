@@ -3,10 +3,12 @@
 // update changes the timeouts of sockets already pooled from their next release.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Socket } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
+import { createServer as createH2Server } from 'node:http2'
 import { startBackend, type Backend } from './harness/backends.js'
 import { get, sleep } from './harness/http.js'
 import { TestMesh } from './harness/mesh.js'
+import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 
 const mesh = new TestMesh()
 let backend: Backend
@@ -14,6 +16,7 @@ let open = 0
 let accepted = 0
 let url = ''
 let metricsUrl = ''
+let client: SidecarProxy
 
 const config = (surplus: string) => `
 apiVersion: trellis.dev/v1alpha1
@@ -40,10 +43,10 @@ before(async () => {
   backend.server.keepAliveTimeout = 60_000
   backend.server.on('connection', (s: Socket) => { open++; accepted++; s.once('close', () => open--) })
   await mesh.apply(config('200ms'))
-  const client = await mesh.replica('client', 0)
+  client = (await mesh.replica('client', 0)).sidecar
   await mesh.settled()
-  url = `http://127.0.0.1:${client.sidecar.outboundPort('default/slow')}/`
-  metricsUrl = `http://127.0.0.1:${client.sidecar.adminPort}/metrics`
+  url = `http://127.0.0.1:${client.outboundPort('default/slow')}/`
+  metricsUrl = `http://127.0.0.1:${client.adminPort}/metrics`
 })
 
 /** A series of the client sidecar's /metrics for Service default/slow. */
@@ -83,4 +86,38 @@ test('connectionPool: a policy update applies to sockets already pooled', async 
   await burst(6)
   await sleep(800)
   assert.ok(open >= 4, `${open} sockets open 800 ms after the burst with a 30 s surplus timeout`)
+})
+
+test('connectionPool: idleTimeout closes an idle h2c session to an http2 Service\'s instance', async () => {
+  let sessions = 0
+  const app = createH2Server((_req, res) => res.end('h2'))
+  app.on('session', s => { sessions++; s.once('close', () => sessions--) })
+  await new Promise<void>(r => app.listen(0, '127.0.0.1', () => r()))
+  try {
+    await mesh.apply(`
+apiVersion: trellis.dev/v1alpha1
+kind: Service
+metadata: { name: modern }
+spec:
+  protocol: http2
+  port: 80
+  endpoints: [{ address: "127.0.0.1:${(app.address() as AddressInfo).port}" }]
+---
+apiVersion: trellis.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: modern }
+spec: { targetRef: { kind: Service, name: modern }, connectionPool: { idleTimeout: 300ms } }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: Workload
+metadata: { name: client, labels: { app: client } }
+spec: { command: [x], upstreams: [{ service: slow }, { service: modern }] }
+`)
+    await mesh.settled()
+    const r = await get(`http://127.0.0.1:${client.outboundPort('default/modern')}/`)
+    assert.equal(r.status, 200)
+    assert.equal(sessions, 1)
+    await sleep(1000)
+    assert.equal(sessions, 0)                          // closed after 300 ms without a stream (default: 60 s)
+  } finally { app.close() }
 })

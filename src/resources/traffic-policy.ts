@@ -47,14 +47,18 @@ export const retriesSchema = obj({
 })
 
 /** Idle keep-alive connections to each instance: the warm one, and the surplus of a burst. */
-const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplusIdleTimeout: def(duration(), 3_000) }),
+const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplusIdleTimeout: opt(duration()) }),
   (p, path, issues) => {
+    const surplus = p.surplusIdleTimeout
     if (p.idleTimeout <= 0) issues.error([...path, 'idleTimeout'], 'INVALID_VALUE', 'idleTimeout must be above 0s')
-    else if (p.surplusIdleTimeout <= 0) issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must be above 0s')
-    else if (p.surplusIdleTimeout > p.idleTimeout) {
+    else if (surplus !== undefined && surplus <= 0) issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must be above 0s')
+    else if (surplus !== undefined && surplus > p.idleTimeout) {
       issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must not be above idleTimeout')
     }
   })
+
+/** Without surplusIdleTimeout: 3 s, or idleTimeout if that is shorter. */
+export const DEFAULT_SURPLUS_IDLE_MS = 3_000
 
 export const trafficPolicySpec = refine(obj({
   ...targetFields(['Service', 'HTTPRoute', 'GRPCRoute']),

@@ -65,7 +65,7 @@ export class Cluster {
         ep = new Endpoint(e.address, e.instance, identity !== null ? { certificate: this.certificate!, identity } : null)
         this.byKey.set(e.address, ep)
       }
-      ep.h1.setIdleTimeouts(pool.idleTimeoutMs, pool.surplusIdleTimeoutMs)
+      ep.setIdleTimeouts(pool.idleTimeoutMs, pool.surplusIdleTimeoutMs)
       seen.add(e.address)
       next.push(ep)
     }

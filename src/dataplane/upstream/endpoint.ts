@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import { http2 } from '../../lib/lazy-http2.js'
 import { dial, type MeshPeer } from '../mtls/dial.js'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
-import { H1Pool } from './h1/connection-pool.js'
+import { DEFAULT_IDLE_TIMEOUTS, H1Pool } from './h1/connection-pool.js'
 import { hostHeaderFor } from './h1/request-head.js'
 
 export class Endpoint implements Pickable {
@@ -33,6 +33,8 @@ export class Endpoint implements Pickable {
   checkFails = 0
   /** One multiplexed h2c session for http2 and grpc Services, made on first use. */
   private session: ClientHttp2Session | null = null
+  /** How long that session may stay without traffic (a TrafficPolicy's connectionPool.idleTimeout). */
+  private sessionIdleMs: number = DEFAULT_IDLE_TIMEOUTS.idleTimeoutMs
 
   /** `peer`: reach this endpoint over mTLS, proving that identity; null: plaintext. */
   constructor(readonly key: string, readonly instance: string | null, readonly peer: MeshPeer | null = null) {
@@ -60,9 +62,15 @@ export class Endpoint implements Pickable {
     const forget = () => { if (this.session === next) this.session = null }
     next.once('close', forget)
     next.once('goaway', forget)
-    next.setTimeout(60_000, () => { if (this.stats.inflight === 0) next.close() })
+    next.setTimeout(this.sessionIdleMs, () => { if (this.stats.inflight === 0) next.close() })
     this.session = next
     return next
+  }
+
+  /** Idle timeouts: the HTTP/1.1 pool's now, the h2c session's from the next session. */
+  setIdleTimeouts(idleTimeoutMs: number, surplusIdleTimeoutMs: number): void {
+    this.h1.setIdleTimeouts(idleTimeoutMs, surplusIdleTimeoutMs)
+    this.sessionIdleMs = idleTimeoutMs
   }
 
   get eligible(): boolean { return this.healthy && this.ejectedUntil === 0 && !this.retired }
