@@ -46,17 +46,21 @@ export const retriesSchema = obj({
     { percent: 20, minRetriesPerSecond: 10 }),
 })
 
+/** Shorter would turn keep-alive off by accident; longer does not fit a timer. */
+const MIN_IDLE_MS = 100
+const MAX_IDLE_MS = 24 * 3600_000
+
 /** Idle keep-alive connections to each instance: the warm one, and the surplus of a burst. */
 const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplusIdleTimeout: opt(duration()) }),
   (p, path, issues) => {
     const surplus = p.surplusIdleTimeout
-    if (p.idleTimeout <= 0) issues.error([...path, 'idleTimeout'], 'INVALID_VALUE', 'idleTimeout must be above 0s')
-    else if (surplus !== undefined && surplus <= 0) issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must be above 0s')
+    const bad = (ms: number) => ms < MIN_IDLE_MS || ms > MAX_IDLE_MS
+    if (bad(p.idleTimeout)) issues.error([...path, 'idleTimeout'], 'INVALID_VALUE', 'idleTimeout must be from 100ms to 24h')
+    else if (surplus !== undefined && bad(surplus)) issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must be from 100ms to 24h')
     else if (surplus !== undefined && surplus > p.idleTimeout) {
       issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must not be above idleTimeout')
     }
   })
-
 /** Without surplusIdleTimeout: 3 s, or idleTimeout if that is shorter. */
 export const DEFAULT_SURPLUS_IDLE_MS = 3_000
 

@@ -47,9 +47,14 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['4:103 spec.connectionPool.surplusIdleTimeout: surplusIdleTimeout must not be above idleTimeout'],
   },
   {
-    name: 'connectionPool: an idle timeout of 0s is refused',
+    name: 'connectionPool: an idle timeout of 0s is refused (100ms to 24h)',
     input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 0s } }'),
-    want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be above 0s'],
+    want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be from 100ms to 24h'],
+  },
+  {
+    name: 'connectionPool: a surplus timeout past a timer\'s range is refused',
+    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 1000h, surplusIdleTimeout: 1000h } }'),
+    want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be from 100ms to 24h'],
   },
   {
     name: 'metadata name must be a DNS label',

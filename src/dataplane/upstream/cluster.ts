@@ -122,7 +122,7 @@ export class Cluster {
 
   close(): void {
     this.health?.stop()
-    for (const ep of this.byKey.values()) ep.retire()
+    for (const ep of this.byKey.values()) this.retire(ep)
     this.byKey.clear()
     this.endpoints = []
   }

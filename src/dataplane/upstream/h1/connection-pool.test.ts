@@ -219,13 +219,13 @@ test('h1 pool: each pool keeps its own idle timeout in the shared list; a per-tr
 test('h1 pool: surplus idle sockets close after the short timeout; the warm one stays and is reused', async () => {
   const srv = await servers(1, 10)
   const shared = new IdleList(64)
-  const pool = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 256, idleTimeoutMs: 10_000, surplusIdleTimeoutMs: 50, shared })
+  const pool = new H1Pool('127.0.0.1', srv.ports[0], { maxIdle: 256, idleTimeoutMs: 10_000, surplusIdleTimeoutMs: 300, shared })
   try {
     const burst = await Promise.all(Array.from({ length: 5 }, () => get(pool, '/')))   // five sockets at once
     assert.ok(burst.every(r => r.status === 200))
     await sleep(5)
     assert.equal(pool.idleCount, 5)
-    await sleep(250)
+    await sleep(900)
     assert.equal(pool.idleCount, 1)                               // four surplus closed, one kept warm
     await sleep(50)
     assert.equal(srv.open(), 1)

@@ -23,6 +23,9 @@ export interface IdleEntry {
  */
 export const DEFAULT_IDLE_LIMIT = 1024
 
+/** Node's longest timer (a longer delay fires at once): later deadlines are re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 /** Idle connections closed per timer callback; the rest wait for the next turn. */
 export const EXPIRE_BATCH = 8
 
@@ -70,7 +73,7 @@ export class IdleList {
   private arm(at: number): void {
     if (this.timer !== null) clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => this.expire(), Math.max(0, at - nowMs()))
+    this.timer = setTimeout(() => this.expire(), Math.min(Math.max(0, at - nowMs()), MAX_TIMER_MS))
     this.timer.unref()
   }
 
