@@ -49,6 +49,11 @@ export class H1Connection implements ResponseHandler {
       s.on('data', (buf: Buffer) => this.onData(buf, false))
     }
     this.parser.handler = this
+    // `dead` changes once, at the end of a connection's life. Changed here first, V8 treats the field
+    // as mutable from the start, instead of discarding the optimized request path that relied on it
+    // when the first pooled connections close (the end of a burst).
+    this.dead = true
+    this.dead = false
     s.on('end', () => this.onEnd())
     s.on('error', (err: NodeJS.ErrnoException) => this.onError(err))
     s.on('close', () => this.onClose())
