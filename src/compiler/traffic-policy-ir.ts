@@ -1,6 +1,6 @@
 // A TrafficPolicy spec → TrafficPolicyIR with every default filled in.
-import { DEFAULT_TRAFFIC_POLICY, type LoadBalancerIR, type TrafficPolicyIR } from '../ir/policy.js'
-import { DEFAULT_SURPLUS_IDLE_MS, type TrafficPolicySpec } from '../resources/traffic-policy.js'
+import { DEFAULT_CONNECTION_POOL, DEFAULT_TRAFFIC_POLICY, type LoadBalancerIR, type TrafficPolicyIR } from '../ir/policy.js'
+import type { TrafficPolicySpec } from '../resources/traffic-policy.js'
 
 function loadBalancer(lb: TrafficPolicySpec['loadBalancer']): LoadBalancerIR {
   if (!lb) return DEFAULT_TRAFFIC_POLICY.loadBalancer
@@ -29,7 +29,7 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec): TrafficPolicyIR {
       budgetMinRetriesPerSecond: r.budget.minRetriesPerSecond,
     } : null,
     circuitBreaker: cb ? { maxConnections: cb.maxConnections, maxPendingRequests: cb.maxPendingRequests, maxRequests: cb.maxRequests } : null,
-    connectionPool: cp ? { idleTimeoutMs: cp.idleTimeout, surplusIdleTimeoutMs: cp.surplusIdleTimeout ?? Math.min(DEFAULT_SURPLUS_IDLE_MS, cp.idleTimeout) } : null,
+    connectionPool: cp ? { idleTimeoutMs: cp.idleTimeout, surplusIdleTimeoutMs: cp.surplusIdleTimeout ?? Math.min(DEFAULT_CONNECTION_POOL.surplusIdleTimeoutMs, cp.idleTimeout) } : null,
     outlierDetection: od ? {
       consecutiveErrors: od.consecutiveErrors,
       intervalMs: od.interval,

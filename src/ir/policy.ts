@@ -30,6 +30,9 @@ export interface ConnectionPoolIR {
   readonly surplusIdleTimeoutMs: number   // every other idle socket
 }
 
+/** Without a TrafficPolicy connectionPool: 60 s for the warm socket, 3 s (Linkerd's) for the surplus. */
+export const DEFAULT_CONNECTION_POOL: ConnectionPoolIR = { idleTimeoutMs: 60_000, surplusIdleTimeoutMs: 3_000 }
+
 export interface OutlierDetectionIR {
   readonly consecutiveErrors: number
   readonly intervalMs: number

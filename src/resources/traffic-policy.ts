@@ -1,4 +1,5 @@
 // TrafficPolicy: how callers treat one Service (balancing, timeout, retries, limits, ejection, faults).
+import { DEFAULT_CONNECTION_POOL } from '../ir/policy.js'
 import { checkTargets, nonEmpty, targetFields } from './common.js'
 import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
@@ -51,7 +52,7 @@ const MIN_IDLE_MS = 100
 const MAX_IDLE_MS = 24 * 3600_000
 
 /** Idle keep-alive connections to each instance: the warm one, and the surplus of a burst. */
-const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplusIdleTimeout: opt(duration()) }),
+const connectionPool = refine(obj({ idleTimeout: def(duration(), DEFAULT_CONNECTION_POOL.idleTimeoutMs), surplusIdleTimeout: opt(duration()) }),
   (p, path, issues) => {
     const surplus = p.surplusIdleTimeout
     const bad = (ms: number) => ms < MIN_IDLE_MS || ms > MAX_IDLE_MS
@@ -61,8 +62,6 @@ const connectionPool = refine(obj({ idleTimeout: def(duration(), 60_000), surplu
       issues.error([...path, 'surplusIdleTimeout'], 'INVALID_VALUE', 'surplusIdleTimeout must not be above idleTimeout')
     }
   })
-/** Without surplusIdleTimeout: 3 s, or idleTimeout if that is shorter. */
-export const DEFAULT_SURPLUS_IDLE_MS = 3_000
 
 export const trafficPolicySpec = refine(obj({
   ...targetFields(['Service', 'HTTPRoute', 'GRPCRoute']),

@@ -2,7 +2,7 @@
 // over those eligible (healthy, not ejected — or all of them when none is: panic routing), and the
 // per-destination resilience state: retry budget, circuit breaker, outlier detection, health checks.
 import type { ClusterIR } from '../../snapshot/types.js'
-import type { TrafficPolicyIR } from '../../ir/index.js'
+import { DEFAULT_CONNECTION_POOL, type TrafficPolicyIR } from '../../ir/index.js'
 import { buildBalancer } from '../balance/registry.js'
 import type { Balancer } from '../balance/balancer.js'
 import { CircuitBreaker } from '../resilience/circuit-breaker.js'
@@ -11,7 +11,6 @@ import { RetryBudget } from '../resilience/retry-budget.js'
 import { DEFAULT_RETRY, RetryPolicy } from '../resilience/retry-policy.js'
 import type { MeshCertificate } from '../mtls/mesh-certificate.js'
 import { Endpoint } from './endpoint.js'
-import { DEFAULT_IDLE_TIMEOUTS } from './h1/connection-pool.js'
 import { HealthChecker } from './health-checker.js'
 
 export class Cluster {
@@ -54,7 +53,7 @@ export class Cluster {
     else this.breaker = null
     if (p.outlierDetection) { if (this.outliers) this.outliers.cfg = p.outlierDetection; else this.outliers = new OutlierDetector(p.outlierDetection, () => this.rebalance()) }
     else this.outliers = null
-    const pool = p.connectionPool ?? DEFAULT_IDLE_TIMEOUTS      // null (or absent, from an older control plane): the defaults
+    const pool = p.connectionPool ?? DEFAULT_CONNECTION_POOL      // null (or absent, from an older control plane): the defaults
     const next: Endpoint[] = []
     const seen = new Set<string>()
     for (const e of ir.endpoints) {

@@ -7,7 +7,8 @@ import type { Socket } from 'node:net'
 import { http2 } from '../../lib/lazy-http2.js'
 import { dial, type MeshPeer } from '../mtls/dial.js'
 import { EndpointStats, type Pickable } from '../balance/endpoint-stats.js'
-import { DEFAULT_IDLE_TIMEOUTS, H1Pool } from './h1/connection-pool.js'
+import { DEFAULT_CONNECTION_POOL } from '../../ir/index.js'
+import { H1Pool } from './h1/connection-pool.js'
 import { hostHeaderFor } from './h1/request-head.js'
 
 export class Endpoint implements Pickable {
@@ -34,7 +35,7 @@ export class Endpoint implements Pickable {
   /** One multiplexed h2c session for http2 and grpc Services, made on first use. */
   private session: ClientHttp2Session | null = null
   /** How long that session may stay without traffic (a TrafficPolicy's connectionPool.idleTimeout). */
-  private sessionIdleMs: number = DEFAULT_IDLE_TIMEOUTS.idleTimeoutMs
+  private sessionIdleMs: number = DEFAULT_CONNECTION_POOL.idleTimeoutMs
 
   /** `peer`: reach this endpoint over mTLS, proving that identity; null: plaintext. */
   constructor(readonly key: string, readonly instance: string | null, readonly peer: MeshPeer | null = null) {

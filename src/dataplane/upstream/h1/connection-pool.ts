@@ -9,6 +9,7 @@
 // burst and closes after the short one. A burst's sockets then die within seconds, and the memory
 // of their TLS sessions and buffers is reused by the next burst's sockets instead of adding to it
 // (Linkerd's HTTP/1 pools use 3 s; measured in docs/performance.md, "2026-11-26 late night").
+import { DEFAULT_CONNECTION_POOL } from '../../../ir/index.js'
 import type { MeshPeer } from '../../mtls/dial.js'
 import { H1Connection, type ConnectionOwner } from './connection.js'
 import { idleConnections, type IdleEntry, type IdleList } from './idle-list.js'
@@ -24,9 +25,7 @@ export interface PoolOptions {
   readonly shared?: IdleList
 }
 
-/** Without a TrafficPolicy connectionPool (the same defaults as its schema). */
-export const DEFAULT_IDLE_TIMEOUTS = { idleTimeoutMs: 60_000, surplusIdleTimeoutMs: 3_000 } as const
-export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, ...DEFAULT_IDLE_TIMEOUTS }
+export const DEFAULT_POOL: PoolOptions = { maxIdle: 256, ...DEFAULT_CONNECTION_POOL }
 
 /** A pooled connection, linked into the shared idle list while idle. */
 class PooledConnection extends H1Connection implements IdleEntry {
