@@ -10,24 +10,27 @@ interface TapLine {
   /** A request: the x-trellis-reason of an answer the mesh made (null: the app answered). The end: why it ended. */
   reason?: string | null
   source?: { identity: string | null; address: string | null }
-  /** `instance` and `identity` are null for a request its caller answered before any instance. */
-  destination?: { service: string; instance: string | null; identity: string | null }
+  /** `instance` and `identity` are null for a request its caller answered before any instance; at a
+   *  tapped Gateway, `service` is null when it picked no backend. */
+  destination?: { service: string | null; instance: string | null; identity: string | null }
   proxy?: string
-  service?: string; proxies?: string[]; requests?: number; dropped?: number; error?: string
+  service?: string; gateway?: string; proxies?: string[]; requests?: number; dropped?: number; error?: string
 }
 
-export async function runTap(service: string, opts: TapCliOptions): Promise<number> {
+export async function runTap(service: string | undefined, opts: TapCliOptions): Promise<number> {
   const target = findControlPlane(opts)
   const q = new URLSearchParams()
   if (opts.max !== undefined) q.set('max', opts.max)
   if (opts.duration !== undefined) q.set('duration', opts.duration)
   if (opts.rate !== undefined) q.set('rate', opts.rate)
+  if (opts.gateway !== undefined) q.set('gateway', opts.gateway)
+  const path = service === undefined ? '/api/v1/tap' : `/api/v1/tap/${encodeURIComponent(service)}`
   const abort = new AbortController()
   const stop = () => abort.abort()
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   try {
-    const res = await request(new URL(`/api/v1/tap/${encodeURIComponent(service)}?${q}`, target.url), {
+    const res = await request(new URL(`${path}?${q}`, target.url), {
       headers: { authorization: `Bearer ${target.token}` }, signal: abort.signal, headersTimeout: 30_000, bodyTimeout: 0,
     })
     if (res.statusCode !== 200) {
@@ -37,13 +40,14 @@ export async function runTap(service: string, opts: TapCliOptions): Promise<numb
       throw new Error(msg)
     }
     let buf = ''
+    const atGateway = opts.gateway !== undefined
     for await (const chunk of res.body) {
       buf += (chunk as Buffer).toString('utf8')
       let nl: number
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
-        if (line) show(JSON.parse(line) as TapLine, opts.output === 'json')
+        if (line) show(JSON.parse(line) as TapLine, opts.output === 'json', atGateway)
       }
     }
     return 0
@@ -56,15 +60,23 @@ export async function runTap(service: string, opts: TapCliOptions): Promise<numb
   }
 }
 
-function show(l: TapLine, json: boolean): void {
+function show(l: TapLine, json: boolean, atGateway: boolean): void {
   if (l.type === 'start') {
     const n = l.proxies?.length ?? 0
-    process.stderr.write(`tapping ${l.service}: ${n === 0 ? 'no sidecar serves it yet' : `${n} sidecar${n === 1 ? '' : 's'} (${l.proxies!.join(', ')})`}\n`)
+    if (l.gateway !== undefined) process.stderr.write(`tapping gateway ${l.gateway}: ${n === 0 ? 'its proxy is not connected yet' : l.proxies!.join(', ')}\n`)
+    else process.stderr.write(`tapping ${l.service}: ${n === 0 ? 'no sidecar serves it yet' : `${n} sidecar${n === 1 ? '' : 's'} (${l.proxies!.join(', ')})`}\n`)
   } else if (l.type === 'end') {
     process.stderr.write(`tap ended (${l.reason}): ${l.requests} requests${l.dropped ? `, ${l.dropped} dropped` : ''}\n`)
   } else if (l.type === 'request') {
     if (json) { process.stdout.write(JSON.stringify(l) + '\n'); return }
     const d = l.destination
+    if (atGateway) {
+      process.stdout.write([
+        l.time, l.method, l.path, l.status, `${l.latencyMs}ms`, `src=${l.source?.address ?? '?'}`, `dst=${d?.service ?? '-'}`,
+        `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
+      ].join('  ') + '\n')
+      return
+    }
     process.stdout.write([
       l.time, l.method, l.path, l.status, `${l.latencyMs}ms`,
       `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,

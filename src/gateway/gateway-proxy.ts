@@ -16,7 +16,7 @@ import { ProxyMetrics } from '../telemetry/proxy-metrics.js'
 import { TapHub } from '../telemetry/tap-hub.js'
 import { takeStats } from '../telemetry/series-delta.js'
 import { TapControl } from '../dataplane/tap/tap-control.js'
-import { CallerTap } from '../dataplane/tap/caller-tap.js'
+import { GatewayTap } from '../dataplane/tap/gateway-tap.js'
 import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
 import { SecurityRuntime } from './security/security-runtime.js'
 
@@ -32,9 +32,10 @@ export interface GatewayOptions {
 export class GatewayProxy {
   readonly metrics = new ProxyMetrics()
   /** `trellis tap`: while a tap on a Service runs, routes to it tell its sidecars their name, and the
-   *  requests for it the gateway answers itself (401, 403, 429, 503 …) are summarized. */
+   *  requests for it the gateway answers itself (401, 403, 429, 503 …) are summarized; a tap of the
+   *  Gateway itself (`--gateway`) gets every request it serves. */
   readonly tap = new TapHub()
-  private readonly callerTap = new CallerTap(this.tap, null)
+  private readonly callerTap = new GatewayTap(this.tap)
   private readonly taps = new TapControl(this.tap, (id, batch) => this.client.post(`/api/v1/proxies/${this.client.proxyId}/taps/${id}`, batch))
   /** The gateway's mesh identity, for mTLS to the sidecars behind it. */
   readonly certificate = new MeshCertificate()

@@ -19,12 +19,15 @@ export interface TapEvent {
   /** Made by the calling proxy (a sidecar's outbound side, a gateway) for a request it answered
    *  itself before any instance saw it; `source` is then null: the caller is that proxy. */
   readonly atCaller: boolean
+  /** At a Gateway tapped as a whole (`trellis tap --gateway`): the Service of the backend it picked,
+   *  null when none was picked (no route, denied before routing …). */
+  readonly service?: string | null
 }
 
 export interface TapSink { offer(event: TapEvent): void }
 
 export class TapHub {
-  /** True while a tap receives this proxy's inbound summaries. */
+  /** True while a tap receives this proxy's inbound summaries (at a Gateway: of every request it serves). */
   active = false
   /** True while a tap wants this proxy, as a caller, to tell the callee which route it matched. */
   tagging = false

@@ -3,6 +3,7 @@
 //   GET /api/v1/stats[?window=30s]          every Service
 //   GET /api/v1/stats/SERVICE[?window=30s]  one Service, by route, caller and instance
 //   GET /api/v1/tap/SERVICE[?max=N&duration=D&rate=R]  NDJSON stream of summaries
+//   GET /api/v1/tap?gateway=NAME[&max=…]               every request one Gateway serves
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseDuration } from '../../config/duration.js'
 import type { ServiceIR } from '../../ir/index.js'
@@ -33,14 +34,18 @@ export function handleObserveApi(cp: ControlPlane, req: IncomingMessage, res: Se
     sendJson(res, 200, name ? serviceDetail(ir, serviceNamed(cp, name), samples, covered) : statsOverview(ir, samples, covered))
     return true
   }
-  if (!name) throw new HttpError(400, 'name the Service to tap: /api/v1/tap/SERVICE')
-  const svc = serviceNamed(cp, name)
+  const gateway = url.searchParams.get('gateway')
+  if (!name && gateway === null) throw new HttpError(400, 'name the Service to tap, /api/v1/tap/SERVICE, or the Gateway, /api/v1/tap?gateway=NAME')
+  if (name && gateway !== null) throw new HttpError(400, 'tap a Service or a Gateway, not both')
+  const target = gateway !== null
+    ? { kind: 'gateway' as const, name: gatewayNamed(cp, gateway) }
+    : { kind: 'service' as const, name: serviceNamed(cp, name).name }
   const max = count(url.searchParams.get('max'), 'max', 0)
   const rate = Math.min(count(url.searchParams.get('rate'), 'rate', DEFAULT_TAP_RATE), MAX_TAP_RATE) || DEFAULT_TAP_RATE
   const d = url.searchParams.get('duration')
   const durationMs = d === null ? 0 : parseDuration(d)
   if (durationMs === null) throw new HttpError(400, `duration "${d}" is not a duration; use a string such as "30s" or "5m"`)
-  if (!cp.taps.open({ service: svc.name, max, durationMs, rate }, res)) throw new HttpError(429, 'too many taps running; stop one first')
+  if (!cp.taps.open({ target, max, durationMs, rate }, res)) throw new HttpError(429, 'too many taps running; stop one first')
   return true
 }
 
@@ -63,6 +68,13 @@ function serviceNamed(cp: ControlPlane, name: string): ServiceIR {
   const svc = cp.config.ir.services.find(s => s.name === q)
   if (!svc) throw new HttpError(404, `Service "${name}" not found; known: ${cp.config.ir.services.map(s => s.name).join(', ') || 'none'}`)
   return svc
+}
+
+function gatewayNamed(cp: ControlPlane, name: string): string {
+  const q = name.includes('/') ? name : `default/${name}`
+  const gateways = cp.config.ir.gateways
+  if (!gateways.some(g => g.name === q)) throw new HttpError(404, `Gateway "${name}" not found; known: ${gateways.map(g => g.name).join(', ') || 'none'}`)
+  return q
 }
 
 function count(v: string | null, what: string, dflt: number): number {

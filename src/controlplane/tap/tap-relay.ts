@@ -1,17 +1,18 @@
 // `trellis tap` on the control plane: a tap session per client stream. Starting one tells the
 // proxies involved (tap-targets.ts) over their config streams; the sidecars serving the Service
-// post their summaries in batches, and so do its callers for the requests they answer themselves;
-// the relay writes them to the client as NDJSON, with the proxy's name, instance and identity added. Bounded at every step: a rate cap per session, events
+// post their summaries in batches, and so do its callers for the requests they answer themselves
+// (a tap of a Gateway: that Gateway, for every request it serves); the relay writes them to the
+// client as NDJSON, with the proxy's name, instance and identity added. Bounded at every step: a rate cap per session, events
 // dropped (and counted) while the client reads slowly, a cap on sessions. The session ends on
 // --max, --duration, or the client leaving, and then every proxy is told to stop.
 import { randomBytes } from 'node:crypto'
 import type { ServerResponse } from 'node:http'
 import type { MeshIR, QualifiedName } from '../../ir/index.js'
 import type { ProxyRecord, Registry } from '../registry.js'
-import { tapRole } from './tap-targets.js'
+import { tapRole, type TapTarget } from './tap-targets.js'
 
 export interface TapOptions {
-  readonly service: QualifiedName
+  readonly target: TapTarget
   /** Stop after this many summaries (0: no limit). */
   readonly max: number
   /** Stop after this long (0: no limit). */
@@ -66,7 +67,7 @@ export class TapRelay {
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
     for (const p of this.registry.list()) if (p.connected) this.join(session, p)
     const sending = [...session.proxies.values()].filter(p => p.events).map(p => p.proxy.name)
-    res.write(JSON.stringify({ type: 'start', service: opts.service, proxies: sending }) + '\n')
+    res.write(JSON.stringify({ type: 'start', [opts.target.kind]: opts.target.name, proxies: sending }) + '\n')
     res.once('close', () => this.end(session, 'closed'))
     if (opts.durationMs > 0) {
       session.timer = setTimeout(() => this.end(session, 'duration'), opts.durationMs)
@@ -88,7 +89,7 @@ export class TapRelay {
     if (typeof b.dropped === 'number' && b.dropped > 0 && Number.isFinite(b.dropped)) session.dropped += b.dropped
     const events = Array.isArray(b.events) ? b.events.slice(0, 1000) : []
     for (const e of events) {
-      const line = summary(e, p, session.opts.service)
+      const line = session.opts.target.kind === 'gateway' ? servedAtGateway(e, p) : summary(e, p, session.opts.target.name)
       if (!line) continue
       session.write(line)
       if (session.opts.max > 0 && session.sent >= session.opts.max) { this.end(session, 'max'); break }
@@ -101,9 +102,10 @@ export class TapRelay {
   }
 
   private join(session: TapSession, p: ProxyRecord): void {
-    const role = tapRole(this.ir(), p, session.opts.service)
+    const role = tapRole(this.ir(), p, session.opts.target)
     if (!role) return
-    const msg = { type: 'tap', id: session.id, events: role.events, tag: role.tag, answers: role.answers, service: session.opts.service, rate: session.opts.rate }
+    const service = session.opts.target.kind === 'service' ? session.opts.target.name : undefined
+    const msg = { type: 'tap', id: session.id, events: role.events, tag: role.tag, answers: role.answers, service, rate: session.opts.rate }
     if (this.proxies.message(p.id, msg)) {
       session.proxies.set(p.id, { proxy: p, events: role.events })
     }
@@ -125,19 +127,42 @@ export class TapRelay {
  * answered itself reached no instance: its destination is the Service alone, its source the caller.
  */
 function summary(e: unknown, p: ProxyRecord, service: QualifiedName): object | null {
-  if (!e || typeof e !== 'object') return null
-  const o = e as Record<string, unknown>
-  const str = (v: unknown, max = 2048) => (typeof v === 'string' ? v.slice(0, max) : null)
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null)
-  const time = num(o.time), status = num(o.status), latencyMs = num(o.latencyMs)
-  if (time === null || status === null || latencyMs === null) return null
-  const atCaller = o.atCaller === true
+  const o = checked(e)
+  if (o === null) return null
+  const atCaller = o.event.atCaller === true
   return {
-    type: 'request', time: new Date(time).toISOString(), method: str(o.method, 32) ?? '', path: str(o.path) ?? '', status, latencyMs,
-    reason: str(o.reason, 32),
-    source: { identity: atCaller ? p.identity : str(o.source, 512), address: str(o.sourceAddress, 128) },
+    ...o.common,
+    source: { identity: atCaller ? p.identity : str(o.event.source, 512), address: str(o.event.sourceAddress, 128) },
     destination: { service, instance: atCaller ? null : p.name, identity: atCaller ? null : p.identity },
-    route: str(o.route, 256),
+    route: str(o.event.route, 256),
     proxy: p.name,
   }
 }
+
+/** A Gateway's summary of a request it served: from a client outside the mesh, to the Service of
+ *  the backend it picked (null: it answered before picking one). */
+function servedAtGateway(e: unknown, p: ProxyRecord): object | null {
+  const o = checked(e)
+  if (o === null) return null
+  return {
+    ...o.common,
+    source: { identity: null, address: str(o.event.sourceAddress, 128) },
+    destination: { service: str(o.event.service, 512), instance: null, identity: null },
+    route: str(o.event.route, 256),
+    proxy: p.name,
+  }
+}
+
+function checked(e: unknown): { event: Record<string, unknown>; common: object } | null {
+  if (!e || typeof e !== 'object') return null
+  const o = e as Record<string, unknown>
+  const time = num(o.time), status = num(o.status), latencyMs = num(o.latencyMs)
+  if (time === null || status === null || latencyMs === null) return null
+  return {
+    event: o,
+    common: { type: 'request', time: new Date(time).toISOString(), method: str(o.method, 32) ?? '', path: str(o.path) ?? '', status, latencyMs, reason: str(o.reason, 32) },
+  }
+}
+
+function str(v: unknown, max = 2048): string | null { return typeof v === 'string' ? v.slice(0, max) : null }
+function num(v: unknown): number | null { return typeof v === 'number' && Number.isFinite(v) ? v : null }

@@ -1,14 +1,22 @@
 // Which proxies take part in a tap of one Service: the sidecars serving it send their inbound
 // summaries; the proxies that can call it (sidecars with it, or a route to it, as an upstream, and
 // gateways routing to it) name the route they matched while the tap runs, and send summaries of the
-// requests for it they answer themselves (denied, no route, no healthy endpoint …).
+// requests for it they answer themselves (denied, no route, no healthy endpoint …). A tap of a
+// Gateway (`--gateway`) involves that Gateway's proxy alone, which summarizes every request it serves.
 import type { MeshIR, QualifiedName, RouteTableIR } from '../../ir/index.js'
 import type { ProxyRecord } from '../registry.js'
 
 /** `answers` goes with `tag`: a proxy that can call the Service can also answer for it. */
 export interface TapRole { readonly events: boolean; readonly tag: boolean; readonly answers: boolean }
 
-export function tapRole(ir: MeshIR, p: ProxyRecord, service: QualifiedName): TapRole | null {
+/** What is tapped: a Service (its sidecars and callers) or a Gateway (every request it serves). */
+export interface TapTarget { readonly kind: 'service' | 'gateway'; readonly name: QualifiedName }
+
+export function tapRole(ir: MeshIR, p: ProxyRecord, target: TapTarget): TapRole | null {
+  if (target.kind === 'gateway') {
+    return p.kind === 'gateway' && p.gateway === target.name ? { events: true, tag: false, answers: false } : null
+  }
+  const service = target.name
   // A Service with static endpoints only has no sidecars to tap, and its endpoints are outside
   // the mesh: callers must not name their routes to them.
   if (!ir.services.some(s => s.name === service && s.selector !== null)) return null

@@ -21,6 +21,12 @@ const REACHED_NO_INSTANCE: ReadonlySet<Reason> = new Set<Reason>([
   'too_large', 'bad_request', 'fault_injected',
 ])
 
+/** The path a summary shows: as the client sent it, before any URLRewrite; a target refused as too
+ *  long is cut short. */
+export function tapPath(x: Exchange): string {
+  return x.path.length > MAX_PATH ? `${x.path.slice(0, MAX_PATH)}…` : x.path
+}
+
 export class CallerTap implements CallerTapHook {
   private readonly own: readonly QualifiedName[]
 
@@ -34,8 +40,7 @@ export class CallerTap implements CallerTapHook {
   watch(x: Exchange, route: RequestHandler | null): void {
     // A pick only narrows the route's Services, so a request none of them is tapped for is skipped now.
     if (!this.hub.answersWanted(route !== null ? route.services ?? [] : this.own)) return
-    // As the client sent it, before any URLRewrite; a target refused as too long is cut short.
-    const path = x.path.length > MAX_PATH ? `${x.path.slice(0, MAX_PATH)}…` : x.path
+    const path = tapPath(x)
     x.res.once('close', () => this.answered(x, route, path))
   }
 

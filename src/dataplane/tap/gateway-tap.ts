@@ -1,0 +1,38 @@
+// `trellis tap --gateway NAME`: a Gateway tapped as a whole summarizes every request it serves, the
+// ones it forwards and the ones it answers itself, including those no tap of a Service can show
+// (no route, refused before routing). Taps of a Service still get the Gateway's own answers for
+// that Service (caller-tap.ts). Only while a tap asks (`hub.active`), else nothing.
+import type { TapHub } from '../../telemetry/tap-hub.js'
+import { meshReasonOf } from '../errors.js'
+import type { Exchange } from '../exchange.js'
+import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
+import { nowMs } from '../../lib/monotonic-clock.js'
+import { CallerTap, tapPath } from './caller-tap.js'
+
+export class GatewayTap implements CallerTapHook {
+  private readonly answers: CallerTap
+
+  constructor(private readonly hub: TapHub) {
+    this.answers = new CallerTap(hub, null)
+  }
+
+  get active(): boolean { return this.hub.active || this.hub.answering }
+
+  watch(x: Exchange, route: RequestHandler | null): void {
+    if (this.hub.answering) this.answers.watch(x, route)
+    if (!this.hub.active) return
+    const path = tapPath(x)
+    x.res.once('close', () => this.served(x, route, path))
+  }
+
+  private served(x: Exchange, route: RequestHandler | null, path: string): void {
+    if (!this.hub.active) return
+    const name = x.route ?? route?.route ?? null
+    this.hub.publish({
+      time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
+      latencyMs: Math.round((nowMs() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
+      route: name === '' ? null : name, reason: meshReasonOf(x.res), atCaller: true,
+      service: x.service === '' ? null : x.service,
+    })
+  }
+}
