@@ -72,7 +72,7 @@ function show(l: TapLine, json: boolean, atGateway: boolean): void {
     const d = l.destination
     if (atGateway) {
       process.stdout.write([
-        l.time, l.method, l.path, l.status, `${l.latencyMs}ms`, `src=${l.source?.address ?? '?'}`, `dst=${d?.service ?? '-'}`,
+        l.time, l.method || '-', l.path || '-', l.status, `${l.latencyMs}ms`, `src=${l.source?.address ?? '?'}`, `dst=${d?.service ?? '-'}`,
         `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
       ].join('  ') + '\n')
       return

@@ -3,6 +3,7 @@
 // of a Service can show (no route). Only while the tap runs; a tap of a Service does not turn it on.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import type { GatewayProxy } from '../gateway/gateway-proxy.js'
 import { TestMesh } from './harness/mesh.js'
 import { docs, gateway, resource, service, workload } from './harness/fixtures.js'
@@ -58,7 +59,7 @@ test('without a tap the Gateway makes no summary; a tap of a Service does not ta
 })
 
 test('tap --gateway shows forwarded requests and the ones the Gateway answers itself, no route included', async () => {
-  const tap = cli('tap', '--gateway', 'edge', '--max', '3', '-o', 'json')
+  const tap = cli('tap', '--gateway', 'edge', '--max', '3', '--duration', '30s', '-o', 'json')
   await eventually('the tap reaches the gateway', async () => edge.tap.active)
   const ok = await get(`${gw}/items/7?secret=1`)
   assert.equal(ok.status, 200)
@@ -95,8 +96,36 @@ test('tap --gateway shows forwarded requests and the ones the Gateway answers it
   await tapOff()
 })
 
+/** Sends raw bytes and returns what comes back before the server closes. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(bytes))
+    let got = ''
+    s.setEncoding('latin1')
+    s.on('data', d => { got += d })
+    s.on('close', () => resolve(got))
+    s.on('error', reject)
+    s.setTimeout(10_000, () => s.destroy(new Error('no answer')))
+  })
+}
+
+test('tap --gateway shows heads the HTTP parser refuses, with no method or path', async () => {
+  const tap = cli('tap', '--gateway', 'edge', '--max', '2', '--duration', '30s', '-o', 'json')
+  await eventually('the tap reaches the gateway', async () => edge.tap.active)
+  const port = Number(new URL(gw).port)
+  assert.match(await raw(port, 'GET /items/1 HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n'), /^HTTP\/1\.1 400 /)
+  assert.match(await raw(port, `GET /items/1 HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(70_000)}\r\n\r\n`), /^HTTP\/1\.1 431 /)
+  const res = await tap
+  assert.equal(res.status, 0, res.stderr)
+  const lines = res.stdout.trim().split('\n').map(l => JSON.parse(l)).sort((a, b) => a.status - b.status)
+  assert.deepEqual(lines.map(l => [l.status, l.reason, l.method, l.path]), [[400, 'bad_request', '', ''], [431, 'too_large', '', '']])
+  assert.deepEqual(lines[0].source, { identity: null, address: '127.0.0.1' })
+  assert.deepEqual(lines[0].destination, { service: null, instance: null, identity: null })
+  await tapOff()
+})
+
 test('the table names the client, the Service and the reason; a Gateway not in the config is refused', async () => {
-  const tap = cli('tap', '--gateway', 'edge', '--max', '1')
+  const tap = cli('tap', '--gateway', 'edge', '--max', '1', '--duration', '30s')
   await eventually('the tap reaches the gateway', async () => edge.tap.active)
   assert.equal((await get(`${gw}/nowhere/at/all`)).status, 404)
   const res = await tap

@@ -49,6 +49,8 @@ export interface RequestHandler {
 export interface CallerTapHook {
   readonly active: boolean
   watch(x: Exchange, route: RequestHandler | null): void
+  /** A connection whose head the HTTP parser refused (400, 408, 431): there is no request to watch. */
+  parserRefused?(client: string, status: number, reason: string): void
 }
 
 /**
@@ -129,7 +131,10 @@ export class HttpListener {
     }
     this.configure(ct)
     this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
-    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => onClientError(err, socket))
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const refused = onClientError(err, socket)
+      if (refused !== null && this.callerTap !== null && this.callerTap.active) this.callerTap.parserRefused?.(clientAddress(socket.remoteAddress), refused.status, refused.reason)
+    })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
     const self = this
     this.h1Host = {
@@ -412,12 +417,14 @@ function peerAddress(req: IncomingMessage): string {
   return clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
 }
 
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return }
+/** Answers what the parser refused and closes; null when the client had already gone. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: number; reason: string } | null {
+  if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return null }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
   const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
   const status = tooLarge ? 431 : timeout ? 408 : 400
   const reason = tooLarge ? 'too_large' : timeout ? 'timeout' : 'bad_request'
   const text = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request'
   socket.end(closingResponse(status, text, reason, err.code ?? 'malformed request'))
+  return { status, reason }
 }

@@ -1,6 +1,6 @@
 // `trellis tap --gateway NAME`: a Gateway tapped as a whole summarizes every request it serves, the
 // ones it forwards and the ones it answers itself, including those no tap of a Service can show
-// (no route, refused before routing). Taps of a Service still get the Gateway's own answers for
+// (no route, refused before routing, a head the HTTP parser refused). Taps of a Service still get the Gateway's own answers for
 // that Service (caller-tap.ts). Only while a tap asks (`hub.active`), else nothing.
 import type { TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf } from '../errors.js'
@@ -23,6 +23,14 @@ export class GatewayTap implements CallerTapHook {
     if (!this.hub.active) return
     const path = tapPath(x)
     x.res.once('close', () => this.served(x, route, path))
+  }
+
+  parserRefused(client: string, status: number, reason: string): void {
+    if (!this.hub.active) return
+    this.hub.publish({
+      time: Date.now(), method: '', path: '', status, latencyMs: 0, source: null, sourceAddress: client,
+      route: null, reason, atCaller: true, service: null,
+    })
   }
 
   private served(x: Exchange, route: RequestHandler | null, path: string): void {
