@@ -14,6 +14,7 @@ import { HttpListener, type RequestGate } from '../dataplane/listener/http-liste
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
+import { policiesByHost } from './listener-by-host.js'
 import type { Cluster } from '../dataplane/upstream/cluster.js'
 
 export interface PortPlan {
@@ -110,13 +111,25 @@ export class PortServer {
   ): void {
     const names = plan.listeners.map(l => l.name).join(',')
     if (this.http) {
-      // Listeners sharing a port share its policies: a policy on one of them applies to the port.
+      // Listeners sharing a port keep their own policies, picked per request by Host. A Host no
+      // listener claims matches no route either; it meets the port's policies together (every DENY,
+      // and the first SecurityPolicy by listener name) before its 404.
       const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
       this.http.authorizer = authz ? new Authorizer(authz) : null
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
-      // SecurityPolicies are not merged: the first listener (by name) of the port that has one decides.
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
+      this.http.policiesByHost = plan.listeners.length === 1 ? null : policiesByHost(plan.listeners.map(l => {
+        const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
+        return {
+          hostname: l.hostname,
+          policies: {
+            authorizer: own ? new Authorizer(own) : null,
+            limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
+            security: ctx.listenerSecurity.get(l.name) ?? null,
+          },
+        }
+      }))
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
       this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {

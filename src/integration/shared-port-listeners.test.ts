@@ -1,0 +1,97 @@
+// Listeners of one Gateway sharing a port (same protocol, different hostnames) on real sockets: each
+// request is judged by the policies of the listener its Host selects, never by a sibling's. A
+// `sectionName` policy covers that listener only, as the Gateway API and Envoy Gateway have it.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { connect as h2connect } from 'node:http2'
+import type { Backend } from './harness/backends.js'
+import { TestMesh } from './harness/mesh.js'
+import { get } from './harness/http.js'
+import { docs, httpRoute, resource, service, workload } from './harness/fixtures.js'
+import { hashApiKey } from '../gateway/security/api-keys.js'
+import { freePort } from '../supervisor/free-port.js'
+
+const KEYS = { alice: 'ak_alice_0123456789abcdef', bob: 'ak_bob_fedcba9876543210' }
+
+// `open` sorts before `staff`: the port's first listener is the open one.
+const config = (port: number) => docs(
+  service('api'), workload('api'),
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge }
+spec:
+  listeners:
+    - { name: open, port: ${port}, protocol: HTTP, hostname: www.example.com }
+    - { name: staff, port: ${port}, protocol: HTTP, hostname: "*.staff.example.com" }
+`,
+  httpRoute('edge-api', ['edge'], 'api'),
+  resource('SecurityPolicy', 'open-cors', '{ targetRef: { kind: Gateway, name: edge, sectionName: open }, cors: { allowOrigins: ["*"] } }'),
+  resource('SecurityPolicy', 'staff-keys', '{ targetRef: { kind: Gateway, name: edge, sectionName: staff }, apiKey: { keysFile: keys.yaml } }'),
+  resource('AuthorizationPolicy', 'open-all', '{ targetRef: { kind: Gateway, name: edge, sectionName: open }, action: ALLOW, rules: [{}] }'),
+  resource('AuthorizationPolicy', 'staff-alice', '{ targetRef: { kind: Gateway, name: edge, sectionName: staff }, action: ALLOW, rules: [{ from: [{ identities: ["gateway:alice"] }] }] }'),
+  resource('RateLimitPolicy', 'staff-limit', '{ targetRef: { kind: Gateway, name: edge, sectionName: staff }, limits: [{ key: ip, requests: 3, per: 1m }] }'),
+)
+
+const mesh = new TestMesh()
+let api: Backend
+let base = ''
+
+before(async () => {
+  const port = await freePort()
+  await mesh.start()
+  writeFileSync(join(mesh.stateDir, 'keys.yaml'),
+    `keys:\n  - { name: alice, sha256: ${hashApiKey(KEYS.alice)} }\n  - { name: bob, sha256: ${hashApiKey(KEYS.bob)} }\n`)
+  await mesh.apply(config(port))
+  api = (await mesh.replica('api', 0)).backend
+  await mesh.gateway('edge')
+  await mesh.settled()
+  base = `http://127.0.0.1:${port}`
+})
+after(() => mesh.stop())
+
+test('the staff listener\'s SecurityPolicy holds though the open listener sorts first on the port', async () => {
+  const hits = api.hits
+  for (const host of ['hr.staff.example.com', 'HR.Staff.Example.com.', 'hr.staff.example.com:8080']) {
+    const r = await get(`${base}/payroll`, { host })
+    assert.equal(r.status, 401, `${host}: ${r.status} ${r.body}`)
+    assert.equal(r.headers['x-trellis-reason'], 'unauthenticated')
+  }
+  assert.equal(api.hits, hits, 'no unauthenticated request reached the app')
+  const alice = await get(`${base}/payroll`, { host: 'hr.staff.example.com', 'x-api-key': KEYS.alice })
+  assert.equal(alice.status, 200, alice.body)
+  assert.equal(alice.json().headers['x-trellis-consumer'], 'alice')
+  // The open listener keeps its own policy: CORS only, no credential asked for.
+  const open = await get(`${base}/home`, { host: 'www.example.com', origin: 'https://any.test' })
+  assert.equal(open.status, 200, open.body)
+  assert.equal(open.headers['access-control-allow-origin'], '*')
+})
+
+test('the open listener\'s ALLOW policy does not open the staff listener', async () => {
+  const bob = await get(`${base}/payroll`, { host: 'hr.staff.example.com', 'x-api-key': KEYS.bob })
+  assert.equal(bob.status, 403, bob.body)
+  assert.equal(bob.headers['x-trellis-reason'], 'denied')
+  assert.equal((await get(`${base}/home`, { host: 'www.example.com' })).status, 200, 'the staff ALLOW policy does not close the open listener')
+})
+
+test('HTTP/2 requests pick the listener by :authority too', async () => {
+  const session = h2connect(base)
+  try {
+    const status = await new Promise<number>((resolve, reject) => {
+      const s = session.request({ ':path': '/payroll', ':authority': 'hr.staff.example.com' })
+      let st = 0
+      s.on('response', h => { st = Number(h[':status']) })
+      s.on('end', () => resolve(st)).on('error', reject).resume()
+    })
+    assert.equal(status, 401)
+  } finally { session.close() }
+})
+
+test('the staff listener\'s rate limit counts only its own requests', async () => {
+  for (let i = 0; i < 5; i++) assert.equal((await get(`${base}/home`, { host: 'www.example.com' })).status, 200, `open request ${i}`)
+  const staff = { host: 'a.staff.example.com', 'x-api-key': KEYS.alice }
+  const statuses: number[] = []
+  for (let i = 0; i < 4; i++) statuses.push((await get(`${base}/payroll`, staff)).status)
+  assert.equal(statuses.filter(s => s === 429).length > 0, true, `staff requests: ${statuses.join(',')}`)
+})
