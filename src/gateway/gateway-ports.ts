@@ -14,7 +14,7 @@ import { HttpListener, type RequestGate } from '../dataplane/listener/http-liste
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
-import { policiesByHost } from './listener-by-host.js'
+import { listenerByHost } from './listener-by-host.js'
 import type { Cluster } from '../dataplane/upstream/cluster.js'
 
 export interface PortPlan {
@@ -119,11 +119,11 @@ export class PortServer {
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
-      this.http.policiesByHost = plan.listeners.length === 1 ? null : policiesByHost(plan.listeners.map(l => {
+      this.http.policiesByHost = plan.listeners.length === 1 ? null : listenerByHost(plan.listeners.map(l => {
         const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
         return {
           hostname: l.hostname,
-          policies: {
+          value: {
             authorizer: own ? new Authorizer(own) : null,
             limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
             security: ctx.listenerSecurity.get(l.name) ?? null,
@@ -137,9 +137,12 @@ export class PortServer {
       })
     } else {
       if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
-      // Stream listeners judge whole connections, and their callers are all `anonymous`.
-      const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
-      this.tcp!.refuseAll = authz !== null && new Authorizer(authz).check('anonymous', null, null) !== null
+      // Stream listeners judge whole connections, and their callers are all `anonymous`; on a shared
+      // port, by the listener the SNI name selects (a name no listener claims: every listener's policies).
+      const refuses = (a: AuthorizationIR | null | undefined) => !!a && new Authorizer(a).check('anonymous', null, null) !== null
+      this.tcp!.refuseAll = refuses(mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name])))
+      this.tcp!.refusesByName = plan.listeners.length === 1 ? null
+        : listenerByHost(plan.listeners.map(l => ({ hostname: l.hostname, value: refuses(ctx.listenerAuthorization[l.name]) })))
       const entries: StreamRouteIR[] = sortBySpecificity(plan.listeners.flatMap(l => l.tcpRoutes))
       this.tcp!.router = buildStreamRouter(entries, clusters)
     }

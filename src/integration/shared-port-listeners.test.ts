@@ -6,6 +6,9 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect as h2connect } from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls'
+import { makeCert } from './harness/certs.js'
 import type { Backend } from './harness/backends.js'
 import { TestMesh } from './harness/mesh.js'
 import { get } from './harness/http.js'
@@ -16,8 +19,9 @@ import { freePort } from '../supervisor/free-port.js'
 const KEYS = { alice: 'ak_alice_0123456789abcdef', bob: 'ak_bob_fedcba9876543210' }
 
 // `open` sorts before `staff`: the port's first listener is the open one.
-const config = (port: number) => docs(
+const config = (port: number, tlsPort: number, tlsApp: number) => docs(
   service('api'), workload('api'),
+  service('vault', { spec: `protocol: tcp, endpoints: [{ address: "127.0.0.1:${tlsApp}" }]` }),
   `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: edge }
@@ -25,7 +29,18 @@ spec:
   listeners:
     - { name: open, port: ${port}, protocol: HTTP, hostname: www.example.com }
     - { name: staff, port: ${port}, protocol: HTTP, hostname: "*.staff.example.com" }
+    - { name: pub, port: ${tlsPort}, protocol: TLS, hostname: pub.example.com, tls: { mode: Passthrough } }
+    - { name: vault, port: ${tlsPort}, protocol: TLS, hostname: vault.example.com, tls: { mode: Passthrough } }
 `,
+  `apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: { name: passthrough }
+spec:
+  parentRefs: [{ name: edge, sectionName: pub }, { name: edge, sectionName: vault }]
+  rules: [{ backendRefs: [{ name: vault, port: 80 }] }]
+`,
+  resource('AuthorizationPolicy', 'pub-all', '{ targetRef: { kind: Gateway, name: edge, sectionName: pub }, action: ALLOW, rules: [{}] }'),
+  resource('AuthorizationPolicy', 'vault-members', '{ targetRef: { kind: Gateway, name: edge, sectionName: vault }, action: ALLOW, rules: [{ from: [{ identities: ["gateway:member"] }] }] }'),
   httpRoute('edge-api', ['edge'], 'api'),
   resource('SecurityPolicy', 'open-cors', '{ targetRef: { kind: Gateway, name: edge, sectionName: open }, cors: { allowOrigins: ["*"] } }'),
   resource('SecurityPolicy', 'staff-keys', '{ targetRef: { kind: Gateway, name: edge, sectionName: staff }, apiKey: { keysFile: keys.yaml } }'),
@@ -36,20 +51,25 @@ spec:
 
 const mesh = new TestMesh()
 let api: Backend
-let base = ''
+let base = '', tlsPort = 0
+let tlsServer: TlsServer
 
 before(async () => {
   const port = await freePort()
+  tlsPort = await freePort()
+  const cert = makeCert(mesh.stateDir, 'passthrough', 'pub.example.com', ['pub.example.com', 'vault.example.com'])
+  tlsServer = createTlsServer({ cert: cert.cert, key: cert.key }, s => { s.on('data', d => s.write(`tls:${d}`)); s.on('error', () => s.destroy()) })
+  await new Promise<void>(r => tlsServer.listen(0, '127.0.0.1', () => r()))
   await mesh.start()
   writeFileSync(join(mesh.stateDir, 'keys.yaml'),
     `keys:\n  - { name: alice, sha256: ${hashApiKey(KEYS.alice)} }\n  - { name: bob, sha256: ${hashApiKey(KEYS.bob)} }\n`)
-  await mesh.apply(config(port))
+  await mesh.apply(config(port, tlsPort, (tlsServer.address() as AddressInfo).port))
   api = (await mesh.replica('api', 0)).backend
   await mesh.gateway('edge')
   await mesh.settled()
   base = `http://127.0.0.1:${port}`
 })
-after(() => mesh.stop())
+after(async () => { await mesh.stop(); tlsServer.close() })
 
 test('the staff listener\'s SecurityPolicy holds though the open listener sorts first on the port', async () => {
   const hits = api.hits
@@ -94,4 +114,18 @@ test('the staff listener\'s rate limit counts only its own requests', async () =
   const statuses: number[] = []
   for (let i = 0; i < 4; i++) statuses.push((await get(`${base}/payroll`, staff)).status)
   assert.equal(statuses.filter(s => s === 429).length > 0, true, `staff requests: ${statuses.join(',')}`)
+})
+
+test('TLS listeners sharing a port: a connection is judged by the listener its SNI name selects', async () => {
+  const talk = (servername: string) => new Promise<string>(resolve => {
+    let got = ''
+    const s = tlsConnect({ port: tlsPort, host: '127.0.0.1', servername, rejectUnauthorized: false }, () => s.write('ping'))
+    s.setEncoding('utf8')
+    s.on('data', (d: string) => { got += d; if (got.length >= 8) s.end() })
+    s.on('error', () => {})
+    s.on('close', () => resolve(got))
+    s.setTimeout(5000, () => s.destroy())
+  })
+  assert.equal(await talk('pub.example.com'), 'tls:ping')
+  assert.equal(await talk('vault.example.com'), '', 'the pub listener\'s ALLOW policy does not open the vault listener')
 })

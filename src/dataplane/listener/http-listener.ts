@@ -100,7 +100,7 @@ export class HttpListener {
   security: RequestGate | null = null
   /** A Gateway port that listeners with different hostnames share: the policies of the listener a
    *  request's Host selects. Null (one listener), or a Host no listener claims: the fields above. */
-  policiesByHost: ((host: string) => ListenerPolicies | null) | null = null
+  policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
   private readonly sockets = new Set<Socket>()
