@@ -111,19 +111,22 @@ export class PortServer {
   ): void {
     const names = plan.listeners.map(l => l.name).join(',')
     if (this.http) {
-      // Listeners sharing a port keep their own policies, picked per request by Host. A Host no
-      // listener claims matches no route either; it meets the port's policies together (every DENY,
-      // and the first SecurityPolicy by listener name) before its 404.
+      // Listeners sharing a port keep their own routes and policies, picked per request by Host (so a
+      // route never serves a name another listener claims more specifically, and is judged by the
+      // policies of the listener it was attached to). A Host no listener claims matches no route;
+      // it meets the port's policies together (every DENY, the first SecurityPolicy by listener name).
       const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
       this.http.authorizer = authz ? new Authorizer(authz) : null
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
+      const routeCtx = { ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' as const : 'http' as const, port: plan.port }
       this.http.policiesByHost = plan.listeners.length === 1 ? null : listenerByHost(plan.listeners.map(l => {
         const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
         return {
           hostname: l.hostname,
           value: {
+            router: buildRouter(l.routes, routeCtx),
             authorizer: own ? new Authorizer(own) : null,
             limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
             security: ctx.listenerSecurity.get(l.name) ?? null,
@@ -132,9 +135,7 @@ export class PortServer {
       }))
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
-      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {
-        ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' : 'http', port: plan.port,
-      })
+      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), routeCtx)
     } else {
       if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
       // Stream listeners judge whole connections, and their callers are all `anonymous`; on a shared

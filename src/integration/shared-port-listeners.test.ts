@@ -18,15 +18,16 @@ import { freePort } from '../supervisor/free-port.js'
 
 const KEYS = { alice: 'ak_alice_0123456789abcdef', bob: 'ak_bob_fedcba9876543210' }
 
-// `open` sorts before `staff`: the port's first listener is the open one.
+// `internal` (any host) sorts before `open` (www.example.com) and `staff` (*.staff.example.com).
 const config = (port: number, tlsPort: number, tlsApp: number) => docs(
-  service('api'), workload('api'),
+  service('api'), workload('api'), service('secret'), workload('secret'),
   service('vault', { spec: `protocol: tcp, endpoints: [{ address: "127.0.0.1:${tlsApp}" }]` }),
   `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: edge }
 spec:
   listeners:
+    - { name: internal, port: ${port}, protocol: HTTP }
     - { name: open, port: ${port}, protocol: HTTP, hostname: www.example.com }
     - { name: staff, port: ${port}, protocol: HTTP, hostname: "*.staff.example.com" }
     - { name: pub, port: ${tlsPort}, protocol: TLS, hostname: pub.example.com, tls: { mode: Passthrough } }
@@ -42,6 +43,15 @@ spec:
   resource('AuthorizationPolicy', 'pub-all', '{ targetRef: { kind: Gateway, name: edge, sectionName: pub }, action: ALLOW, rules: [{}] }'),
   resource('AuthorizationPolicy', 'vault-members', '{ targetRef: { kind: Gateway, name: edge, sectionName: vault }, action: ALLOW, rules: [{ from: [{ identities: ["gateway:member"] }] }] }'),
   httpRoute('edge-api', ['edge'], 'api'),
+  `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: internal-api }
+spec:
+  parentRefs: [{ name: edge, sectionName: internal }]
+  hostnames: [www.example.com]
+  rules: [{ matches: [{ path: { type: PathPrefix, value: /internal } }], backendRefs: [{ name: secret, port: 80 }] }]
+`,
+  resource('SecurityPolicy', 'internal-keys', '{ targetRef: { kind: Gateway, name: edge, sectionName: internal }, apiKey: { keysFile: keys.yaml } }'),
   resource('SecurityPolicy', 'open-cors', '{ targetRef: { kind: Gateway, name: edge, sectionName: open }, cors: { allowOrigins: ["*"] } }'),
   resource('SecurityPolicy', 'staff-keys', '{ targetRef: { kind: Gateway, name: edge, sectionName: staff }, apiKey: { keysFile: keys.yaml } }'),
   resource('AuthorizationPolicy', 'open-all', '{ targetRef: { kind: Gateway, name: edge, sectionName: open }, action: ALLOW, rules: [{}] }'),
@@ -50,7 +60,7 @@ spec:
 )
 
 const mesh = new TestMesh()
-let api: Backend
+let api: Backend, secret: Backend
 let base = '', tlsPort = 0
 let tlsServer: TlsServer
 
@@ -65,13 +75,14 @@ before(async () => {
     `keys:\n  - { name: alice, sha256: ${hashApiKey(KEYS.alice)} }\n  - { name: bob, sha256: ${hashApiKey(KEYS.bob)} }\n`)
   await mesh.apply(config(port, tlsPort, (tlsServer.address() as AddressInfo).port))
   api = (await mesh.replica('api', 0)).backend
+  secret = (await mesh.replica('secret', 0)).backend
   await mesh.gateway('edge')
   await mesh.settled()
   base = `http://127.0.0.1:${port}`
 })
 after(async () => { await mesh.stop(); tlsServer.close() })
 
-test('the staff listener\'s SecurityPolicy holds though the open listener sorts first on the port', async () => {
+test('the staff listener\'s SecurityPolicy holds though other listeners sort first on the port', async () => {
   const hits = api.hits
   for (const host of ['hr.staff.example.com', 'HR.Staff.Example.com.', 'hr.staff.example.com:8080']) {
     const r = await get(`${base}/payroll`, { host })
@@ -93,6 +104,19 @@ test('the open listener\'s ALLOW policy does not open the staff listener', async
   assert.equal(bob.status, 403, bob.body)
   assert.equal(bob.headers['x-trellis-reason'], 'denied')
   assert.equal((await get(`${base}/home`, { host: 'www.example.com' })).status, 200, 'the staff ALLOW policy does not close the open listener')
+})
+
+test('a request is routed only by the routes of the listener its Host selects', async () => {
+  // www.example.com belongs to the `open` listener: the `internal` listener's route for that name
+  // (and its API key policy) is not consulted, as with Gateway API listener isolation.
+  const hits = secret.hits
+  const r = await get(`${base}/internal/report`, { host: 'www.example.com' })
+  assert.equal(r.status, 200, r.body)
+  assert.equal(r.json().name, 'api-0')
+  assert.equal(secret.hits, hits, 'the internal listener\'s backend was not reached with the open listener\'s policy')
+  // Any other name is the `internal` listener's, with its own policy.
+  assert.equal((await get(`${base}/internal/report`, { host: 'intranet.test' })).status, 401)
+  assert.equal((await get(`${base}/internal/report`, { host: 'intranet.test', 'x-api-key': KEYS.alice })).json().name, 'api-0')
 })
 
 test('HTTP/2 requests pick the listener by :authority too', async () => {

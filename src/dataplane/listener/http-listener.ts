@@ -60,8 +60,9 @@ export interface RequestGate {
   /** WebSocket upgrades: authentication only, then `next`, or `reject`. */
   upgrade(x: Exchange, route: string | null, next: () => void, reject: (err: ProxyError) => void): void
 }
-/** The policies of one Gateway listener, for a port that listeners share (see `policiesByHost`). */
+/** The routes and policies of one Gateway listener, for a port that listeners share (see `policiesByHost`). */
 export interface ListenerPolicies {
+  readonly router: Router | null
   readonly authorizer: Authorizer | null
   readonly limiter: RateLimiter | null
   readonly security: RequestGate | null
@@ -98,8 +99,8 @@ export class HttpListener {
   rejected: ((status: number, x: Exchange) => void) | null = null
   /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
   security: RequestGate | null = null
-  /** A Gateway port that listeners with different hostnames share: the policies of the listener a
-   *  request's Host selects. Null (one listener), or a Host no listener claims: the fields above. */
+  /** A Gateway port that listeners with different hostnames share: the routes and policies of the
+   *  listener a request's Host selects. Null (one listener), or a Host no listener claims: the fields above. */
   policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
@@ -339,7 +340,6 @@ export class HttpListener {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.draining) res.shouldKeepAlive = false
-    const router = this.router
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) res.shouldKeepAlive = false
@@ -351,10 +351,11 @@ export class HttpListener {
     // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).
     if (this.ct.maxRequestBodyBytes > 0 && !(req instanceof H1Request)) limitBody(req, res, this.ct.maxRequestBodyBytes)
     const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ''
+    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
+    const router = policies === null ? this.router : policies.router
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null : router.match(host, x.path, x.query, req.method ?? 'GET', req.headers)
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
-    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
     const gate = route?.gate ?? (policies === null ? this.security : policies.security)
     if (gate === null) this.authorize(x, router !== null, route, policies)
     else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route, policies))
@@ -400,8 +401,9 @@ export class HttpListener {
     const x = this.admit(req, null)
     if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
     const host = req.headers.host ?? ''
-    const route = this.router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
     const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
+    const router = policies === null ? this.router : policies.router
+    const route = router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
     const gate = route?.gate ?? (policies === null ? this.security : policies.security)
     if (gate === null) this.dispatchUpgrade(x, socket, head, route, policies)
     else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route, policies), err => rejectUpgrade(socket, err))
