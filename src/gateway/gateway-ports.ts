@@ -14,6 +14,7 @@ import { HttpListener, type RequestGate } from '../dataplane/listener/http-liste
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
+import { listenerByHost } from './listener-by-host.js'
 import type { Cluster } from '../dataplane/upstream/cluster.js'
 
 export interface PortPlan {
@@ -110,23 +111,39 @@ export class PortServer {
   ): void {
     const names = plan.listeners.map(l => l.name).join(',')
     if (this.http) {
-      // Listeners sharing a port share its policies: a policy on one of them applies to the port.
+      // Listeners sharing a port keep their own routes and policies, picked per request by Host (so a
+      // route never serves a name another listener claims more specifically, and is judged by the
+      // policies of the listener it was attached to). A Host no listener claims matches no route;
+      // it meets the port's policies together (every DENY, the first SecurityPolicy by listener name).
       const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
       this.http.authorizer = authz ? new Authorizer(authz) : null
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
-      // SecurityPolicies are not merged: the first listener (by name) of the port that has one decides.
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
+      const routeCtx = { ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' as const : 'http' as const, port: plan.port }
+      this.http.policiesByHost = plan.listeners.length === 1 ? null : listenerByHost(plan.listeners.map(l => {
+        const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
+        return {
+          hostname: l.hostname,
+          value: {
+            router: buildRouter(l.routes, routeCtx),
+            authorizer: own ? new Authorizer(own) : null,
+            limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
+            security: ctx.listenerSecurity.get(l.name) ?? null,
+          },
+        }
+      }))
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
-      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), {
-        ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' : 'http', port: plan.port,
-      })
+      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), routeCtx)
     } else {
       if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
-      // Stream listeners judge whole connections, and their callers are all `anonymous`.
-      const authz = mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name]))
-      this.tcp!.refuseAll = authz !== null && new Authorizer(authz).check('anonymous', null, null) !== null
+      // Stream listeners judge whole connections, and their callers are all `anonymous`; on a shared
+      // port, by the listener the SNI name selects (a name no listener claims: every listener's policies).
+      const refuses = (a: AuthorizationIR | null | undefined) => !!a && new Authorizer(a).check('anonymous', null, null) !== null
+      this.tcp!.refuseAll = refuses(mergeAuthorization(plan.listeners.map(l => ctx.listenerAuthorization[l.name])))
+      this.tcp!.refusesByName = plan.listeners.length === 1 ? null
+        : listenerByHost(plan.listeners.map(l => ({ hostname: l.hostname, value: refuses(ctx.listenerAuthorization[l.name]) })))
       const entries: StreamRouteIR[] = sortBySpecificity(plan.listeners.flatMap(l => l.tcpRoutes))
       this.tcp!.router = buildStreamRouter(entries, clusters)
     }

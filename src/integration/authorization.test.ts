@@ -33,6 +33,7 @@ spec:
     - from: [{ identities: [gateway] }]`),
   resource('AuthorizationPolicy', 'api-secrets', '{ targetRef: { kind: Service, name: api }, action: DENY, rules: [{ to: [{ paths: [/public/secret] }] }] }'),
   resource('AuthorizationPolicy', 'edge-admin', '{ targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: [/admin/*] }] }] }'),
+  resource('AuthorizationPolicy', 'edge-internal', '{ targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: [/internal*] }] }] }'),
   resource('AuthorizationPolicy', 'reports-route', `
   targetRef: { kind: HTTPRoute, name: api-mesh }
   action: DENY
@@ -87,6 +88,14 @@ test('DENY wins over ALLOW, whoever calls', async () => {
 test('a Gateway\'s policy is checked at the gateway, before routing', async () => {
   await denied(`${gw}/admin/users`)
   assert.equal((await get(`${gw}/administrator`)).status, 200)
+})
+
+test('a path ending in * without a slash is a prefix, as in Istio: /internal* covers /internal, /internal/x, /internals', async () => {
+  for (const path of ['/internal', '/internal/', '/INTERNAL/x', '/internals/config', '/internal-api']) await denied(`${gw}${path}`)
+  assert.equal((await get(`${gw}/intern`)).status, 200)
+  // A `*` anywhere else would be compared literally, a rule that never matches: refused.
+  await assert.rejects(mesh.apply(resource('AuthorizationPolicy', 'inner-star',
+    '{ targetRef: { kind: Gateway, name: edge }, action: DENY, rules: [{ to: [{ paths: ["/api/*/secret"] }] }] }')), /paths\[0\]/)
 })
 
 test('a mesh route\'s policy is checked in the caller\'s own sidecar', async () => {

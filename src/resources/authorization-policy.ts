@@ -5,7 +5,8 @@ import { obj } from './schema-object.js'
 import { def, list, oneOf, opt, refine, str, type Infer } from './schema.js'
 
 const method = () => str({ pattern: /^[A-Z]+$/, describe: 'an HTTP method in upper case such as GET' })
-const pathPattern = () => str({ pattern: /^(\/\S*|\*)$/, describe: 'a path starting with "/" (ending in "/*" for a subtree) or "*"' })
+// A `*` only at the end: anywhere else it would be compared literally and the rule would never match.
+const pathPattern = () => str({ pattern: /^(\/[^\s*]*\*?|\*)$/, describe: 'a path starting with "/" (ending in "/*" for a subtree, or in "*" for a prefix) or "*"' })
 
 export const authorizationPolicySpec = refine(obj({
   ...targetFields(['Service', 'Gateway', 'HTTPRoute']),

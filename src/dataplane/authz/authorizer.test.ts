@@ -25,6 +25,8 @@ test('paths: ASCII case-insensitive, a trailing slash ignored, /x/* below /x at 
   for (const no of ['/payment', '/paymentsx', '/other', '/', '/x/payments']) assert.notEqual(a.check(null, 'GET', no), null, no)
   assert.ok(pathMatches('*', '/anything/at/all'))
   assert.ok(!pathMatches('/x/*', '/x'), '/x/* is below /x, not /x itself')
+  for (const ok of ['/admin', '/admin/x', '/administrator']) assert.ok(pathMatches('/admin*', ok), `/admin* is a prefix: ${ok}`)
+  assert.ok(!pathMatches('/admin*', '/admi'))
 })
 
 test('ALLOW: what no rule allows is denied; rules combine from, methods and paths', () => {

@@ -54,11 +54,14 @@ function requestMatches(m: AuthzRequestMatchIR, method: string | null, path: str
   return false
 }
 
-/** `pattern` is lower-case without a trailing slash (compiled); `/x/*` matches below /x at any depth. */
+/** `pattern` is lower-case without a trailing slash (compiled); `/x/*` matches below /x at any depth,
+ *  and any other `…*` is a plain prefix (`/admin*`: /admin, /admin/x, /administrator), as in Istio. */
 export function pathMatches(pattern: string, path: string): boolean {
-  if (pattern === '*') return true
-  if (pattern.endsWith('/*')) return path.length > pattern.length - 1 && sharesPrefix(path, pattern, pattern.length - 1)
-  return path === pattern
+  const n = pattern.length
+  if (pattern.charCodeAt(n - 1) !== 42 /* * */) return path === pattern
+  if (n === 1) return true
+  if (pattern.charCodeAt(n - 2) === 47 /* / */) return path.length > n - 1 && sharesPrefix(path, pattern, n - 1)
+  return sharesPrefix(path, pattern, n - 1)
 }
 
 /** Whether `s` starts with the first `n` characters of `pattern` (without slicing a new string). */

@@ -62,6 +62,13 @@ export interface RequestGate {
   /** WebSocket upgrades: authentication only, then `next`, or `reject`. */
   upgrade(x: Exchange, route: string | null, next: () => void, reject: (err: ProxyError) => void): void
 }
+/** The routes and policies of one Gateway listener, for a port that listeners share (see `policiesByHost`). */
+export interface ListenerPolicies {
+  readonly router: Router | null
+  readonly authorizer: Authorizer | null
+  readonly limiter: RateLimiter | null
+  readonly security: RequestGate | null
+}
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
 export interface HttpListenerOptions {
@@ -94,6 +101,9 @@ export class HttpListener {
   rejected: ((status: number, x: Exchange) => void) | null = null
   /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
   security: RequestGate | null = null
+  /** A Gateway port that listeners with different hostnames share: the routes and policies of the
+   *  listener a request's Host selects. Null (one listener), or a Host no listener claims: the fields above. */
+  policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
   private readonly sockets = new Set<Socket>()
@@ -335,7 +345,6 @@ export class HttpListener {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.draining) res.shouldKeepAlive = false
-    const router = this.router
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) res.shouldKeepAlive = false
@@ -346,22 +355,26 @@ export class HttpListener {
     }
     // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).
     if (this.ct.maxRequestBodyBytes > 0 && !(req instanceof H1Request)) limitBody(req, res, this.ct.maxRequestBodyBytes)
+    const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ''
+    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
+    const router = policies === null ? this.router : policies.router
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
-    const route = router === null ? null
-      : router.match(req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? '', x.path, x.query, req.method ?? 'GET', req.headers)
+    const route = router === null ? null : router.match(host, x.path, x.query, req.method ?? 'GET', req.headers)
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
-    const gate = route?.gate ?? this.security
-    if (gate === null) this.authorize(x, router !== null, route)
-    else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route))
+    const gate = route?.gate ?? (policies === null ? this.security : policies.security)
+    if (gate === null) this.authorize(x, router !== null, route, policies)
+    else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route, policies))
   }
 
   /** The listener's AuthorizationPolicy and RateLimitPolicy (after authentication), then the route. */
-  private authorize(x: Exchange, configured: boolean, route: RequestHandler | null): void {
+  private authorize(x: Exchange, configured: boolean, route: RequestHandler | null, policies: ListenerPolicies | null): void {
     const req = x.req
-    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
+    const authorizer = policies === null ? this.authorizer : policies.authorizer
+    const limiter = policies === null ? this.limiter : policies.limiter
+    const denied = authorizer === null ? null : authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { this.reject(x, new ProxyError('denied', denied)); return }
-    if (this.limiter === null) { this.dispatch(x, configured, route); return }
-    this.limiter.admit(x, this.callerOf(x), wait => {
+    if (limiter === null) { this.dispatch(x, configured, route); return }
+    limiter.admit(x, this.callerOf(x), wait => {
       if (wait > 0) { rateLimited(x, wait); if (this.rejected !== null) this.rejected(429, x); return }
       this.dispatch(x, configured, route)
     })
@@ -392,20 +405,25 @@ export class HttpListener {
     if (this.draining) { rejectUpgrade(socket, new ProxyError('unavailable', 'draining')); return }
     const x = this.admit(req, null)
     if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
-    const route = this.router?.match(req.headers.host ?? '', x.path, x.query, req.method ?? 'GET', req.headers) ?? null
-    const gate = route?.gate ?? this.security
-    if (gate === null) this.dispatchUpgrade(x, socket, head, route)
-    else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route), err => rejectUpgrade(socket, err))
+    const host = req.headers.host ?? ''
+    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
+    const router = policies === null ? this.router : policies.router
+    const route = router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
+    const gate = route?.gate ?? (policies === null ? this.security : policies.security)
+    if (gate === null) this.dispatchUpgrade(x, socket, head, route, policies)
+    else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route, policies), err => rejectUpgrade(socket, err))
   }
 
-  private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null): void {
+  private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null, policies: ListenerPolicies | null): void {
     const req = x.req
-    const denied = this.authorizer === null ? null : this.authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
+    const authorizer = policies === null ? this.authorizer : policies.authorizer
+    const limiter = policies === null ? this.limiter : policies.limiter
+    const denied = authorizer === null ? null : authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }
     const upgrade = route.upgrade.bind(route)
-    if (this.limiter === null) { upgrade(x, socket, head, this.ct.idleTimeoutMs); return }
-    this.limiter.admit(x, this.callerOf(x), wait => {
+    if (limiter === null) { upgrade(x, socket, head, this.ct.idleTimeoutMs); return }
+    limiter.admit(x, this.callerOf(x), wait => {
       if (wait > 0) rejectUpgrade(socket, new ProxyError('rate_limited', `rate limit reached; retry in ${Math.ceil(wait)} ms`))
       else upgrade(x, socket, head, this.ct.idleTimeoutMs)
     })

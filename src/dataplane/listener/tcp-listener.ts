@@ -23,6 +23,9 @@ export class TcpListener {
   /** Set when the listener's AuthorizationPolicies refuse its callers (a Gateway's stream listeners,
    *  whose callers are all `anonymous`): every new connection is closed. */
   refuseAll = false
+  /** A TLS port that listeners with different hostnames share: whether the listener a connection's
+   *  SNI name selects refuses it. Null (one listener), or a name no listener claims: `refuseAll`. */
+  refusesByName: ((serverName: string | null) => boolean | null) | null = null
   private readonly sockets = new Set<Socket>()
   private readonly idleMs: number
   private readonly sniffMs: number
@@ -110,7 +113,7 @@ export class TcpListener {
   }
 
   private dispatch(client: Socket, serverName: string | null, head: Buffer | null): void {
-    if (this.refuseAll) { this.log(`${this.opts.name}: connection denied by AuthorizationPolicy`); client.destroy(); return }
+    if (this.refusesByName === null ? this.refuseAll : this.refusesByName(serverName) ?? this.refuseAll) { this.log(`${this.opts.name}: connection denied by AuthorizationPolicy`); client.destroy(); return }
     const target = this.router?.route(serverName) ?? null
     if (!target || !target.cluster) {
       this.log(`${this.opts.name}: no route for ${serverName ?? 'connection'}`)
