@@ -53,8 +53,23 @@ const cases: { name: string; input: string; want: string[] }[] = [
   },
   {
     name: 'connectionPool: a surplus timeout past a timer\'s range is refused',
-    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 1000h, surplusIdleTimeout: 1000h } }'),
+    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 100h, surplusIdleTimeout: 25h } }'),
     want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be from 100ms to 24h'],
+  },
+  {
+    name: 'a duration past the longest timer is refused (it would fire at once)',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 1000h }'),
+    want: ['4:57 spec.timeout: "1000h" is too long; use at most 596h (the longest timer)'],
+  },
+  {
+    name: 'the longest timer itself is a valid duration',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 596h }'),
+    want: [],
+  },
+  {
+    name: 'a duration that rounds to 0ms is refused, not read as none',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 0.1ms }'),
+    want: ['4:57 spec.timeout: "0.1ms" is shorter than 1ms; use at least 1ms, or 0s for none'],
   },
   {
     name: 'metadata name must be a DNS label',
