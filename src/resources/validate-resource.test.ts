@@ -72,6 +72,11 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['4:57 spec.timeout: "0.1ms" is shorter than 1ms; use at least 1ms, or 0s for none'],
   },
   {
+    name: 'http2MaxConcurrentStreams above HTTP/2\'s 32-bit setting is refused (the listener would throw)',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: { name: c }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: { http2MaxConcurrentStreams: 4294967296 }\n',
+    want: ['6:40 spec.limits.http2MaxConcurrentStreams: expected an integer from 1 to 4294967295, got 4294967296'],
+  },
+  {
     name: 'metadata name must be a DNS label',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: Orders }\nspec: { port: 80 }\n',
     want: ['3:19 metadata.name: "Orders" is not valid; use a name of lower-case letters, digits and "-" (at most 63, starting and ending with a letter or digit)'],
