@@ -14,6 +14,9 @@ function check(yaml: string): string[] {
 const svc = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: s }\nspec: ${spec}\n`
 const tp = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: { name: p }\nspec: ${spec}\n`
 
+const route = (filter: string) => 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: r }\nspec:\n' +
+  `  parentRefs: [{ kind: Service, name: s }]\n  rules:\n    - filters: [${filter}]\n`
+
 const cases: { name: string; input: string; want: string[] }[] = [
   { name: 'valid service', input: svc('{ port: 80 }'), want: [] },
   {
@@ -75,6 +78,21 @@ const cases: { name: string; input: string; want: string[] }[] = [
     name: 'http2MaxConcurrentStreams above HTTP/2\'s 32-bit setting is refused (the listener would throw)',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: { name: c }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: { http2MaxConcurrentStreams: 4294967296 }\n',
     want: ['6:40 spec.limits.http2MaxConcurrentStreams: expected an integer from 1 to 4294967295, got 4294967296'],
+  },
+  {
+    name: 'a header value with a line break is refused (it cannot be sent)',
+    input: route('{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: x-env, value: "prod\\r\\nx-evil: 1" }] } }'),
+    want: ['7:101 spec.rules.0.filters.0.requestHeaderModifier.set.0.value: "prod\\r\\nx-evil: 1" is not valid; use a header value without control characters such as line breaks'],
+  },
+  {
+    name: 'a header value may hold a tab',
+    input: route('{ type: ResponseHeaderModifier, responseHeaderModifier: { add: [{ name: x-a, value: "a\\tb" }] } }'),
+    want: [],
+  },
+  {
+    name: 'a redirect path with a line break is refused (it would go into Location)',
+    input: route('{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: "/a\\nb" } } }'),
+    want: ['7:109 spec.rules.0.filters.0.requestRedirect.path.replaceFullPath: "/a\\nb" is not valid; use a path starting with "/", without spaces or control characters'],
   },
   {
     name: 'metadata name must be a DNS label',
