@@ -92,3 +92,13 @@ test('a document that is not a mapping is reported; empty ones are skipped', () 
   assert.equal(r.diagnostics[0].code, 'NOT_A_RESOURCE')
   assert.deepEqual([r.diagnostics[0].line, r.diagnostics[0].col], [4, 1])
 })
+
+test('a byte order mark does not shift the columns of the first line', () => {
+  const text = 'apiVersion: trellis.dev/v1\nkind: Service\nmetadata: { name: x }\nspec: { port: 80 }\n'
+  const plain = loadTexts([{ file: 'a.yaml', dir: '/x', text }]).resources[0]
+  const bom = loadTexts([{ file: 'a.yaml', dir: '/x', text: '\ufeff' + text }]).resources[0]
+  assert.deepEqual(plain.locate(['apiVersion'], 'value'), { line: 1, col: 13 })
+  assert.deepEqual(bom.locate(['apiVersion'], 'value'), { line: 1, col: 13 })
+  assert.deepEqual([bom.line, bom.col], [1, 1])
+  assert.equal(bom.apiVersion, 'trellis.dev/v1')
+})

@@ -79,10 +79,16 @@ function loadWithYaml(src: SourceText, out: LoadResult): void {
   }
 }
 
+/** The source without a leading byte order mark, which editors do not show as a column. */
+function withoutBom(src: SourceText): SourceText {
+  return src.text.charCodeAt(0) === 0xfeff ? { ...src, text: src.text.slice(1) } : src
+}
+
 /** Parses every source; syntax errors become diagnostics, empty documents are skipped. */
 export function loadTexts(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) {
+  for (const given of sources) {
+    const src = withoutBom(given)
     const fast = loadSubset(src)
     if (!fast) loadWithYaml(src, out)
     else for (const r of fast) out.resources.push(r)
@@ -93,6 +99,6 @@ export function loadTexts(sources: readonly SourceText[]): LoadResult {
 /** loadTexts with every text through yaml: the reference the fast path must equal (tests). */
 export function loadTextsWithYaml(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) loadWithYaml(src, out)
+  for (const src of sources) loadWithYaml(withoutBom(src), out)
   return out
 }
