@@ -95,6 +95,11 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['7:109 spec.rules.0.filters.0.requestRedirect.path.replaceFullPath: "/a\\nb" is not valid; use a path starting with "/", without spaces or control characters'],
   },
   {
+    name: 'allowedRoutes from: Selector needs a selector (as in the Gateway API)',
+    input: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: g }\nspec:\n  listeners:\n    - { name: h, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: Selector } } }\n',
+    want: ['6:81 spec.listeners.0.allowedRoutes.namespaces.from: from: Selector needs a selector; give selector: { matchLabels: { … } }, or use from: All or Same'],
+  },
+  {
     name: 'metadata name must be a DNS label',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: Orders }\nspec: { port: 80 }\n',
     want: ['3:19 metadata.name: "Orders" is not valid; use a name of lower-case letters, digits and "-" (at most 63, starting and ending with a letter or digit)'],
