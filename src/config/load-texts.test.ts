@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { formatDiagnostic } from '../ir/diagnostic.js'
 import { loadTexts } from './load-texts.js'
 
 const multi = `# leading comment
@@ -101,4 +102,26 @@ test('a byte order mark does not shift the columns of the first line', () => {
   assert.deepEqual(bom.locate(['apiVersion'], 'value'), { line: 1, col: 13 })
   assert.deepEqual([bom.line, bom.col], [1, 1])
   assert.equal(bom.apiVersion, 'trellis.dev/v1')
+})
+
+test('YAML problems name the field and say what would be valid', () => {
+  const cases = [
+    {
+      text: 'kind: Service\nspec:\n  endpoints:\n    - { address: a, address: b }\n',
+      want: 'f.yaml:4:21: spec.endpoints[0].address: key "address" is given twice; give each key once',
+    },
+    {
+      text: 'kind: Service\nspec:\n  port: 80\n  port: 81\n',
+      want: 'f.yaml:4:3: spec.port: key "port" is given twice; give each key once',
+    },
+    { text: 'kind: Service\nspec:\n\tport: 80\n', want: 'f.yaml:3:1: tabs are not allowed as indentation; indent with spaces' },
+    {
+      text: 'kind: Service\nmetadata: &m { name: a }\n---\nkind: Service\nmetadata: *m\n',
+      want: 'f.yaml:5:11: metadata: alias *m has no anchor before it in this document; define &m earlier in the same document (anchors do not reach across ---)',
+    },
+  ]
+  for (const c of cases) {
+    const r = loadTexts([{ file: 'f.yaml', dir: '/x', text: c.text }])
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [c.want])
+  }
 })
