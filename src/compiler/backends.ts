@@ -36,3 +36,11 @@ export function resolveBackend(cat: Catalog, sink: DiagnosticSink, owner: ValidR
   }
   return q
 }
+
+/** Gateway API: when every backendRef of a rule has weight 0, its requests get 500. Legal, but rarely meant. */
+export function warnAllWeightsZero(sink: DiagnosticSink, owner: ValidResource, refs: readonly { weight: number }[],
+  rulePath: FieldPath): void {
+  if (refs.length === 0 || refs.some(b => b.weight > 0)) return
+  sink.warn(owner.source, [...rulePath, 'backendRefs'], 'NO_WEIGHT',
+    'every backendRef has weight 0, so the rule\'s requests get 500', 'give at least one backendRef a weight above 0')
+}

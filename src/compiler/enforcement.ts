@@ -14,6 +14,8 @@ const ROUTE_FILTERS = (kind: string, filter: string): NotEnforced[] => [
 
 export const NOT_ENFORCED: readonly NotEnforced[] = [
   ...ROUTE_FILTERS('HTTPRoute', 'extensionRef'),
+  ...ROUTE_FILTERS('GRPCRoute', 'extensionRef'),
+  { kind: 'Gateway', path: 'spec.listeners[*].tls.options' },
   { kind: 'Gateway', path: 'spec.listeners[*].allowedRoutes.namespaces.selector' },
   { kind: 'Gateway', path: 'spec.addresses' },
   { kind: 'Gateway', path: 'spec.infrastructure' },

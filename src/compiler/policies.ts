@@ -66,6 +66,7 @@ export interface AttachedPolicies {
 
 export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: string): AttachedPolicies {
   const byService = new Map<string, ValidResource<TrafficPolicySpec>>()
+  const byRoute = new Map<string, ValidResource<TrafficPolicySpec>>()
   const result = new Map<string, TrafficPolicyIR>()
   const routes = new Map<string, TrafficPolicyIR>()
   const authz = { services: {} as Record<string, AuthorizationIR>, gateways: {} as Record<string, AuthorizationIR>, routes: {} as Record<string, AuthorizationIR> }
@@ -97,7 +98,16 @@ export function attachPolicies(cat: Catalog, sink: DiagnosticSink, trustDomain: 
       for (const t of targets) {
         if (t.q === null) continue
         if (t.ref.kind === 'HTTPRoute' || t.ref.kind === 'GRPCRoute') {
-          if (!routes.has(t.q)) routes.set(t.q, compileTrafficPolicy((policy as ValidResource<TrafficPolicySpec>).spec))
+          const first = byRoute.get(t.q)
+          if (first) {
+            sink.warn(policy.source, t.path, 'POLICY_CONFLICT',
+              `${t.ref.kind} "${t.ref.name}" already has TrafficPolicy "${first.qualifiedName}"; this one is ignored for it`,
+              'attach one TrafficPolicy per route (the first by namespace/name wins)')
+            continue
+          }
+          const tp = policy as ValidResource<TrafficPolicySpec>
+          byRoute.set(t.q, tp)
+          routes.set(t.q, compileTrafficPolicy(tp.spec))
           continue
         }
         if (!cat.get('Service', t.q)) continue

@@ -1,8 +1,10 @@
 // Port conflicts: Gateway listeners share no port across Gateways; within one Gateway, listeners of
 // the same protocol (HTTP, HTTPS or TLS) may share a port when their hostnames differ (one server,
 // routed by Host or SNI), as the Gateway API allows. Workload upstream localPorts collide neither
-// with each other nor with a listener.
+// with each other nor with a listener, and neither takes the control plane's port where they bind.
 import type { LoadedResource } from '../config/source.js'
+import { DEFAULT_MESH } from '../ir/mesh.js'
+import type { MeshSpec } from '../resources/mesh.js'
 import type { GatewaySpec } from '../resources/gateway.js'
 import type { ValidResource } from '../resources/validate-resource.js'
 import type { WorkloadSpec } from '../resources/workload.js'
@@ -18,10 +20,27 @@ interface Owner { gateway: string; listener: string; protocol: string; hostnames
 
 const SHAREABLE = new Set(['HTTP', 'HTTPS', 'TLS'])
 
+// Gateway listeners and upstream listeners bind 127.0.0.1; a control plane there or on every address collides.
+const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '[::]'])
+
+/** The control plane's address and port when Gateway and upstream listeners would collide with it. */
+function controlPlanePort(cat: Catalog): { listen: string; port: number } | null {
+  const listen = cat.list<MeshSpec>('Mesh')[0]?.spec.controlPlane.listen ?? DEFAULT_MESH.controlPlaneListen
+  const at = listen.lastIndexOf(':')
+  return LOCAL_HOSTS.has(listen.slice(0, at)) ? { listen, port: Number(listen.slice(at + 1)) } : null
+}
+
 export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
   const listenerPorts = new Map<number, Owner>()
+  const cp = controlPlanePort(cat)
+  const cpUser = cp && `the control plane (${cp.listen}, the Mesh's controlPlane.listen)`
   for (const gw of cat.list<GatewaySpec>('Gateway').sort(byPosition)) {
     gw.spec.listeners.forEach((l, i) => {
+      if (l.port === cp?.port) {
+        sink.error(gw.source, ['spec', 'listeners', i, 'port'], 'PORT_CONFLICT', `port ${l.port} is already used by ${cpUser}`,
+          'choose another port, or move the control plane')
+        return
+      }
       const owner = listenerPorts.get(l.port)
       if (!owner) {
         listenerPorts.set(l.port, { gateway: gw.qualifiedName, listener: l.name, protocol: l.protocol, hostnames: new Set([l.hostname ?? '*']) })
@@ -48,7 +67,7 @@ export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
       if (u.localPort === undefined) return
       const path = ['spec', 'upstreams', i, 'localPort']
       const listener = listenerPorts.get(u.localPort)
-      const other = localPorts.get(u.localPort)
+      const other = localPorts.get(u.localPort) ?? (u.localPort === cp?.port ? cpUser : undefined)
       if (listener) {
         sink.error(w.source, path, 'PORT_CONFLICT',
           `localPort ${u.localPort} is already used by Gateway "${listener.gateway}" (listener "${listener.listener}")`,

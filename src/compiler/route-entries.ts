@@ -7,7 +7,7 @@ import type { RouteFilter } from '../resources/http-filters.js'
 import type { GRPCMatch, HTTPMatch, ValueMatch } from '../resources/http-matches.js'
 import type { HTTPRouteSpec, HTTPRule } from '../resources/http-route.js'
 import type { ValidResource } from '../resources/validate-resource.js'
-import { resolveBackend } from './backends.js'
+import { resolveBackend, warnAllWeightsZero } from './backends.js'
 import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { compileFilters } from './route-filters.js'
@@ -27,6 +27,7 @@ interface RuleLike { filters: RouteFilter[]; backendRefs: { group: string; kind:
 interface Ctx { cat: Catalog; sink: DiagnosticSink; route: ValidResource }
 
 function backends(ctx: Ctx, rule: RuleLike, path: FieldPath): BackendIR[] {
+  warnAllWeightsZero(ctx.sink, ctx.route, rule.backendRefs, path)
   return rule.backendRefs.map((b, i) => ({
     service: resolveBackend(ctx.cat, ctx.sink, ctx.route, b, [...path, 'backendRefs', i]),
     weight: b.weight,

@@ -10,6 +10,7 @@ import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { compareHostnames, hostCovers } from './hostnames.js'
 import { sortByPrecedence } from './precedence.js'
+import { warnShadowedMatches } from './shadowed-matches.js'
 import { compileGrpcRouteEntries, compileHttpRouteEntries } from './route-entries.js'
 import { resolveParents, type RouteSpecLike } from './route-parents.js'
 import { compileStreamRules, meshStreamEntries, streamEntries, type CompiledStreamRule } from './stream-routes.js'
@@ -60,6 +61,16 @@ export function compileRoutes(cat: Catalog, sink: DiagnosticSink, routePolicies:
           for (const h of a.hostnames) push(hosts, h, entries)
         }
       }
+    }
+  }
+  for (const [service, entries] of mesh) {
+    warnShadowedMatches(cat, sink, sortByPrecedence(entries), `Service "${service.slice(service.indexOf('/') + 1)}"`)
+  }
+  for (const [key, hosts] of listeners) {
+    const [gateway, listener] = key.split('\u0000')
+    for (const [host, entries] of hosts) {
+      const where = `listener "${listener}" of Gateway "${gateway.slice(gateway.indexOf('/') + 1)}"${host === '*' ? '' : ` (${host})`}`
+      warnShadowedMatches(cat, sink, sortByPrecedence(entries), where)
     }
   }
   return { mesh, listeners, streams }

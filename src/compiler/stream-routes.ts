@@ -4,7 +4,7 @@ import type { RouteEntryIR } from '../ir/route.js'
 import type { StreamBackendIR, StreamRouteIR } from '../ir/tcp.js'
 import type { TCPRouteSpec } from '../resources/tcp-route.js'
 import type { ValidResource } from '../resources/validate-resource.js'
-import { resolveBackend } from './backends.js'
+import { resolveBackend, warnAllWeightsZero } from './backends.js'
 import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { compareHostnames } from './hostnames.js'
@@ -13,13 +13,16 @@ export interface CompiledStreamRule { readonly rule: number; readonly backends: 
 
 /** Resolves every backendRef of a TCPRoute / TLSRoute (they share the rule shape). */
 export function compileStreamRules(cat: Catalog, sink: DiagnosticSink, route: ValidResource<TCPRouteSpec>): CompiledStreamRule[] {
-  return route.spec.rules.map((rule, r) => ({
-    rule: r,
-    backends: rule.backendRefs.map((b, i) => ({
-      service: resolveBackend(cat, sink, route, b, ['spec', 'rules', r, 'backendRefs', i]),
-      weight: b.weight,
-    })),
-  }))
+  return route.spec.rules.map((rule, r) => {
+    warnAllWeightsZero(sink, route, rule.backendRefs, ['spec', 'rules', r])
+    return {
+      rule: r,
+      backends: rule.backendRefs.map((b, i) => ({
+        service: resolveBackend(cat, sink, route, b, ['spec', 'rules', r, 'backendRefs', i]),
+        weight: b.weight,
+      })),
+    }
+  })
 }
 
 /** The entries of one route on one listener, one per hostname and rule. */

@@ -1,5 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { formatDiagnostic } from '../ir/diagnostic.js'
 import { loadTexts } from './load-texts.js'
 
 const multi = `# leading comment
@@ -91,4 +92,36 @@ test('a document that is not a mapping is reported; empty ones are skipped', () 
   assert.equal(r.diagnostics.length, 1)
   assert.equal(r.diagnostics[0].code, 'NOT_A_RESOURCE')
   assert.deepEqual([r.diagnostics[0].line, r.diagnostics[0].col], [4, 1])
+})
+
+test('a byte order mark does not shift the columns of the first line', () => {
+  const text = 'apiVersion: trellis.dev/v1\nkind: Service\nmetadata: { name: x }\nspec: { port: 80 }\n'
+  const plain = loadTexts([{ file: 'a.yaml', dir: '/x', text }]).resources[0]
+  const bom = loadTexts([{ file: 'a.yaml', dir: '/x', text: '\ufeff' + text }]).resources[0]
+  assert.deepEqual(plain.locate(['apiVersion'], 'value'), { line: 1, col: 13 })
+  assert.deepEqual(bom.locate(['apiVersion'], 'value'), { line: 1, col: 13 })
+  assert.deepEqual([bom.line, bom.col], [1, 1])
+  assert.equal(bom.apiVersion, 'trellis.dev/v1')
+})
+
+test('YAML problems name the field and say what would be valid', () => {
+  const cases = [
+    {
+      text: 'kind: Service\nspec:\n  endpoints:\n    - { address: a, address: b }\n',
+      want: 'f.yaml:4:21: spec.endpoints[0].address: key "address" is given twice; give each key once',
+    },
+    {
+      text: 'kind: Service\nspec:\n  port: 80\n  port: 81\n',
+      want: 'f.yaml:4:3: spec.port: key "port" is given twice; give each key once',
+    },
+    { text: 'kind: Service\nspec:\n\tport: 80\n', want: 'f.yaml:3:1: tabs are not allowed as indentation; indent with spaces' },
+    {
+      text: 'kind: Service\nmetadata: &m { name: a }\n---\nkind: Service\nmetadata: *m\n',
+      want: 'f.yaml:5:11: metadata: alias *m has no anchor before it in this document; define &m earlier in the same document (anchors do not reach across ---)',
+    },
+  ]
+  for (const c of cases) {
+    const r = loadTexts([{ file: 'f.yaml', dir: '/x', text: c.text }])
+    assert.deepEqual(r.diagnostics.map(formatDiagnostic), [c.want])
+  }
 })

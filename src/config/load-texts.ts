@@ -3,20 +3,18 @@
 // through yaml with its positions kept.
 import { isCollection, LineCounter, parseAllDocuments, visit, type Document } from 'yaml'
 import type { Diagnostic } from '../ir/diagnostic.js'
+import { formatPath } from '../compiler/diagnostics.js'
 import { loadSubset } from './load-subset.js'
 import { makeLocate } from './locate.js'
 import { documentText, isPlainObject, makeResource } from './resource.js'
-import type { LoadedResource, SourceText } from './source.js'
+import type { FieldPath, LoadedResource, SourceText } from './source.js'
+import { parseProblem, unresolvedAlias } from './yaml-problems.js'
 
 export interface LoadResult {
   readonly resources: LoadedResource[]
   readonly diagnostics: Diagnostic[]
 }
 
-function syntaxMessage(message: string): string {
-  const first = message.split('\n')[0]
-  return first.replace(/\s*at line \d+, column \d+:?\s*$/, '')
-}
 
 /** Offset of the first key that is a list or mapping (which plain JS objects cannot hold), or null. */
 function collectionKeyAt(doc: Document): number | null {
@@ -40,17 +38,17 @@ function loadWithYaml(src: SourceText, out: LoadResult): void {
   const docs = parseAllDocuments(src.text, { lineCounter: lines, prettyErrors: false })
   const list = Array.isArray(docs) ? docs : []
   for (const doc of list) {
-    const diag = (offset: number, code: string, message: string, hint?: string): void => {
+    const diag = (offset: number, code: string, message: string, hint?: string, path: FieldPath = []): void => {
       const { line, col } = lines.linePos(offset)
       out.diagnostics.push({
-        severity: 'error', code, file: src.file, line: line + lineOffset, col, path: '', resource: '', message,
+        severity: 'error', code, file: src.file, line: line + lineOffset, col, path: formatPath(path), resource: '', message,
         ...(hint ? { hint } : {}),
       })
     }
     if (doc.errors.length > 0) {
       // one problem, one line: later errors of a broken document are usually follow-ons of the first
-      const e = doc.errors[0]
-      diag(e.pos[0], 'YAML_SYNTAX', syntaxMessage(e.message))
+      const p = parseProblem(doc, doc.errors[0])
+      diag(p.offset, 'YAML_SYNTAX', p.message, p.hint, p.path)
       continue
     }
     if (doc.contents === null) continue
@@ -64,7 +62,8 @@ function loadWithYaml(src: SourceText, out: LoadResult): void {
     try {
       value = doc.toJS({ maxAliasCount: 1000 })
     } catch (err) {
-      diag(start, 'YAML_SYNTAX', (err as Error).message)
+      const p = unresolvedAlias(doc, err as Error, start)
+      diag(p.offset, 'YAML_SYNTAX', p.message, p.hint, p.path)
       continue
     }
     if (value === null || value === undefined) continue
@@ -79,10 +78,16 @@ function loadWithYaml(src: SourceText, out: LoadResult): void {
   }
 }
 
+/** The source without a leading byte order mark, which editors do not show as a column. */
+function withoutBom(src: SourceText): SourceText {
+  return src.text.charCodeAt(0) === 0xfeff ? { ...src, text: src.text.slice(1) } : src
+}
+
 /** Parses every source; syntax errors become diagnostics, empty documents are skipped. */
 export function loadTexts(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) {
+  for (const given of sources) {
+    const src = withoutBom(given)
     const fast = loadSubset(src)
     if (!fast) loadWithYaml(src, out)
     else for (const r of fast) out.resources.push(r)
@@ -93,6 +98,6 @@ export function loadTexts(sources: readonly SourceText[]): LoadResult {
 /** loadTexts with every text through yaml: the reference the fast path must equal (tests). */
 export function loadTextsWithYaml(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) loadWithYaml(src, out)
+  for (const src of sources) loadWithYaml(withoutBom(src), out)
   return out
 }

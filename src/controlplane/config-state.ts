@@ -35,8 +35,13 @@ export class ConfigState {
     if (loadErrors.length) return { ok: false, errors: loadErrors, warnings: [], changes: [] }
     const next = mode === 'replace' ? new Map<string, StoredResource>() : new Map(this.resources)
     const changes: { key: string; action: 'created' | 'configured' | 'unchanged' | 'deleted' }[] = []
+    const given = new Set<string>()
     for (const r of loaded.resources) {
-      const key = `${r.kind}/${r.qualifiedName}`
+      let key = `${r.kind}/${r.qualifiedName}`
+      // A name given twice in one apply is an error, as in validate: keep both so the compiler
+      // reports the second (after the first, which sorts before it) and the apply is refused.
+      if (given.has(key) && mode !== 'delete') key = `${key}\u0000${given.size}`
+      given.add(key)
       if (mode === 'delete') {
         if (next.delete(key)) changes.push({ key, action: 'deleted' })
         continue

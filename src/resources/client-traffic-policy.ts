@@ -4,6 +4,9 @@ import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
 import { bool, duration, int, opt, refine, type Infer } from './schema.js'
 
+/** HTTP/2 settings are 32-bit; Node throws on a larger one when a connection opens. */
+const MAX_HTTP2_SETTING = 2 ** 32 - 1
+
 export const clientTrafficPolicySpec = refine(obj({
   ...targetFields(['Gateway', 'Service']),
   limits: opt(obj({
@@ -12,7 +15,7 @@ export const clientTrafficPolicySpec = refine(obj({
     maxUrlBytes: opt(int(1)),
     maxRequestBodyBytes: opt(int(0)),
     maxConnections: opt(int(1)),
-    http2MaxConcurrentStreams: opt(int(1)),
+    http2MaxConcurrentStreams: opt(int(1, MAX_HTTP2_SETTING)),
   })),
   timeouts: opt(obj({ requestHeaders: opt(duration()), idle: opt(duration()), request: opt(duration()) })),
   clientIP: opt(obj({ trustedHops: int(0, 64) })),

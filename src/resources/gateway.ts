@@ -27,7 +27,14 @@ const labelSelector = obj({
 })
 
 const allowedRoutes = obj({
-  namespaces: opt(obj({ from: def(oneOf(['All', 'Same', 'Selector']), 'Same'), selector: opt(labelSelector) })),
+  namespaces: opt(refine(obj({ from: def(oneOf(['All', 'Same', 'Selector']), 'Same'), selector: opt(labelSelector) }),
+    (n, path, issues) => {
+      // Gateway API: a selector is required with Selector (without one, routes from every namespace would attach)
+      if (n.from === 'Selector' && n.selector === undefined) {
+        issues.error([...path, 'from'], 'MISSING_FIELD', 'from: Selector needs a selector',
+          'give selector: { matchLabels: { … } }, or use from: All or Same')
+      }
+    })),
   kinds: opt(list(obj({ group: def(str(), 'gateway.networking.k8s.io'), kind: nonEmpty() }))),
 })
 

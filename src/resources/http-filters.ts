@@ -5,7 +5,16 @@ import { headerNameSchema } from './http-matches.js'
 import { obj, type Shape } from './schema-object.js'
 import { def, int, list, oneOf, opt, refine, str, type Infer, type Issues, type Path, type Presence, type Schema } from './schema.js'
 
-const header = obj({ name: headerNameSchema(), value: str({ maxLength: 4096 }) })
+// RFC 9110 field values: no control characters but tab (a line break would end the header).
+const headerValue = () => str({
+  pattern: /^[^\0-\x08\x0a-\x1f\x7f]*$/, maxLength: 4096,
+  describe: 'a header value without control characters such as line breaks',
+})
+const header = obj({ name: headerNameSchema(), value: headerValue() })
+// A new path goes into the request line or Location: no spaces or control characters.
+const newPath = () => str({
+  pattern: /^\/[^\s\0-\x1f\x7f]*$/, describe: 'a path starting with "/", without spaces or control characters',
+})
 export const headerModifierSchema = obj({
   set: def(list(header, { max: 16 }), []),
   add: def(list(header, { max: 16 }), []),
@@ -14,8 +23,8 @@ export const headerModifierSchema = obj({
 
 export const pathModifierSchema = refine(obj({
   type: oneOf(['ReplaceFullPath', 'ReplacePrefixMatch']),
-  replaceFullPath: opt(str({ pattern: /^\//, describe: 'a path starting with "/"' })),
-  replacePrefixMatch: opt(str({ pattern: /^\//, describe: 'a path starting with "/"' })),
+  replaceFullPath: opt(newPath()),
+  replacePrefixMatch: opt(newPath()),
 }), (m, path, issues) => {
   const want = m.type === 'ReplaceFullPath' ? 'replaceFullPath' : 'replacePrefixMatch'
   const other = m.type === 'ReplaceFullPath' ? 'replacePrefixMatch' : 'replaceFullPath'

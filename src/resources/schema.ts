@@ -126,13 +126,26 @@ export function oneOf<const V extends string>(values: readonly V[]): Schema<V, '
   })
 }
 
-/** A duration string, parsed to milliseconds. */
+/** Node's timers hold at most 2^31-1 ms; a longer one fires at once instead. */
+export const MAX_DURATION_MS = 2 ** 31 - 1
+
+/** A duration string, parsed to milliseconds: 0, or from 1ms to the longest timer (~596h). */
 export function duration(): Schema<number, 'required'> {
   return scalar('a duration', (v, path, issues) => {
     const ms = parseDuration(v)
-    if (ms !== null) return ms
-    issues.error(path, 'INVALID_DURATION', `${show(v)} is not a duration`, DURATION_HINT)
-    return INVALID
+    if (ms === null) {
+      issues.error(path, 'INVALID_DURATION', `${show(v)} is not a duration`, DURATION_HINT)
+      return INVALID
+    }
+    if (ms > MAX_DURATION_MS) {
+      issues.error(path, 'INVALID_DURATION', `${show(v)} is too long`, 'use at most 596h (the longest timer)')
+      return INVALID
+    }
+    if (ms === 0 && /[1-9]/.test(v as string)) {
+      issues.error(path, 'INVALID_DURATION', `${show(v)} is shorter than 1ms`, 'use at least 1ms, or 0s for none')
+      return INVALID
+    }
+    return ms
   })
 }
 

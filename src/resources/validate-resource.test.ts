@@ -14,6 +14,9 @@ function check(yaml: string): string[] {
 const svc = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: Service\nmetadata: { name: s }\nspec: ${spec}\n`
 const tp = (spec: string) => `apiVersion: trellis.dev/v1alpha1\nkind: TrafficPolicy\nmetadata: { name: p }\nspec: ${spec}\n`
 
+const route = (filter: string) => 'apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: { name: r }\nspec:\n' +
+  `  parentRefs: [{ kind: Service, name: s }]\n  rules:\n    - filters: [${filter}]\n`
+
 const cases: { name: string; input: string; want: string[] }[] = [
   { name: 'valid service', input: svc('{ port: 80 }'), want: [] },
   {
@@ -53,8 +56,48 @@ const cases: { name: string; input: string; want: string[] }[] = [
   },
   {
     name: 'connectionPool: a surplus timeout past a timer\'s range is refused',
-    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 1000h, surplusIdleTimeout: 1000h } }'),
+    input: tp('{ targetRef: { kind: Service, name: s }, connectionPool: { idleTimeout: 100h, surplusIdleTimeout: 25h } }'),
     want: ['4:79 spec.connectionPool.idleTimeout: idleTimeout must be from 100ms to 24h'],
+  },
+  {
+    name: 'a duration past the longest timer is refused (it would fire at once)',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 1000h }'),
+    want: ['4:57 spec.timeout: "1000h" is too long; use at most 596h (the longest timer)'],
+  },
+  {
+    name: 'the longest timer itself is a valid duration',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 596h }'),
+    want: [],
+  },
+  {
+    name: 'a duration that rounds to 0ms is refused, not read as none',
+    input: tp('{ targetRef: { kind: Service, name: s }, timeout: 0.1ms }'),
+    want: ['4:57 spec.timeout: "0.1ms" is shorter than 1ms; use at least 1ms, or 0s for none'],
+  },
+  {
+    name: 'http2MaxConcurrentStreams above HTTP/2\'s 32-bit setting is refused (the listener would throw)',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: ClientTrafficPolicy\nmetadata: { name: c }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: { http2MaxConcurrentStreams: 4294967296 }\n',
+    want: ['6:40 spec.limits.http2MaxConcurrentStreams: expected an integer from 1 to 4294967295, got 4294967296'],
+  },
+  {
+    name: 'a header value with a line break is refused (it cannot be sent)',
+    input: route('{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: x-env, value: "prod\\r\\nx-evil: 1" }] } }'),
+    want: ['7:101 spec.rules.0.filters.0.requestHeaderModifier.set.0.value: "prod\\r\\nx-evil: 1" is not valid; use a header value without control characters such as line breaks'],
+  },
+  {
+    name: 'a header value may hold a tab',
+    input: route('{ type: ResponseHeaderModifier, responseHeaderModifier: { add: [{ name: x-a, value: "a\\tb" }] } }'),
+    want: [],
+  },
+  {
+    name: 'a redirect path with a line break is refused (it would go into Location)',
+    input: route('{ type: RequestRedirect, requestRedirect: { path: { type: ReplaceFullPath, replaceFullPath: "/a\\nb" } } }'),
+    want: ['7:109 spec.rules.0.filters.0.requestRedirect.path.replaceFullPath: "/a\\nb" is not valid; use a path starting with "/", without spaces or control characters'],
+  },
+  {
+    name: 'allowedRoutes from: Selector needs a selector (as in the Gateway API)',
+    input: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: g }\nspec:\n  listeners:\n    - { name: h, port: 80, protocol: HTTP, allowedRoutes: { namespaces: { from: Selector } } }\n',
+    want: ['6:81 spec.listeners.0.allowedRoutes.namespaces.from: from: Selector needs a selector; give selector: { matchLabels: { … } }, or use from: All or Same'],
   },
   {
     name: 'metadata name must be a DNS label',
