@@ -66,12 +66,12 @@ export class RateLimiter {
       if (l.redis !== null) {
         const at = i
         l.redis.take(key, l.ir.requests, l.ir.perMs, w => {
-          const waited = w ?? this.state.local.take(key, l.ir.requests, l.ir.perMs, Date.now())
+          const waited = w ?? this.state.local.take(key, l.ir.bucket, l.ir.requests, l.ir.perMs, Date.now())
           this.next(at + 1, x, consumer, Math.max(wait, waited), done)
         })
         return
       }
-      wait = Math.max(wait, this.state.local.take(key, l.ir.requests, l.ir.perMs, Date.now()))
+      wait = Math.max(wait, this.state.local.take(key, l.ir.bucket, l.ir.requests, l.ir.perMs, Date.now()))
     }
     if (wait > 0) this.state.limited++
     done(wait)
