@@ -81,13 +81,23 @@ export function targetFields(kinds: readonly string[]) {
   return { targetRef: opt(ref), targetRefs: opt(list(ref, { min: 1 })) }
 }
 
-/** Checks that a policy spec has exactly one of targetRef / targetRefs. */
+/** Checks that a policy spec has exactly one of targetRef / targetRefs, and no target twice in
+ *  targetRefs (the Gateway API refuses that; a policy would otherwise apply its rules twice). */
 export function checkTargets(spec: { targetRef?: unknown; targetRefs?: unknown }, path: Path, issues: Issues): void {
   if (spec.targetRef === undefined && spec.targetRefs === undefined) {
     issues.error([...path, 'targetRef'], 'MISSING_FIELD', 'missing required field "targetRef"',
       'name what the policy attaches to, e.g. { kind: Service, name: payments }', 'key')
   } else if (spec.targetRef !== undefined && spec.targetRefs !== undefined) {
     issues.error([...path, 'targetRefs'], 'INVALID_VALUE', 'use either targetRef or targetRefs, not both', undefined, 'key')
+  } else if (Array.isArray(spec.targetRefs)) {
+    const seen = new Map<string, number>()
+    spec.targetRefs.forEach((ref: TargetRef, i) => {
+      const id = [ref.group ?? '', ref.kind, ref.namespace ?? '', ref.name, ref.sectionName ?? ''].join('|')
+      const first = seen.get(id)
+      if (first === undefined) { seen.set(id, i); return }
+      const what = `${ref.kind} ${ref.name}${ref.sectionName ? ` (section ${ref.sectionName})` : ''}`
+      issues.error([...path, 'targetRefs', i], 'DUPLICATE_TARGET', `${what} is already targetRefs[${first}]`, 'name each target once')
+    })
   }
 }
 

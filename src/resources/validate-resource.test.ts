@@ -20,6 +20,11 @@ const route = (filter: string) => 'apiVersion: gateway.networking.k8s.io/v1\nkin
 const cases: { name: string; input: string; want: string[] }[] = [
   { name: 'valid service', input: svc('{ port: 80 }'), want: [] },
   {
+    name: 'a target named twice in targetRefs',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: AuthorizationPolicy\nmetadata: { name: p }\nspec:\n  action: DENY\n  targetRefs:\n    - { kind: Service, name: a }\n    - { kind: Service, name: b }\n    - { kind: Service, name: a }\n  rules: [{ to: [{ paths: [/x] }] }]\n',
+    want: ['9:7 spec.targetRefs.2: Service a is already targetRefs[0]; name each target once'],
+  },
+  {
     name: 'integer range with the value shown',
     input: svc('{ port: eighty }'),
     want: ['4:15 spec.port: expected an integer from 1 to 65535, got "eighty"'],
