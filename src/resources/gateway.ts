@@ -72,6 +72,11 @@ export const gatewaySpec = refine(obj({
     parametersRef: opt(obj({ group: str(), kind: nonEmpty(), name: nonEmpty() })),
   })),
 }), (g, path, issues) => {
+  // Trellis is the one implementation here: it serves every Gateway, whatever class it names.
+  if (g.gatewayClassName !== 'trellis') {
+    issues.warn([...path, 'gatewayClassName'], 'GATEWAY_CLASS', `class "${g.gatewayClassName}" is served by Trellis all the same`,
+      'leave gatewayClassName out, or write trellis')
+  }
   const seen = new Set<string>()
   g.listeners.forEach((l, i) => {
     if (seen.has(l.name)) {

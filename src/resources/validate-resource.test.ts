@@ -20,6 +20,11 @@ const route = (filter: string) => 'apiVersion: gateway.networking.k8s.io/v1\nkin
 const cases: { name: string; input: string; want: string[] }[] = [
   { name: 'valid service', input: svc('{ port: 80 }'), want: [] },
   {
+    name: 'a Gateway of another class is served all the same, with a warning',
+    input: 'apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: g }\nspec:\n  gatewayClassName: istio\n  listeners: [{ name: http, port: 8080, protocol: HTTP }]\n',
+    want: ['5:21 spec.gatewayClassName: class "istio" is served by Trellis all the same; leave gatewayClassName out, or write trellis'],
+  },
+  {
     name: 'a target named twice in targetRefs',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: AuthorizationPolicy\nmetadata: { name: p }\nspec:\n  action: DENY\n  targetRefs:\n    - { kind: Service, name: a }\n    - { kind: Service, name: b }\n    - { kind: Service, name: a }\n  rules: [{ to: [{ paths: [/x] }] }]\n',
     want: ['9:7 spec.targetRefs.2: Service a is already targetRefs[0]; name each target once'],
