@@ -76,3 +76,21 @@ test('a chunked body past maxRequestBodyBytes never reaches the route as complet
     assert.ok(await until(() => seen[0].events.includes('aborted'), 2000), `${path}: the route sees the body aborted`)
   }
 })
+
+test('a client kept half-open after a Connection: close answer does not keep its connection', async () => {
+  // maxConnections is 1: while the first connection is held, no other client is served.
+  const first = await open(true)
+  first.socket.write('GET /a HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+  assert.ok(await until(() => first.received().includes('read 0'), 2000), first.received())
+  let answered = false
+  const deadline = Date.now() + 3000
+  while (!answered && Date.now() < deadline) {
+    const next = await open()
+    next.socket.write('GET /b HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+    await next.closed
+    answered = next.received().startsWith('HTTP/1.1 200 ')
+    if (!answered) await sleep(100)
+  }
+  first.socket.destroy()
+  assert.ok(answered, 'the closed connection was let go, and the next client is served')
+})
