@@ -94,3 +94,14 @@ test('a client kept half-open after a Connection: close answer does not keep its
   first.socket.destroy()
   assert.ok(answered, 'the closed connection was let go, and the next client is served')
 })
+
+test('a client that goes away mid-body: the route sees aborted and close once each', async () => {
+  seen.length = 0
+  const c = await open()
+  c.socket.write('POST /hold HTTP/1.1\r\nHost: a\r\nContent-Length: 8\r\n\r\nabc')
+  assert.ok(await until(() => seen.length === 1 && seen[0].bytes === 3, 2000))
+  c.socket.end()
+  await c.closed
+  await sleep(50)
+  assert.deepEqual(seen[0].events, ['aborted', 'error', 'close'])
+})

@@ -108,6 +108,7 @@ export class H1Request extends LiteEmitter {
 
   /** The connection closed: an unfinished body is aborted. */
   closed(): void {
+    if (this.aborted) return                  // the client's end, then the socket's close
     if (!this.complete) {
       this.aborted = true
       this.emit('aborted')
