@@ -2,7 +2,8 @@
 // TCP servers that answer exactly the bytes a test wants, sound or hostile.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { connect as connectH2 } from 'node:http2'
 import { request } from 'node:http'
 import { StaticProxy } from '../../static-proxy.js'
 
@@ -110,5 +111,33 @@ test('h1 upstream: a close-delimited body ends at EOF and the socket is not reus
 test('h1 upstream: a body cut short after the head resets the client connection', async () => {
   await withUpstream((_n, s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial'); setTimeout(() => s.destroy(), 20) }, async port => {
     await assert.rejects(send(port, '/'))
+  })
+})
+
+test('h1 upstream: connection-specific and framing fields in trailers are dropped, for HTTP/1.1 and HTTP/2 clients', { timeout: 5000 }, async () => {
+  // HTTP/2 refuses such fields outright; passed on, they threw out of the upstream socket's read.
+  const trailers = 'Connection: close\r\nTransfer-Encoding: x\r\nTE: gzip\r\nKeep-Alive: 1\r\nUpgrade: h2c\r\nContent-Length: 9\r\nX-Sum: 42\r\n'
+  await withUpstream((_n, s) => s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${trailers}\r\n`), async port => {
+    const h2 = await new Promise<{ status: number; body: string; trailers: Record<string, unknown> }>((resolve, reject) => {
+      const session = connectH2(`http://127.0.0.1:${port}`)
+      session.on('error', reject)
+      const out = { status: 0, body: '', trailers: {} as Record<string, unknown> }
+      const stream = session.request({ ':path': '/' })
+      stream.on('response', h => { out.status = Number(h[':status']) })
+      stream.on('trailers', t => { out.trailers = Object.fromEntries(Object.entries(t)) })
+      stream.setEncoding('latin1')
+      stream.on('data', (c: string) => { out.body += c })
+      stream.on('error', reject)
+      stream.on('close', () => { session.close(); resolve(out) })
+      stream.end()
+    })
+    assert.deepEqual(h2, { status: 200, body: 'ok', trailers: { 'x-sum': '42' } })
+    const raw = await new Promise<string>(resolve => {
+      const c = connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'))
+      let got = ''
+      c.on('data', d => { got += d.toString('latin1') })
+      c.on('close', () => resolve(got))
+    })
+    assert.match(raw, /\r\n0\r\nx-sum: 42\r\n\r\n$/i, raw)
   })
 })
