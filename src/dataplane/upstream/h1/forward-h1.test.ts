@@ -141,3 +141,31 @@ test('h1 upstream: connection-specific and framing fields in trailers are droppe
     assert.match(raw, /\r\n0\r\nx-sum: 42\r\n\r\n$/i, raw)
   })
 })
+
+test('h1 upstream: every malformed answer is a clean 502, and its socket is never used again', async () => {
+  const hostile: [string, string][] = [
+    ['bad status line', 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['Content-Length with Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['protocol switch', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n'],
+    ['bare LF', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok'],
+    ['NUL in a value', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok'],
+    ['obs-fold', 'HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok'],
+    ['head over 64 KB', `HTTP/1.1 200 OK\r\nX-A: ${'a'.repeat(70_000)}\r\n\r\n`],
+  ]
+  const answers = new Map<Socket, string>()
+  await withUpstream((n, s, head) => {
+    const path = head.split(' ')[1]
+    const bad = hostile.find(([name]) => path === `/${encodeURIComponent(name)}`)
+    // A sound answer followed by stray bytes that look like a second response.
+    if (bad === undefined) { s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil'); answers.set(s, 'sound') }
+    else { s.write(bad[1]); answers.set(s, bad[0]) }
+    assert.equal(n, 0, `socket that answered ${answers.get(s)} was used again`)
+  }, async port => {
+    for (const [name] of hostile) {
+      const r = await send(port, `/${encodeURIComponent(name)}`)
+      assert.deepEqual([r.status, r.headers['x-trellis-reason']], [502, 'upstream_reset'], name)
+      const next = await send(port, '/next')
+      assert.deepEqual([next.status, next.body], [200, 'ok'], `after ${name}`)
+    }
+  })
+})
