@@ -114,10 +114,17 @@ export function responseHeaderObject(list: readonly string[]): OutgoingHttpHeade
   return out
 }
 
-/** Trailer fields ([name, value, ...]) as an object for `res.addTrailers`. */
+/**
+ * Trailer fields ([name, value, ...]) as an object for `res.addTrailers`, without hop-by-hop and
+ * framing fields: they never belong in trailers, and HTTP/2 refuses them by throwing.
+ */
 export function trailerObject(raw: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {}
-  for (let i = 0; i < raw.length; i += 2) out[raw[i].toLowerCase()] = raw[i + 1]
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase()
+    if (HOP_BY_HOP.has(name) || name === 'content-length') continue
+    out[name] = raw[i + 1]
+  }
   return out
 }
 

@@ -210,7 +210,8 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     if (err) { this.socket.destroy(); return }
     this.responseDone = true
     res.finish()
-    if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.phase = Phase.Closed; this.socket.end(); return }
+    // Closed after this answer: ended, and destroyed soon even if the client never closes its side.
+    if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.socket.end(); this.closeSoon(); return }
     // The body is still coming (the answer did not wait for it): read and drop the rest, then go on.
     if (!this.bodyDone) { this.idleSinceMs = nowMs(); (this.req as H1Request).dump(); return }
     this.next(null)

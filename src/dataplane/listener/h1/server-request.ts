@@ -35,6 +35,7 @@ export class H1Request extends LiteEmitter {
   private endEmitted = false
   private flushQueued = false
   private dumping = false
+  private overLimit = false                   // cut at maxBodyBytes: never complete
 
   constructor(
     readonly socket: Socket,
@@ -78,6 +79,7 @@ export class H1Request extends LiteEmitter {
     if (this.dumping) return
     if (this.maxBodyBytes > 0 && (this.bodyBytes += chunk.length) > this.maxBodyBytes) {
       this.dumping = true
+      this.overLimit = true
       this.source.bodyTooLarge()
       return
     }
@@ -87,8 +89,10 @@ export class H1Request extends LiteEmitter {
     if ((this.heldBytes += chunk.length) >= HIGH_WATER) this.source.pauseReading()
   }
 
-  /** The body is complete. */
+  /** The body is complete. A body cut at the limit never is, even if its last chunk came in the
+   *  same read: the route must not forward what it got as the whole body. */
   end(): void {
+    if (this.overLimit) return
     this.complete = true
     this.ended = true
     if (this.flowing === true && this.held === null) this.emitEnd()
@@ -104,6 +108,7 @@ export class H1Request extends LiteEmitter {
 
   /** The connection closed: an unfinished body is aborted. */
   closed(): void {
+    if (this.aborted) return                  // the client's end, then the socket's close
     if (!this.complete) {
       this.aborted = true
       this.emit('aborted')

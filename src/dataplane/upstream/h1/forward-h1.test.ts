@@ -2,7 +2,8 @@
 // TCP servers that answer exactly the bytes a test wants, sound or hostile.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { connect as connectH2 } from 'node:http2'
 import { request } from 'node:http'
 import { StaticProxy } from '../../static-proxy.js'
 
@@ -110,5 +111,61 @@ test('h1 upstream: a close-delimited body ends at EOF and the socket is not reus
 test('h1 upstream: a body cut short after the head resets the client connection', async () => {
   await withUpstream((_n, s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial'); setTimeout(() => s.destroy(), 20) }, async port => {
     await assert.rejects(send(port, '/'))
+  })
+})
+
+test('h1 upstream: connection-specific and framing fields in trailers are dropped, for HTTP/1.1 and HTTP/2 clients', { timeout: 5000 }, async () => {
+  // HTTP/2 refuses such fields outright; passed on, they threw out of the upstream socket's read.
+  const trailers = 'Connection: close\r\nTransfer-Encoding: x\r\nTE: gzip\r\nKeep-Alive: 1\r\nUpgrade: h2c\r\nContent-Length: 9\r\nX-Sum: 42\r\n'
+  await withUpstream((_n, s) => s.write(`HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n${trailers}\r\n`), async port => {
+    const h2 = await new Promise<{ status: number; body: string; trailers: Record<string, unknown> }>((resolve, reject) => {
+      const session = connectH2(`http://127.0.0.1:${port}`)
+      session.on('error', reject)
+      const out = { status: 0, body: '', trailers: {} as Record<string, unknown> }
+      const stream = session.request({ ':path': '/' })
+      stream.on('response', h => { out.status = Number(h[':status']) })
+      stream.on('trailers', t => { out.trailers = Object.fromEntries(Object.entries(t)) })
+      stream.setEncoding('latin1')
+      stream.on('data', (c: string) => { out.body += c })
+      stream.on('error', reject)
+      stream.on('close', () => { session.close(); resolve(out) })
+      stream.end()
+    })
+    assert.deepEqual(h2, { status: 200, body: 'ok', trailers: { 'x-sum': '42' } })
+    const raw = await new Promise<string>(resolve => {
+      const c = connect(port, '127.0.0.1', () => c.write('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'))
+      let got = ''
+      c.on('data', d => { got += d.toString('latin1') })
+      c.on('close', () => resolve(got))
+    })
+    assert.match(raw, /\r\n0\r\nx-sum: 42\r\n\r\n$/i, raw)
+  })
+})
+
+test('h1 upstream: every malformed answer is a clean 502, and its socket is never used again', async () => {
+  const hostile: [string, string][] = [
+    ['bad status line', 'HTTP/1.1 20 OK\r\nContent-Length: 0\r\n\r\n'],
+    ['Content-Length with Transfer-Encoding', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'],
+    ['protocol switch', 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n'],
+    ['bare LF', 'HTTP/1.1 200 OK\nContent-Length: 2\n\nok'],
+    ['NUL in a value', 'HTTP/1.1 200 OK\r\nX-A: a\0b\r\nContent-Length: 2\r\n\r\nok'],
+    ['obs-fold', 'HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 2\r\n\r\nok'],
+    ['head over 64 KB', `HTTP/1.1 200 OK\r\nX-A: ${'a'.repeat(70_000)}\r\n\r\n`],
+  ]
+  const answers = new Map<Socket, string>()
+  await withUpstream((n, s, head) => {
+    const path = head.split(' ')[1]
+    const bad = hostile.find(([name]) => path === `/${encodeURIComponent(name)}`)
+    // A sound answer followed by stray bytes that look like a second response.
+    if (bad === undefined) { s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nevil'); answers.set(s, 'sound') }
+    else { s.write(bad[1]); answers.set(s, bad[0]) }
+    assert.equal(n, 0, `socket that answered ${answers.get(s)} was used again`)
+  }, async port => {
+    for (const [name] of hostile) {
+      const r = await send(port, `/${encodeURIComponent(name)}`)
+      assert.deepEqual([r.status, r.headers['x-trellis-reason']], [502, 'upstream_reset'], name)
+      const next = await send(port, '/next')
+      assert.deepEqual([next.status, next.body], [200, 'ok'], `after ${name}`)
+    }
   })
 })
