@@ -106,7 +106,9 @@ class Forwarding implements AttemptOwner {
         if (this.keptBytes > REPLAY_LIMIT) { this.overflow = true; this.kept = null }
       }
       const sink = this.sink
-      if (sink && !sink.destroyed && !sink.write(chunk)) {
+      // Between a failed try and its retry the body waits, so a backoff cannot let it outgrow replay.
+      if (sink === null) { req.pause(); return }
+      if (!sink.destroyed && !sink.write(chunk)) {
         req.pause()
         sink.once('drain', () => req.resume())
       }
@@ -245,6 +247,7 @@ class Forwarding implements AttemptOwner {
   }
 
   scheduleRetry(failed: Endpoint): void {
+    this.sink = null                                  // the failed try takes no more of the body
     this.cluster.retries++
     const delay = backoffDelayMs(this.tries - 1, this.retry.backoffBaseMs, this.retry.backoffMaxMs, Math.random())
     if (delay <= 0) { this.attempt(failed); return }
