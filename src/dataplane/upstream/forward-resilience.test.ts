@@ -51,6 +51,33 @@ async function withProxy(upstreams: ((req: IncomingMessage, res: ServerResponse)
   }
 }
 
+test('a response that streams longer than the request timeout reaches the client whole', async () => {
+  const parts = 6
+  await withProxy([(_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' })
+    let i = 0
+    const tick = setInterval(() => {
+      res.write(`part ${i}\n`)
+      if (++i === parts) { clearInterval(tick); res.end() }
+    }, 100)
+    res.on('close', () => clearInterval(tick))
+  }], ports => new ResilienceProxy(ports, {}, { requestMs: 250 }), async proxy => {
+    const r = await send(proxy.port)
+    assert.equal(r.error, null, 'the response was cut short')
+    assert.equal(r.status, 200)
+    assert.equal(r.body.toString().split('\n').filter(Boolean).length, parts)
+  })
+})
+
+test('a response that does not start within the request timeout is a 504 timeout', async () => {
+  await withProxy([(_req, res) => { setTimeout(() => { if (!res.destroyed) res.end('late') }, 3000).unref() }],
+    ports => new ResilienceProxy(ports, {}, { requestMs: 200 }), async proxy => {
+      const r = await send(proxy.port)
+      assert.equal(r.status, 504)
+      assert.equal(r.headers['x-trellis-reason'], 'timeout')
+    })
+})
+
 test('a body still arriving while a retry backs off is replayed whole, never cut', async () => {
   // 160 KiB, sent in 16 KiB pieces: the first try answers 503 at once, before the body is in; the
   // rest arrives during the backoff and pushes the body past what can be kept for replay.

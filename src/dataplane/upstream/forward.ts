@@ -188,6 +188,7 @@ class Forwarding implements AttemptOwner {
         this.scheduleRetry(ep)
         return
       }
+      this.responseStarted()
       const out = forwardResponseHeaders(withoutPseudo(headers))
       if (x.responseHeaders) x.responseHeaders(out)
       if (flags & constants.NGHTTP2_FLAG_END_STREAM) { // trailers-only (e.g. a gRPC status without a message)
@@ -225,6 +226,12 @@ class Forwarding implements AttemptOwner {
   }
 
   get service(): string { return this.cluster.service }
+
+  /** The response head goes to the client: the request timeout (until the response starts) is met.
+   *  A gRPC deadline bounds the whole call, so it keeps running. */
+  responseStarted(): void {
+    if (this.timer !== null && this.deadline === 0) { clearTimeout(this.timer); this.timer = null }
+  }
 
   recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void {
     const now = nowMs()

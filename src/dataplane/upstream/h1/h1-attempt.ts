@@ -23,6 +23,8 @@ export interface AttemptOwner {
   recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void
   fail(err: ProxyError): void
   finish(status: number): void
+  /** The response head is about to go to the client. */
+  responseStarted(): void
 }
 
 const LAST_CHUNK = '0\r\n\r\n'
@@ -136,6 +138,7 @@ export class H1Attempt implements H1Exchange {
       o.scheduleRetry(this.ep)
       return
     }
+    o.responseStarted()
     const x = o.x
     const list = forwardRawResponseHeaders(raw)
     if (x.responseHeaders !== null || x.req.httpVersionMajor === 2) {
