@@ -100,3 +100,30 @@ test('a body still arriving while a retry backs off is replayed whole, never cut
     else assert.equal(r.status, 503, `${r.status} ${r.headers['x-trellis-reason']}`)   // not retried (too large to replay): the 503 as it came
   })
 })
+
+test('requests in flight when a circuit breaker is added do not free slots they never held', async () => {
+  const held: ServerResponse[] = []
+  await withProxy([(_req, res) => { held.push(res) }], ports => new ResilienceProxy(ports), async proxy => {
+    const answerAll = () => { for (const res of held.splice(0)) res.end('ok') }
+    const waitHeld = async (n: number) => {
+      for (let i = 0; i < 200 && held.length < n; i++) await new Promise(r => setTimeout(r, 10))
+      assert.equal(held.length, n)
+    }
+    // Four requests in flight with no breaker; then a breaker of 2 (no waiting) comes with a config update.
+    const before = Array.from({ length: 4 }, () => send(proxy.port))
+    await waitHeld(4)
+    proxy.update({ circuitBreaker: { maxConnections: 1024, maxRequests: 2, maxPendingRequests: 0 } })
+    answerAll()
+    for (const r of await Promise.all(before)) assert.equal(r.status, 200)
+    // Now five at once: two are admitted, three are turned away at once.
+    const after = Array.from({ length: 5 }, () => send(proxy.port))
+    for (let i = 0; i < 200 && held.length < 2; i++) await new Promise(r => setTimeout(r, 10))
+    await new Promise(r => setTimeout(r, 100))
+    const admitted = held.length
+    answerAll()
+    const replies = await Promise.all(after)
+    assert.equal(admitted, 2)
+    assert.equal(replies.filter(r => r.status === 503 && r.headers['x-trellis-reason'] === 'overloaded').length, 3)
+    assert.equal(proxy.upstream.breaker!.active, 0)
+  })
+})

@@ -12,6 +12,7 @@ import { endWithHeaders, ProxyError, respondError } from '../errors.js'
 import { requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
+import type { CircuitBreaker } from '../resilience/circuit-breaker.js'
 import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
 import { H1Attempt, type AttemptOwner } from './h1/h1-attempt.js'
@@ -58,6 +59,8 @@ class Forwarding implements AttemptOwner {
   private sink: BodySink | null = null        // the attempt the body currently flows to
   private tries = 0
   private admitted = false
+  /** The circuit breaker this request is counted by (a config update may replace the cluster's). */
+  private breaker: CircuitBreaker | null = null
 
   constructor(readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done,
       private readonly hashKey: string | null) {
@@ -81,6 +84,7 @@ class Forwarding implements AttemptOwner {
     x.res.on('close', () => { if (!x.res.writableFinished) { this.upstream?.destroy(); this.finish(499) } })
     const breaker = cluster.breaker
     if (!breaker) { this.admitted = true; this.startBody(); return }
+    this.breaker = breaker
     const admit = () => { this.admitted = true; if (this.finished) breaker.release(); else this.startBody() }
     if (!breaker.acquire(admit)) {
       this.fail(new ProxyError('overloaded', `too many requests to ${cluster.service} (circuit breaker)`))
@@ -273,7 +277,7 @@ class Forwarding implements AttemptOwner {
     this.finished = true
     if (this.x.bodyTaps) { for (const t of this.x.bodyTaps) t.abort(); this.x.bodyTaps = null }
     if (this.timer) clearTimeout(this.timer)
-    if (this.admitted && this.cluster.breaker) this.cluster.breaker.release()
+    if (this.admitted && this.breaker !== null) this.breaker.release()
     this.done(status, this.x)
   }
 }
