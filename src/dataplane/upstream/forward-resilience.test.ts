@@ -127,3 +127,28 @@ test('requests in flight when a circuit breaker is added do not free slots they 
     assert.equal(proxy.upstream.breaker!.active, 0)
   })
 })
+
+test('requests that time out or are abandoned by their client still end on their endpoint: LeastRequest keeps using it', async () => {
+  let slow = true
+  const hits = [0, 0]
+  const handler = (i: number) => (_req: IncomingMessage, res: ServerResponse) => {
+    hits[i]++
+    if (i === 0 && slow) return                     // hangs: the proxy's timeout or the client gives up
+    res.end('ok')
+  }
+  await withProxy([handler(0), handler(1)], ports => new ResilienceProxy(ports, {}, { requestMs: 300 }), async proxy => {
+    for (const clientTimeoutMs of [5000, 50]) {     // the proxy's request timeout, then the client leaving first
+      slow = true
+      const start = hits[0]
+      for (let i = 0; i < 50 && hits[0] === start; i++) await send(proxy.port, { timeoutMs: clientTimeoutMs })
+      assert.equal(hits[0], start + 1, 'the first endpoint got no request')
+      slow = false
+      await new Promise(r => setTimeout(r, 400))
+      const before = hits[0]
+      for (let i = 0; i < 40; i++) assert.equal((await send(proxy.port)).status, 200)
+      // One request at a time, both endpoints are idle: each gets a fair share, not none.
+      assert.ok(hits[0] - before >= 5, `the first endpoint got ${hits[0] - before} of 40 requests (client timeout ${clientTimeoutMs} ms)`)
+      for (const ep of proxy.upstream.endpoints) assert.equal(ep.stats.inflight, 0, `${ep.key} still counts requests in flight`)
+    }
+  })
+})

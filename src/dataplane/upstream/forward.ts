@@ -61,6 +61,8 @@ class Forwarding implements AttemptOwner {
   private admitted = false
   /** The circuit breaker this request is counted by (a config update may replace the cluster's). */
   private breaker: CircuitBreaker | null = null
+  /** The request timed out: an attempt given up then counts as the endpoint's error. */
+  private timedOut = false
 
   constructor(readonly x: Exchange, private readonly cluster: Cluster, private readonly opts: ForwardOptions, private readonly done: Done,
       private readonly hashKey: string | null) {
@@ -141,7 +143,12 @@ class Forwarding implements AttemptOwner {
     if (this.deadline > 0) x.headers['grpc-timeout'] = formatGrpcTimeout(this.deadline - Date.now())
     if (cluster.protocol === 'http2' || cluster.protocol === 'grpc') {
       let ended = false
-      this.attemptH2(ep, ok => { if (!ended) { ended = true; this.recordAttempt(ep, started, ok) } })
+      this.attemptH2(ep, ok => {
+        if (ended) return
+        ended = true
+        if (ok === null) this.abandonAttempt(ep, started)
+        else this.recordAttempt(ep, started, ok)
+      })
       return
     }
     const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
@@ -158,7 +165,8 @@ class Forwarding implements AttemptOwner {
   }
 
   /** One attempt over the endpoint's multiplexed h2c session (http2 and grpc Services). */
-  private attemptH2(ep: Endpoint, end: (ok: boolean) => void): void {
+  /** `end`: the attempt's outcome, once; null when it was given up (the request finished without it). */
+  private attemptH2(ep: Endpoint, end: (ok: boolean | null) => void): void {
     const constants = http2().constants
     const { x, cluster } = this
     let stream: ClientHttp2Stream
@@ -219,6 +227,7 @@ class Forwarding implements AttemptOwner {
       this.fail(new ProxyError(refused ? 'unavailable' : 'upstream_reset', `${cluster.service}: ${err.code ?? err.message}`, refused ? 503 : 502, { cause: err }))
     })
     stream.on('close', () => {
+      if (this.finished) { end(null); return }        // no-op once the outcome was recorded
       if (!responded && !this.finished && stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
         end(false)
         if (!this.retryAfter(stream.rstCode === constants.NGHTTP2_REFUSED_STREAM ? 'connect-failure' : 'reset', ep)) {
@@ -241,6 +250,12 @@ class Forwarding implements AttemptOwner {
     const now = nowMs()
     ep.stats.onEnd(now, now - startedMs, ok)
     this.cluster.record(ep, ok)
+  }
+
+  abandonAttempt(ep: Endpoint, startedMs: number): void {
+    const now = nowMs(), ok = !this.timedOut
+    ep.stats.onEnd(now, now - startedMs, ok)
+    if (!ok) this.cluster.record(ep, false)
   }
 
   retryAfter(kind: AttemptFailure, ep: Endpoint): boolean {
@@ -267,6 +282,7 @@ class Forwarding implements AttemptOwner {
 
   fail(err: ProxyError): void {
     if (this.finished) return
+    if (err.reason === 'timeout') this.timedOut = true
     this.upstream?.destroy()
     respondError(this.x.res, err)
     this.finish(err.status)

@@ -21,6 +21,8 @@ export interface AttemptOwner {
   retryAfter(kind: AttemptFailure, ep: Endpoint): boolean
   /** The attempt's outcome, for the endpoint's load stats and outlier detection (once per attempt). */
   recordAttempt(ep: Endpoint, startedMs: number, ok: boolean): void
+  /** The attempt was given up before its outcome was known (timeout, the client left): once per attempt. */
+  abandonAttempt(ep: Endpoint, startedMs: number): void
   fail(err: ProxyError): void
   finish(status: number): void
   /** The response head is about to go to the client. */
@@ -98,6 +100,7 @@ export class H1Attempt implements H1Exchange {
 
   destroy(): void {
     this.destroyed = true
+    if (!this.settled) { this.settled = true; this.owner.abandonAttempt(this.ep, this.startedMs) }
     const c = this.conn
     if (c !== null) c.destroy()                        // detaches first: never touches a reused socket
   }
