@@ -12,8 +12,10 @@ export class OutlierDetector {
   /** Records one attempt's outcome; may eject the endpoint. */
   record(ep: Endpoint, ok: boolean, all: readonly Endpoint[]): void {
     if (ok) { ep.consecutiveErrors = 0; return }
+    // While ejected, answers to requests sent before the ejection are not held against it later.
+    if (ep.ejectedUntil > 0) return
     ep.consecutiveErrors++
-    if (ep.ejectedUntil > 0 || ep.consecutiveErrors < this.cfg.consecutiveErrors) return
+    if (ep.consecutiveErrors < this.cfg.consecutiveErrors) return
     let ejected = 0
     for (const e of all) if (e.ejectedUntil > 0) ejected++
     if (((ejected + 1) * 100) / all.length > this.cfg.maxEjectionPercent) return
@@ -22,7 +24,7 @@ export class OutlierDetector {
     ep.ejectedUntil = this.now() + duration
     ep.consecutiveErrors = 0
     this.ejections++
-    const timer = setTimeout(() => { ep.ejectedUntil = 0; this.onChange() }, duration)
+    const timer = setTimeout(() => { ep.ejectedUntil = 0; ep.consecutiveErrors = 0; this.onChange() }, duration)
     timer.unref()
     ep.ejectionTimer = timer
     this.onChange()
