@@ -152,3 +152,24 @@ test('requests that time out or are abandoned by their client still end on their
     }
   })
 })
+
+test('a client reading a response slowly is not cut off by the backend request timeout', async () => {
+  const size = 8 * 1024 * 1024
+  await withProxy([(_req, res) => { res.writeHead(200, { 'content-length': size }); res.end(Buffer.alloc(size, 120)) }],
+    ports => new ResilienceProxy(ports, {}, { backendRequestMs: 300 }), async proxy => {
+      const r = await new Promise<{ bytes: number; error: string | null }>(resolve => {
+        const req = request({ host: '127.0.0.1', port: proxy.port, path: '/', agent: false }, res => {
+          let bytes = 0
+          res.pause()                                         // the client reads nothing for a while
+          setTimeout(() => { res.on('data', (c: Buffer) => { bytes += c.length }); res.resume() }, 1200)
+          res.on('end', () => resolve({ bytes, error: null }))
+          res.on('error', err => resolve({ bytes, error: err.message }))
+        })
+        req.setTimeout(15_000, () => req.destroy(new Error('client timeout')))
+        req.on('error', err => resolve({ bytes: 0, error: err.message }))
+        req.end()
+      })
+      assert.equal(r.error, null, `the response was cut after ${r.bytes} bytes`)
+      assert.equal(r.bytes, size)
+    })
+})

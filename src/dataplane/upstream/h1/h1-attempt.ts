@@ -158,8 +158,13 @@ export class H1Attempt implements H1Exchange {
     // The last bytes of a Content-Length body end the response with them: head, body and end in one write.
     if (last) { this.ended = true; res.end(chunk); return }
     if (!res.write(chunk)) {
-      this.conn?.socket.pause()
-      res.once('drain', this.resumeFn ??= () => { this.conn?.socket.resume() })
+      // Held back by the client: the upstream is not idle, so the per-try timeout waits meanwhile.
+      const s = this.conn?.socket
+      if (s) { s.pause(); if (this.timeoutMs > 0) s.setTimeout(0) }
+      res.once('drain', this.resumeFn ??= () => {
+        const s = this.conn?.socket
+        if (s) { if (this.timeoutMs > 0) s.setTimeout(this.timeoutMs); s.resume() }
+      })
     }
   }
 
