@@ -1,0 +1,42 @@
+// What a join token's holder can make the control plane keep: status reports carrying the most
+// traffic series a report may hold, with the longest names, again and again. The control plane
+// keeps a bounded amount (oldest reports dropped first) and still counts the newest.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { BUCKET_COUNT } from '../telemetry/latency-histogram.js'
+import { TestMesh } from './harness/mesh.js'
+import { get } from './harness/http.js'
+import { docs, service, workload } from './harness/fixtures.js'
+
+/** What the control plane may hold of traffic counts (stats-store.ts). */
+const BOUND = 256 * 2 ** 20
+const mesh = new TestMesh()
+before(async () => {
+  await mesh.start()
+  await mesh.apply(docs(service('api'), workload('api')))
+})
+after(() => mesh.stop())
+
+test('status reports full of long series names are held within a bound, the newest counted', async () => {
+  const token = mesh.cp.creds.createJoinToken('default/api', 60_000, Date.now())
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const reg = await get(`${mesh.url}/api/v1/proxies`, headers, 'POST', JSON.stringify({ kind: 'sidecar', workload: 'api', replica: 0, adminAddress: '127.0.0.1:1' }))
+  assert.equal(reg.status, 201)
+  const id = reg.json().id
+  const name = (i: number, c: string) => `${c}${i}`.padEnd(512, 'x')
+  const series = Array.from({ length: 2000 }, (_, i) => ({
+    listener: name(i, 'l'), route: name(i, 'r'), backend: name(i, 'b'), caller: name(i, 'c'),
+    classes: [1, 0, 0, 0, 0, 0], buckets: Array(BUCKET_COUNT).fill(0), sumMs: 1,
+  }))
+  const reportBytes = 2000 * (4 * 512)
+  const reports = Math.ceil((BOUND * 1.25) / reportBytes)
+  const body = JSON.stringify({ appReady: true, ackedVersion: 0, stats: series })
+  for (let n = 0; n < reports; n++) {
+    const r = await get(`${mesh.url}/api/v1/proxies/${id}/status`, headers, 'POST', body)
+    assert.equal(r.status, 200)
+  }
+  const held = mesh.cp.stats.after(0)
+  const names = held.reduce((n, s) => n + s.series.reduce((m, d) => m + d.listener.length + d.route.length + d.backend.length + (d.caller?.length ?? 0), 0), 0)
+  assert.ok(names <= BOUND, `held ${(names / 2 ** 20).toFixed(0)} MiB of names in ${held.length} of ${reports} reports`)
+  assert.equal(held.at(-1)?.series.length, 2000, 'the newest report is kept')
+})
