@@ -40,3 +40,28 @@ test('status reports full of long series names are held within a bound, the newe
   assert.ok(names <= BOUND, `held ${(names / 2 ** 20).toFixed(0)} MiB of names in ${held.length} of ${reports} reports`)
   assert.equal(held.at(-1)?.series.length, 2000, 'the newest report is kept')
 })
+
+test('what a proxy reports of itself is kept in bounded sizes: destinations, circuits, a rejection\'s reason, its registration', async () => {
+  const token = mesh.cp.creds.createJoinToken('default/api', 60_000, Date.now())
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const long = 'a'.repeat(1 << 20)
+  for (const field of ['adminAddress', 'inboundAddress', 'incarnation']) {
+    const refused = await get(`${mesh.url}/api/v1/proxies`, headers, 'POST', JSON.stringify({ kind: 'sidecar', workload: 'api', replica: 1, [field]: long }))
+    assert.equal(refused.status, 400, field)
+    assert.match(refused.json().error, new RegExp(`${field} is longer than 512 characters`))
+  }
+  const reg = await get(`${mesh.url}/api/v1/proxies`, headers, 'POST', JSON.stringify({ kind: 'sidecar', workload: 'api', replica: 1, adminAddress: '127.0.0.1:1' }))
+  assert.equal(reg.status, 201)
+  const id = reg.json().id
+  const status = await get(`${mesh.url}/api/v1/proxies/${id}/status`, headers, 'POST', JSON.stringify({
+    appReady: true, ackedVersion: 0, nack: { version: 1, reason: long },
+    observed: { ejected: [long, '127.0.0.1:9', long], unhealthy: [long], circuits: { [long]: { open: true, active: 1, rejected: 0 } } },
+  }))
+  assert.equal(status.status, 200)
+  const rec = mesh.cp.registry.get(id)!
+  const kept = JSON.stringify(rec)
+  assert.ok(kept.length < 16 * 1024, `the record holds ${kept.length} characters`)
+  assert.ok(rec.nack!.reason.length <= 1024)
+  assert.deepEqual(rec.observed!.ejected, ['127.0.0.1:9'])
+  mesh.cp.registry.remove(id)
+})
