@@ -55,13 +55,34 @@ test('what a proxy reports of itself is kept in bounded sizes: destinations, cir
   const id = reg.json().id
   const status = await get(`${mesh.url}/api/v1/proxies/${id}/status`, headers, 'POST', JSON.stringify({
     appReady: true, ackedVersion: 0, nack: { version: 1, reason: long },
-    observed: { ejected: [long, '127.0.0.1:9', long], unhealthy: [long], circuits: { [long]: { open: true, active: 1, rejected: 0 } } },
+    observed: { ejected: [long, '127.0.0.1:9', long], unhealthy: Array(4000).fill('u'.repeat(500)), circuits: { [long]: { open: true, active: 1, rejected: 0 } } },
   }))
   assert.equal(status.status, 200)
   const rec = mesh.cp.registry.get(id)!
   const kept = JSON.stringify(rec)
-  assert.ok(kept.length < 16 * 1024, `the record holds ${kept.length} characters`)
+  assert.ok(kept.length < 300 * 1024, `the record holds ${kept.length} characters`)
   assert.ok(rec.nack!.reason.length <= 1024)
   assert.deepEqual(rec.observed!.ejected, ['127.0.0.1:9'])
   mesh.cp.registry.remove(id)
+})
+
+test('one Workload\'s token cannot grow the registry without bound: past 1024 proxies registering is refused', async () => {
+  const token = mesh.cp.creds.createJoinToken('default/api', 60_000, Date.now())
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const register = (replica: number) => get(`${mesh.url}/api/v1/proxies`, headers, 'POST',
+    JSON.stringify({ kind: 'sidecar', workload: 'api', replica, adminAddress: '127.0.0.1:1', inboundAddress: `127.0.0.1:${1000 + replica}`, incarnation: 'x' }))
+  const codes = new Map<number, number>()
+  for (let batch = 0; batch < 1100; batch += 50) {
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => register(100 + batch + i)))
+    for (const r of replies) codes.set(r.status, (codes.get(r.status) ?? 0) + 1)
+  }
+  const held = mesh.cp.registry.list().filter(p => p.workload === 'default/api').length
+  assert.ok(held <= 1024, `${held} proxies registered for one Workload (${JSON.stringify([...codes])})`)
+  assert.ok((codes.get(429) ?? 0) > 0)
+  const refused = await register(5000)
+  assert.equal(refused.status, 429)
+  assert.match(refused.json().error, /1024 proxies are registered for Workload default\/api already/)
+  // The same replica registering again replaces itself: a restart is never refused.
+  assert.equal((await register(100)).status, 201)
+  for (const p of mesh.cp.registry.list()) if (p.workload === 'default/api') mesh.cp.registry.remove(p.id)
 })

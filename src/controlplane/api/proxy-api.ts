@@ -11,6 +11,10 @@ const MAX_FIELD = 512
 const MAX_LABELS = 64
 /** A rejected config's reason, as kept, shown and logged. */
 const MAX_REASON = 1024
+/** What one report of destinations and circuits may hold, in characters (~10 000 addresses). */
+const MAX_OBSERVED_CHARS = 256 * 1024
+/** Proxies registered at once for one Workload or Gateway (replicas, and replacements beside them). */
+export const MAX_PROXIES_PER_OWNER = 1024
 
 export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
   const claims = cp.creds.verifyJoin(req.headers.authorization, Date.now())
@@ -33,6 +37,10 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     const publicKey = (body as { publicKey?: unknown }).publicKey
     // Issued before registering: a key the CA refuses leaves no half-registered proxy behind.
     const issued = typeof publicKey === 'string' ? await issue(cp, publicKey, identity) : null
+    if (cp.registry.besides(reg) >= MAX_PROXIES_PER_OWNER) {
+      const owner = reg.kind === 'gateway' ? `Gateway ${reg.gateway}` : `Workload ${reg.workload}`
+      throw new HttpError(429, `${MAX_PROXIES_PER_OWNER} proxies are registered for ${owner} already; a proxy that stops reporting is dropped after the instance TTL`)
+    }
     const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
     if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
     return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })
@@ -123,7 +131,8 @@ function labelsOf(v: unknown): Record<string, string> {
 
 /** Keeps only the expected shape of a proxy's report (it comes from the network), in bounded sizes. */
 function sanitizeObserved(o: Observed): Observed {
-  const short = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_FIELD
+  let budget = MAX_OBSERVED_CHARS
+  const short = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_FIELD && (budget -= x.length + 16) >= 0
   const strings = (v: unknown) => (Array.isArray(v) ? v.filter(short).slice(0, 10_000) : [])
   const circuits: Record<string, { open: boolean; active: number; rejected: number }> = {}
   if (o.circuits && typeof o.circuits === 'object') {
