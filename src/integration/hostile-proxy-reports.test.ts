@@ -86,3 +86,29 @@ test('one Workload\'s token cannot grow the registry without bound: past 1024 pr
   assert.equal((await register(100)).status, 201)
   for (const p of mesh.cp.registry.list()) if (p.workload === 'default/api') mesh.cp.registry.remove(p.id)
 })
+
+test('reports naming one instance thousands of times keep reading instances quick, each reporter listed once', async () => {
+  const token = mesh.cp.creds.createJoinToken('default/api', 60_000, Date.now())
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const ids: string[] = []
+  for (let replica = 0; replica < 4; replica++) {
+    const reg = await get(`${mesh.url}/api/v1/proxies`, headers, 'POST', JSON.stringify({ kind: 'sidecar', workload: 'api', replica, adminAddress: '127.0.0.1:1' }))
+    ids.push(reg.json().id)
+    const many = Array(10_000).fill('default/api/0')
+    const r = await get(`${mesh.url}/api/v1/proxies/${reg.json().id}/status`, headers, 'POST', JSON.stringify({ appReady: true, observed: { ejected: many, unhealthy: many, circuits: {} } }))
+    assert.equal(r.status, 200)
+  }
+  const started = Date.now()
+  const r = await get(`${mesh.url}/api/v1/instances`, { authorization: `Bearer ${mesh.cp.creds.adminToken}` })
+  const took = Date.now() - started
+  assert.equal(r.status, 200)
+  assert.ok(took < 1000, `GET /api/v1/instances took ${took} ms`)
+  const victim = r.json().items.find((i: { name: string }) => i.name === 'default/api/0')
+  assert.deepEqual(victim.ejectedBy, ['default/api/0', 'default/api/1', 'default/api/2', 'default/api/3'])
+  for (const id of ids) mesh.cp.registry.remove(id)
+})
+
+test('an admin read of a group named like an object property ("constructor") is a 404, not a 500', async () => {
+  const r = await get(`${mesh.url}/api/v1/constructor`, { authorization: `Bearer ${mesh.cp.creds.adminToken}` })
+  assert.equal(r.status, 404)
+})

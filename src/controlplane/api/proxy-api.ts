@@ -133,7 +133,7 @@ function labelsOf(v: unknown): Record<string, string> {
 function sanitizeObserved(o: Observed): Observed {
   let budget = MAX_OBSERVED_CHARS
   const short = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_FIELD && (budget -= x.length + 16) >= 0
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter(short).slice(0, 10_000) : [])
+  const strings = (v: unknown) => (Array.isArray(v) ? [...new Set(v.slice(0, 10_000))].filter(short) : [])  // each name once
   const circuits: Record<string, { open: boolean; active: number; rejected: number }> = {}
   if (o.circuits && typeof o.circuits === 'object') {
     for (const [k, v] of Object.entries(o.circuits).slice(0, 1000)) {
