@@ -2,8 +2,12 @@
 // Join tokens are HMAC-signed claims, so the control plane checks them without storing each one.
 // Replicas sharing a store share the join key too, which also seals the mesh CA key there.
 import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readSecretFile, writeSecretFile } from '../lib/secret-file.js'
+
+/** Bytes of a join key: `trellis` makes 32; fewer would make join tokens easier to forge. */
+const JOIN_KEY_BYTES = 32
 
 export interface JoinClaims { readonly workload: string | null; readonly exp: number }
 
@@ -13,8 +17,13 @@ export class Credentials {
   static loadOrCreate(stateDir: string): Credentials {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 })
     const admin = readOrCreate(join(stateDir, 'admin-token'), () => randomBytes(24).toString('base64url'))
-    const key = readOrCreate(join(stateDir, 'join-key'), () => randomBytes(32).toString('base64url'))
-    return new Credentials(admin, Buffer.from(key, 'base64url'))
+    const keyFile = join(stateDir, 'join-key')
+    const key = Buffer.from(readOrCreate(keyFile, () => randomBytes(JOIN_KEY_BYTES).toString('base64url')), 'base64url')
+    if (key.length < JOIN_KEY_BYTES) {
+      throw new Error(`${keyFile} holds ${key.length} bytes of key; a join key is ${JOIN_KEY_BYTES} bytes, base64url. ` +
+        'Copy join-key from a running replica\'s state folder, or remove the file to make a new key (join tokens made before stop working)')
+    }
+    return new Credentials(admin, key)
   }
 
   isAdmin(authorization: string | undefined): boolean {
@@ -60,9 +69,11 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && timingSafeEqual(x, y)
 }
 
+/** The secret in `path`; made when the file is missing or empty (a first start cut short). */
 function readOrCreate(path: string, make: () => string): string {
-  try { return readFileSync(path, 'utf8').trim() } catch { /* first start */ }
+  const found = readSecretFile(path)?.trim()
+  if (found) return found
   const value = make()
-  writeFileSync(path, value + '\n', { mode: 0o600 })
+  writeSecretFile(path, value + '\n')
   return value
 }

@@ -188,7 +188,10 @@ export class ControlPlane {
 
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://cp')
+    let url: URL
+    try { url = new URL(req.url ?? '/', 'http://cp') } catch {
+      throw new HttpError(400, 'the request target is not a URL')   // the client's mistake: no 500, no log line
+    }
     const path = url.pathname
     const method = req.method ?? 'GET'
     if (path === '/readyz') return sendJson(res, this.isReady() ? 200 : 503, { ready: this.isReady(), version: this.version })

@@ -50,12 +50,8 @@ export class Registry {
   constructor(private readonly ttlMs: number, private readonly onChange: () => void) {}
 
   register(reg: ProxyRegistration, now: number): ProxyRecord {
-    const name = reg.kind === 'sidecar' ? `${reg.workload}/${reg.replica}` : `gateway:${reg.gateway}`
-    // A restarted proxy replaces its old record; a replacement of another incarnation runs beside it
-    // until that one is drained (surge), unless the old one is gone already.
-    for (const old of this.proxies.values()) {
-      if (old.name === name && (old.incarnation === reg.incarnation || !old.connected)) this.proxies.delete(old.id)
-    }
+    const name = nameOf(reg)
+    for (const old of this.proxies.values()) if (replaces(reg, name, old)) this.proxies.delete(old.id)
     this.recovered.delete(name)
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
@@ -65,6 +61,16 @@ export class Registry {
     this.proxies.set(id, rec)
     this.onChange()
     return rec
+  }
+
+  /** How many proxies of the same Workload (or Gateway) registering `reg` would leave in place. */
+  besides(reg: ProxyRegistration): number {
+    const name = nameOf(reg)
+    let n = 0
+    for (const p of this.proxies.values()) {
+      if (p.kind === reg.kind && p.workload === reg.workload && p.gateway === reg.gateway && !replaces(reg, name, p)) n++
+    }
+    return n
   }
 
   get(id: string): ProxyRecord | undefined { return this.proxies.get(id) }
@@ -158,6 +164,16 @@ export class Registry {
     for (const [id, inst] of this.recovered) out.push({ ...inst, id })
     return out
   }
+}
+
+function nameOf(reg: ProxyRegistration): string {
+  return reg.kind === 'sidecar' ? `${reg.workload}/${reg.replica}` : `gateway:${reg.gateway}`
+}
+
+/** A restarted proxy replaces its old record; a replacement of another incarnation runs beside it
+ *  until that one is drained (surge), unless the old one is gone already. */
+function replaces(reg: ProxyRegistration, name: string, old: ProxyRecord): boolean {
+  return old.name === name && (old.incarnation === reg.incarnation || !old.connected)
 }
 
 function cmp(a: string, b: string): number { return a < b ? -1 : a > b ? 1 : 0 }

@@ -24,8 +24,8 @@ export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
   for (const p of proxies) {
     const o = p.observed
     if (!o) continue
-    for (const i of o.ejected) ejectedBy.set(i, [...(ejectedBy.get(i) ?? []), p.name])
-    for (const i of o.unhealthy) unhealthyFor.set(i, [...(unhealthyFor.get(i) ?? []), p.name])
+    for (const i of o.ejected) listed(ejectedBy, i, p.name)
+    for (const i of o.unhealthy) listed(unhealthyFor, i, p.name)
     for (const [svc, c] of Object.entries(o.circuits)) if (c.open) openCircuits.add(svc)
   }
   return proxies.filter(p => p.kind === 'sidecar' && p.workload).map(p => ({
@@ -41,6 +41,13 @@ export function instanceViews(ir: MeshIR, proxies: readonly ProxyRecord[]) {
   }))
 }
 
+/** Adds `name` to the list of `key`, once (proxies report what they see; a list may repeat a name). */
+function listed(lists: Map<string, string[]>, key: string, name: string): void {
+  const list = lists.get(key)
+  if (!list) lists.set(key, [name])
+  else if (list[list.length - 1] !== name) list.push(name)
+}
+
 const KIND_GROUPS: Record<string, readonly string[]> = {
   services: ['Service'], workloads: ['Workload'], gateways: ['Gateway'], certificates: ['Certificate'],
   routes: ['HTTPRoute', 'GRPCRoute', 'TCPRoute', 'TLSRoute'],
@@ -51,7 +58,7 @@ const KIND_GROUPS: Record<string, readonly string[]> = {
 /** Accepts plural group names (`routes`), kinds (`HTTPRoute`) and their plurals (`httproutes`). */
 export function kindsFor(group: string): readonly string[] | null {
   const g = group.toLowerCase()
-  if (g in KIND_GROUPS) return KIND_GROUPS[g]
+  if (Object.hasOwn(KIND_GROUPS, g)) return KIND_GROUPS[g]            // not `in`: "constructor" is no kind
   for (const kinds of Object.values(KIND_GROUPS)) {
     for (const k of kinds) if (g === k.toLowerCase() || g === `${k.toLowerCase()}s`) return [k]
   }

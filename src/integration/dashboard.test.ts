@@ -4,6 +4,8 @@
 // the page shows the login form and the API answers 401.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { chromium, type Browser } from 'playwright-core'
 import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import { TestMesh } from './harness/mesh.js'
@@ -115,4 +117,34 @@ test('the dashboard is served with a strict content policy and no token in any a
   assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
   assert.ok(!page.body.includes(mesh.cp.creds.adminToken))
   assert.equal((await get(`${mesh.url}/dashboard.js`)).headers['content-type'], 'text/javascript; charset=utf-8')
+})
+
+test('a page of another origin (another port of this host is the same site) cannot log the dashboard out or in, nor read with its cookie', async () => {
+  const evil = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' })
+    if (req.url === '/tap') return void res.end(`<script>fetch('${mesh.url}/api/v1/tap/api', { mode: 'no-cors', credentials: 'include' })</script>`)
+    const action = req.url === '/login' ? 'login' : 'logout'
+    res.end(`<form method="post" action="${mesh.url}/${action}"><input name="token" value="x"></form><script>document.forms[0].submit()</script>`)
+  })
+  await new Promise<void>(resolve => evil.listen(0, '127.0.0.1', resolve))
+  const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    await page.goto(`${mesh.url}/?token=${encodeURIComponent(mesh.cp.creds.adminToken)}`)
+    const session = (await context.cookies()).find(c => c.name === 'trellis_session')?.value
+    assert.ok(session)
+    for (const target of ['/logout', '/login']) {
+      const answer = page.waitForResponse(r => r.url() === `${mesh.url}${target}`)
+      await page.goto(`${evilUrl}${target}`)
+      assert.equal((await answer).status(), 403, `${target} from another origin`)
+      assert.equal((await context.cookies()).find(c => c.name === 'trellis_session')?.value, session, `${target} left the session as it was`)
+    }
+    const tap = page.waitForResponse(r => r.url().startsWith(`${mesh.url}/api/v1/tap/`))
+    await page.goto(`${evilUrl}/tap`)
+    assert.equal((await tap).status(), 401, 'no tap started with the cookie from another origin')
+  } finally {
+    await context.close()
+    evil.close()
+  }
 })

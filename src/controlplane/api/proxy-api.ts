@@ -6,6 +6,16 @@ import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
 import type { Observed, ProxyRegistration } from '../registry.js'
 
+/** Bounds on what a proxy's registration and reports may hold: names, addresses, one label. */
+const MAX_FIELD = 512
+const MAX_LABELS = 64
+/** A rejected config's reason, as kept, shown and logged. */
+const MAX_REASON = 1024
+/** What one report of destinations and circuits may hold, in characters (~10 000 addresses). */
+const MAX_OBSERVED_CHARS = 256 * 1024
+/** Proxies registered at once for one Workload or Gateway (replicas, and replacements beside them). */
+export const MAX_PROXIES_PER_OWNER = 1024
+
 export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
   const claims = cp.creds.verifyJoin(req.headers.authorization, Date.now())
   if (!claims) throw new HttpError(401, 'a valid join token is required')
@@ -27,6 +37,10 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     const publicKey = (body as { publicKey?: unknown }).publicKey
     // Issued before registering: a key the CA refuses leaves no half-registered proxy behind.
     const issued = typeof publicKey === 'string' ? await issue(cp, publicKey, identity) : null
+    if (cp.registry.besides(reg) >= MAX_PROXIES_PER_OWNER) {
+      const owner = reg.kind === 'gateway' ? `Gateway ${reg.gateway}` : `Workload ${reg.workload}`
+      throw new HttpError(429, `${MAX_PROXIES_PER_OWNER} proxies are registered for ${owner} already; a proxy that stops reporting is dropped after the instance TTL`)
+    }
     const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
     if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
     return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })
@@ -65,7 +79,7 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     if (body.stats !== undefined) cp.stats.ingest(rec, body.stats, Date.now())
     if (typeof body.ackedVersion === 'number' && body.ackedVersion > rec.ackedVersion) rec.ackedVersion = body.ackedVersion
     // The proxy reports its latest rejection until a later version applies; count and log each once.
-    const nack = body.nack && typeof body.nack.version === 'number' ? { version: body.nack.version, reason: String(body.nack.reason) } : null
+    const nack = body.nack && typeof body.nack.version === 'number' ? { version: body.nack.version, reason: String(body.nack.reason).slice(0, MAX_REASON) } : null
     if (nack && nack.version !== rec.nack?.version) { cp.metrics.nacks.inc(); cp.log(`proxy ${rec.name} rejected version ${nack.version}: ${nack.reason}`) }
     rec.nack = nack
     cp.registry.report(rec, body.appReady === true || rec.kind === 'gateway', Date.now())
@@ -86,29 +100,44 @@ async function issue(cp: ControlPlane, publicKey: string, identity: string): Pro
 }
 
 function parseRegistration(body: unknown): ProxyRegistration {
-  const b = body as Record<string, unknown>
+  const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>
   const kind = b.kind === 'gateway' ? 'gateway' : b.kind === 'sidecar' ? 'sidecar' : null
   if (!kind) throw new HttpError(400, 'kind must be sidecar or gateway')
-  const str = (v: unknown) => (typeof v === 'string' && v ? v : null)
-  const q = (v: unknown) => { const s = str(v); return s && !s.includes('/') ? `default/${s}` : s }
+  const str = (v: unknown, field: string) => {
+    if (typeof v !== 'string' || !v) return null
+    if (v.length > MAX_FIELD) throw new HttpError(400, `${field} is longer than ${MAX_FIELD} characters`)
+    return v
+  }
+  const q = (v: unknown, field: string) => { const s = str(v, field); return s && !s.includes('/') ? `default/${s}` : s }
   const reg: ProxyRegistration = {
-    kind, workload: q(b.workload), gateway: q(b.gateway),
+    kind, workload: q(b.workload, 'workload'), gateway: q(b.gateway, 'gateway'),
     replica: typeof b.replica === 'number' ? b.replica : null, pid: typeof b.pid === 'number' ? b.pid : null,
-    labels: (b.labels && typeof b.labels === 'object' ? b.labels : {}) as Record<string, string>,
-    adminAddress: str(b.adminAddress) ?? '', inboundAddress: str(b.inboundAddress), identity: '', incarnation: str(b.incarnation) ?? '',
+    labels: labelsOf(b.labels),
+    adminAddress: str(b.adminAddress, 'adminAddress') ?? '', inboundAddress: str(b.inboundAddress, 'inboundAddress'), identity: '',
+    incarnation: str(b.incarnation, 'incarnation') ?? '',
   }
   if (kind === 'sidecar' && (!reg.workload || reg.replica === null)) throw new HttpError(400, 'sidecars register with workload and replica')
   if (kind === 'gateway' && !reg.gateway) throw new HttpError(400, 'gateways register with gateway')
   return reg
 }
 
-/** Keeps only the expected shape of a proxy's report (it comes from the network). */
+/** A gateway's own labels (a sidecar gets its Workload's): string values only, bounded. */
+function labelsOf(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!v || typeof v !== 'object') return out
+  for (const [k, x] of Object.entries(v).slice(0, MAX_LABELS)) if (typeof x === 'string' && k.length <= MAX_FIELD && x.length <= MAX_FIELD) out[k] = x
+  return out
+}
+
+/** Keeps only the expected shape of a proxy's report (it comes from the network), in bounded sizes. */
 function sanitizeObserved(o: Observed): Observed {
-  const strings = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string').slice(0, 10_000) : [])
+  let budget = MAX_OBSERVED_CHARS
+  const short = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_FIELD && (budget -= x.length + 16) >= 0
+  const strings = (v: unknown) => (Array.isArray(v) ? [...new Set(v.slice(0, 10_000))].filter(short) : [])  // each name once
   const circuits: Record<string, { open: boolean; active: number; rejected: number }> = {}
   if (o.circuits && typeof o.circuits === 'object') {
     for (const [k, v] of Object.entries(o.circuits).slice(0, 1000)) {
-      if (v && typeof v === 'object') circuits[k] = { open: v.open === true, active: Number(v.active) || 0, rejected: Number(v.rejected) || 0 }
+      if (short(k) && v && typeof v === 'object') circuits[k] = { open: v.open === true, active: Number(v.active) || 0, rejected: Number(v.rejected) || 0 }
     }
   }
   return { ejected: strings(o.ejected), unhealthy: strings(o.unhealthy), circuits }

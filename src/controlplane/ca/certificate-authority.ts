@@ -6,8 +6,9 @@
 import 'reflect-metadata'                      // @peculiar/x509's DI container needs it, before the import below
 import * as x509 from '@peculiar/x509'
 import { randomBytes, webcrypto, X509Certificate as NodeX509 } from 'node:crypto'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { readSecretFile, writeSecretFile } from '../../lib/secret-file.js'
 import type { IssuedCertificate } from '../../identity/issued-certificate.js'
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto)
@@ -30,8 +31,8 @@ export class CertificateAuthority {
     if (!pem) {
       pem = await createCaPem()
       mkdirSync(stateDir, { recursive: true, mode: 0o700 })
-      writeFileSync(join(stateDir, KEY_FILE), pem.key, { mode: 0o600 })
-      writeFileSync(join(stateDir, CERT_FILE), pem.certificate, { mode: 0o644 })
+      writeSecretFile(join(stateDir, KEY_FILE), pem.key)
+      writeSecretFile(join(stateDir, CERT_FILE), pem.certificate, 0o644)
     }
     return CertificateAuthority.fromPem(pem)
   }
@@ -66,12 +67,10 @@ export class CertificateAuthority {
   }
 }
 
-/** The CA in a state folder, or null if it has none. */
+/** The CA in a state folder, or null if it has none (or only part of one: a first start cut short). */
 export function readCaFiles(stateDir: string): CaPem | null {
-  try {
-    const pem = { certificate: readFileSync(join(stateDir, CERT_FILE), 'utf8'), key: readFileSync(join(stateDir, KEY_FILE), 'utf8') }
-    return pem.certificate && pem.key ? pem : null
-  } catch { return null }
+  const certificate = readSecretFile(join(stateDir, CERT_FILE)), key = readSecretFile(join(stateDir, KEY_FILE))
+  return certificate && key ? { certificate, key } : null
 }
 
 /** A new CA: a fresh key and its self-signed root. */

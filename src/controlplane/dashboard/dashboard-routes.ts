@@ -1,14 +1,14 @@
 // The web dashboard at the control plane's `/`. `/?token=…` (the link `trellis up` prints) and the
 // login form exchange the admin token for a session cookie and redirect to `/`, so the token
 // leaves the address bar and history; without a session `/` shows the login form. Neither the
-// token nor the cookie is ever logged.
+// token nor the cookie is ever logged. Logging in and out takes forms from the dashboard's own pages only.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Credentials } from '../auth.js'
 import { HttpError } from '../http-util.js'
 import { DASHBOARD_JS } from './dashboard-script.js'
 import { DASHBOARD_CSS } from './dashboard-style.js'
 import { dashboardPage, loginPage } from './pages.js'
-import { CLEARED_COOKIE, hasSession, sessionCookie } from './session.js'
+import { CLEARED_COOKIE, fromOwnPage, hasSession, sessionCookie } from './session.js'
 
 const SECURITY_HEADERS = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -30,6 +30,9 @@ export async function handleDashboard(creds: Credentials, req: IncomingMessage, 
     if (token !== null) return token && creds.isAdmin(`Bearer ${token}`) ? login(res, creds) : send(res, 401, 'text/html; charset=utf-8', loginPage('That link holds no valid admin token.'))
     if (hasSession(req, creds.adminToken)) return send(res, 200, 'text/html; charset=utf-8', dashboardPage())
     return send(res, 200, 'text/html; charset=utf-8', loginPage(null))
+  }
+  if ((path === '/login' || path === '/logout') && method === 'POST' && !fromOwnPage(req)) {
+    return send(res, 403, 'text/plain; charset=utf-8', 'A form of another site or port cannot log in or out here.\n')
   }
   if (path === '/login' && method === 'POST') {
     const token = new URLSearchParams(await readForm(req)).get('token')?.trim() ?? ''

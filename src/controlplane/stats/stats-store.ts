@@ -7,9 +7,14 @@ import type { SeriesDelta } from '../../telemetry/series-delta.js'
 import type { ProxyRecord } from '../registry.js'
 
 export const MAX_WINDOW_MS = 10 * 60_000
-/** A bound on memory whatever proxies send: the oldest samples go first. */
+/** Bounds on memory whatever proxies send: the oldest samples go first. A report may carry 2000
+ *  series of 512-character names (~5 MB held): without a bound on bytes, a few hundred reports from
+ *  one join token's holder would exhaust the control plane's memory within the window. */
 const MAX_SAMPLES = 200_000
+export const MAX_STATS_BYTES = 256 * 1024 * 1024
 const MAX_SERIES_PER_REPORT = 2000
+/** Roughly what a series holds besides its names: the object, 20 counts in two arrays. */
+const SERIES_OVERHEAD_BYTES = 400
 
 export interface Reporter {
   readonly name: string
@@ -18,26 +23,30 @@ export interface Reporter {
   readonly identity: string
 }
 
-export interface Sample { readonly at: number; readonly proxy: Reporter; readonly series: readonly SeriesDelta[] }
+export interface Sample { readonly at: number; readonly proxy: Reporter; readonly series: readonly SeriesDelta[]; readonly bytes: number }
 
 export class StatsStore {
   private samples: Sample[] = []
+  /** What the samples hold, estimated (series-bytes). */
+  private held = 0
   /** When counting started: a window reaching further back covers only this much. */
   readonly startedAt: number
 
-  constructor(now = Date.now()) { this.startedAt = now }
+  constructor(now = Date.now(), private readonly maxBytes = MAX_STATS_BYTES) { this.startedAt = now }
 
   /** Stores a report's deltas; malformed entries (it comes from the network) are skipped. */
   ingest(proxy: ProxyRecord, raw: unknown, now: number): void {
     if (!Array.isArray(raw)) return
     const series: SeriesDelta[] = []
+    let bytes = 0
     for (const d of raw.slice(0, MAX_SERIES_PER_REPORT)) {
       const clean = sanitize(d)
-      if (clean) series.push(clean)
+      if (clean) { series.push(clean); bytes += seriesBytes(clean) }
     }
     if (series.length === 0) return
     const reporter: Reporter = { name: proxy.name, kind: proxy.kind, workload: proxy.workload, identity: proxy.identity }
-    this.samples.push({ at: now, proxy: reporter, series })
+    this.samples.push({ at: now, proxy: reporter, series, bytes })
+    this.held += bytes
     this.prune(now)
   }
 
@@ -49,13 +58,22 @@ export class StatsStore {
   }
 
   get size(): number { return this.samples.length }
+  /** Estimated bytes the samples hold; at most `maxBytes` plus one report. */
+  get bytes(): number { return this.held }
 
   private prune(now: number): void {
     const first = this.samples[0]
-    if (this.samples.length <= MAX_SAMPLES && first.at > now - MAX_WINDOW_MS) return
-    const keep = this.after(now - MAX_WINDOW_MS)
-    this.samples = keep.length > MAX_SAMPLES ? keep.slice(keep.length - MAX_SAMPLES) : keep
+    if (this.samples.length <= MAX_SAMPLES && this.held <= this.maxBytes && first.at > now - MAX_WINDOW_MS) return
+    let drop = this.samples.length - this.after(now - MAX_WINDOW_MS).length
+    for (const s of this.samples.slice(0, drop)) this.held -= s.bytes
+    // The newest report always stays, however large: a window never reads as empty while traffic flows.
+    while (drop < this.samples.length - 1 && (this.samples.length - drop > MAX_SAMPLES || this.held > this.maxBytes)) this.held -= this.samples[drop++].bytes
+    if (drop > 0) this.samples = this.samples.slice(drop)
   }
+}
+
+function seriesBytes(d: SeriesDelta): number {
+  return SERIES_OVERHEAD_BYTES + d.listener.length + d.route.length + d.backend.length + (d.caller?.length ?? 0)
 }
 
 function sanitize(d: unknown): SeriesDelta | null {
