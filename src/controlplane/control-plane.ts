@@ -17,7 +17,6 @@ import { StoreConflict, type Store } from './store/types.js'
 import { StatsStore } from './stats/stats-store.js'
 import { TapRelay } from './tap/tap-relay.js'
 import { handleDashboard } from './dashboard/dashboard-routes.js'
-import { isAdminRequest } from './dashboard/session.js'
 
 export interface ControlPlaneOptions {
   readonly store: Store
@@ -204,10 +203,10 @@ export class ControlPlane {
     }
     if (path.startsWith('/api/v1/proxies') && !(method === 'GET' && path === '/api/v1/proxies')) return handleProxyApi(this, req, res, path, method)
     if (!path.startsWith('/api/v1/')) {
-      if (await handleDashboard(this.creds, req, res, url)) return
+      if (handleDashboard(req, res, url)) return
       return sendJson(res, 404, { error: 'not found' })
     }
-    if (!isAdminRequest(this.creds, req)) throw new HttpError(401, 'admin token required (Authorization: Bearer …)')
+    if (!this.creds.isAdmin(req.headers.authorization)) throw new HttpError(401, 'admin token required (Authorization: Bearer …)')
     return handleAdminApi(this, req, res, url, method)
   }
 

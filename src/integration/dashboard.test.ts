@@ -1,7 +1,8 @@
 // The web dashboard in a real browser (Debian's Chromium, driven by playwright-core): the login
-// link sets the session cookie and leaves the address bar without the token; Services show live
-// golden signals, instances their health, proxies their config and certificate; without the token
-// the page shows the login form and the API answers 401.
+// link keeps the token in the tab's sessionStorage and leaves the address bar and history without
+// it; Services show live golden signals, instances their health, proxies their config and
+// certificate; without the token the page shows the login form and the API answers 401. No cookie
+// is ever set, so no other port of the host can receive or replay one.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
@@ -37,22 +38,21 @@ after(async () => {
   await mesh.stop()
 })
 
+const TOKEN_KEY = 'trellis.adminToken'
+
 test('the login link logs in, drops the token from the address, and the page shows live state', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
   const token = mesh.cp.creds.adminToken
   const res = await page.goto(`${mesh.url}/?token=${encodeURIComponent(token)}`)
   assert.equal(res?.status(), 200)
-  assert.equal(page.url(), `${mesh.url}/`, 'redirected to / without the token')
-  const [cookie] = await context.cookies()
-  assert.equal(cookie.name, 'trellis_session')
-  assert.equal(cookie.httpOnly, true)
-  assert.equal(cookie.sameSite, 'Strict')
-  assert.ok(!cookie.value.includes(token), 'the cookie does not hold the token itself')
-  assert.equal(await page.evaluate(() => document.cookie), '', 'scripts cannot read the session')
-
   const api = page.locator('#services tr[data-service="default/api"]')
   await api.waitFor()
+  assert.equal(page.url(), `${mesh.url}/`, 'the token left the address bar')
+  assert.equal(await page.evaluate(() => history.length), 2, 'the history holds the blank tab and / only, no entry with the token')
+  assert.deepEqual(await context.cookies(), [], 'no cookie: browsers would send it to every port of the host')
+  assert.equal(await page.evaluate((k: string) => sessionStorage.getItem(k), TOKEN_KEY), token, 'kept for this tab and origin')
+
   await page.waitForFunction(() => Number(document.querySelector('#services tr[data-service="default/api"] td.requests')?.textContent) > 0, null, { timeout: 15_000 })
   const rps = Number(await api.locator('td.rps').textContent())
   assert.ok(rps > 0, `rps ${rps}`)
@@ -78,53 +78,55 @@ test('the login link logs in, drops the token from the address, and the page sho
   await page.locator('#callers tr[data-caller="spiffe://trellis.local/ns/default/sa/web"]').waitFor()
   await page.locator('#routes tr[data-route="default/api-mesh"]').waitFor()
 
-  // The cookie authorizes reads only.
-  const write = await page.evaluate(async () => (await fetch('/api/v1/apply', { method: 'POST', body: '{}' })).status)
-  assert.equal(write, 401)
+  // A reload keeps the tab logged in; a request without the header is anyone's.
+  await page.reload()
+  await api.waitFor()
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/stats')).status), 401)
   await context.close()
 })
 
-test('without the token the page shows the login form, which logs in; the API answers 401', async () => {
+test('without the token the page shows the login form, which logs in and out; the API answers 401', async () => {
   const context = await browser.newContext()
   const page = await context.newPage()
   await page.goto(`${mesh.url}/`)
   await page.locator('form#login input[name="token"]').waitFor()
-  assert.equal(await page.locator('#services').count(), 0)
-  const status = await page.evaluate(async () => (await fetch('/api/v1/stats')).status)
-  assert.equal(status, 401)
+  assert.equal(await page.locator('#app').isHidden(), true)
+  assert.equal(await page.evaluate(async () => (await fetch('/api/v1/stats')).status), 401)
 
   await page.goto(`${mesh.url}/?token=wrong`)
-  assert.match(await page.locator('.error').textContent() ?? '', /no valid admin token/)
-  assert.equal(await page.locator('form#login').count(), 1)
-  assert.deepEqual(await context.cookies(), [])
+  await page.locator('#login-error').waitFor()
+  assert.match(await page.locator('#login-error').textContent() ?? '', /no valid admin token/)
+  assert.equal(page.url(), `${mesh.url}/`, 'a wrong token leaves the address bar too')
+
+  await page.fill('form#login input[name="token"]', 'also wrong')
+  await page.click('form#login button')
+  await page.waitForFunction(() => /not the admin token/.test(document.getElementById('login-error')?.textContent ?? ''))
 
   await page.fill('form#login input[name="token"]', mesh.cp.creds.adminToken)
   await page.click('form#login button')
   await page.locator('#services tr[data-service="default/api"]').waitFor()
-  assert.equal(page.url(), `${mesh.url}/`)
-  await page.click('header form button')        // log out
+  assert.equal(await page.locator('form#login').isHidden(), true)
+  await page.click('#logout')
   await page.locator('form#login').waitFor()
+  assert.equal(await page.evaluate((k: string) => sessionStorage.getItem(k), TOKEN_KEY), null, 'logging out forgets the token')
+  assert.deepEqual(await context.cookies(), [])
   await context.close()
 })
 
-test('the dashboard is served with a strict content policy and no token in any answer', async () => {
+test('the dashboard is served with a strict content policy, no cookie, and no token in any answer', async () => {
   const r = await get(`${mesh.url}/?token=${encodeURIComponent(mesh.cp.creds.adminToken)}`)
-  assert.equal(r.status, 303)
-  assert.equal(r.headers.location, '/')
+  assert.equal(r.status, 200)
   assert.equal(r.headers['referrer-policy'], 'no-referrer')
-  assert.match(String(r.headers['set-cookie']), /^trellis_session=[\w-]+; HttpOnly; SameSite=Strict; Path=\/$/)
-  const page = await get(`${mesh.url}/`, { cookie: String(r.headers['set-cookie']).split(';')[0] })
-  assert.match(String(page.headers['content-security-policy']), /script-src 'self'/)
-  assert.ok(!page.body.includes(mesh.cp.creds.adminToken))
+  assert.equal(r.headers['set-cookie'], undefined)
+  assert.match(String(r.headers['content-security-policy']), /script-src 'self'/)
+  assert.ok(!r.body.includes(mesh.cp.creds.adminToken))
   assert.equal((await get(`${mesh.url}/dashboard.js`)).headers['content-type'], 'text/javascript; charset=utf-8')
 })
 
-test('a page of another origin (another port of this host is the same site) cannot log the dashboard out or in, nor read with its cookie', async () => {
+test('a page on another port of this host gets nothing: not the token, and no cookie to send or replay', async () => {
   const evil = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' })
-    if (req.url === '/tap') return void res.end(`<script>fetch('${mesh.url}/api/v1/tap/api', { mode: 'no-cors', credentials: 'include' })</script>`)
-    const action = req.url === '/login' ? 'login' : 'logout'
-    res.end(`<form method="post" action="${mesh.url}/${action}"><input name="token" value="x"></form><script>document.forms[0].submit()</script>`)
+    res.end(`<script>window.answer = fetch('${mesh.url}/api/v1/tap/api', { mode: 'no-cors', credentials: 'include' })</script>`)
   })
   await new Promise<void>(resolve => evil.listen(0, '127.0.0.1', resolve))
   const evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`
@@ -132,17 +134,13 @@ test('a page of another origin (another port of this host is the same site) cann
   try {
     const page = await context.newPage()
     await page.goto(`${mesh.url}/?token=${encodeURIComponent(mesh.cp.creds.adminToken)}`)
-    const session = (await context.cookies()).find(c => c.name === 'trellis_session')?.value
-    assert.ok(session)
-    for (const target of ['/logout', '/login']) {
-      const answer = page.waitForResponse(r => r.url() === `${mesh.url}${target}`)
-      await page.goto(`${evilUrl}${target}`)
-      assert.equal((await answer).status(), 403, `${target} from another origin`)
-      assert.equal((await context.cookies()).find(c => c.name === 'trellis_session')?.value, session, `${target} left the session as it was`)
-    }
+    await page.locator('#services tr[data-service="default/api"]').waitFor()
     const tap = page.waitForResponse(r => r.url().startsWith(`${mesh.url}/api/v1/tap/`))
-    await page.goto(`${evilUrl}/tap`)
-    assert.equal((await tap).status(), 401, 'no tap started with the cookie from another origin')
+    await page.goto(`${evilUrl}/`)
+    assert.equal((await tap).status(), 401, 'its request to the admin API carries no credential')
+    assert.equal(await page.evaluate((k: string) => sessionStorage.getItem(k), TOKEN_KEY), null, 'another origin cannot read the token')
+    assert.deepEqual(await context.cookies(), [], 'no cookie that a server on another port would receive')
+    for (const path of ['/login', '/logout']) assert.equal((await get(`${mesh.url}${path}`)).status, 404, `${path} is gone`)
   } finally {
     await context.close()
     evil.close()

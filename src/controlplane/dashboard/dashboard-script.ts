@@ -1,9 +1,14 @@
 // The dashboard's script, served as /dashboard.js: plain browser JavaScript, no build step and no
-// libraries. It reads the admin API with the session cookie every two seconds and fills the
-// tables with textContent only (never HTML from the API). A 401 means the session is gone: the
-// page reloads and the control plane shows the login form.
+// libraries. It takes the admin token from the login link (and drops it from the address and the
+// history) or from the login form, keeps it in this tab's sessionStorage (this origin's alone, port
+// included), reads the admin API with it as a bearer header every two seconds, and fills the
+// tables with textContent only (never HTML from the API). A 401 means the token is no longer valid:
+// it is forgotten and the login form shows.
 export const DASHBOARD_JS = String.raw`
 'use strict'
+var TOKEN_KEY = 'trellis.adminToken'
+var token = null
+var timer = null
 var selected = null
 var windowSel = null
 
@@ -15,8 +20,8 @@ function el(tag, text, cls) {
 }
 
 function api(path) {
-  return fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (res) {
-    if (res.status === 401) { location.reload(); throw new Error('logged out') }
+  return fetch(path, { credentials: 'omit', headers: { accept: 'application/json', authorization: 'Bearer ' + token } }).then(function (res) {
+    if (res.status === 401) { logOut('The admin token is no longer valid.'); throw new Error('logged out') }
     if (!res.ok) throw new Error(path + ' answered ' + res.status)
     return res.json()
   })
@@ -110,10 +115,51 @@ function refresh() {
   })
 }
 
+function showLogin(error) {
+  document.getElementById('app').hidden = true
+  document.getElementById('login-view').hidden = false
+  var e = document.getElementById('login-error')
+  e.textContent = error || ''
+  e.hidden = !error
+}
+
+function showDashboard() {
+  document.getElementById('login-view').hidden = true
+  document.getElementById('app').hidden = false
+  refresh()
+  if (timer === null) timer = setInterval(refresh, 2000)
+}
+
+function logOut(error) {
+  token = null
+  sessionStorage.removeItem(TOKEN_KEY)
+  if (timer !== null) { clearInterval(timer); timer = null }
+  showLogin(error)
+}
+
+/** Checks a token against the admin API; keeps it for this tab when it is the admin's. */
+function logIn(candidate, error) {
+  fetch('/api/v1/status', { credentials: 'omit', headers: { accept: 'application/json', authorization: 'Bearer ' + candidate } }).then(function (res) {
+    if (res.status !== 200) { logOut(error); return }
+    token = candidate
+    sessionStorage.setItem(TOKEN_KEY, candidate)
+    showDashboard()
+  }, function () { showLogin('The control plane did not answer.') })
+}
+
 document.addEventListener('DOMContentLoaded', function () {
   windowSel = document.getElementById('window')
   windowSel.addEventListener('change', refresh)
-  refresh()
-  setInterval(refresh, 2000)
+  document.getElementById('logout').addEventListener('click', function () { logOut(null) })
+  document.getElementById('login').addEventListener('submit', function (ev) {
+    ev.preventDefault()
+    logIn(ev.target.elements.token.value.trim(), 'That is not the admin token.')
+  })
+  var fromLink = new URLSearchParams(location.search).get('token')
+  if (fromLink !== null) history.replaceState(null, '', '/')
+  var kept = sessionStorage.getItem(TOKEN_KEY)
+  if (fromLink !== null) logIn(fromLink, 'That link holds no valid admin token.')
+  else if (kept) logIn(kept, null)
+  else showLogin(null)
 })
 `

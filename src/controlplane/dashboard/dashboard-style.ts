@@ -5,7 +5,8 @@ export const DASHBOARD_CSS = `
 body { margin: 0; font: 14px/1.4 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
 header { display: flex; gap: 1.5rem; align-items: center; padding: .75rem 1.5rem; background: #fff; border-bottom: 1px solid var(--line); }
 header h1 { font-size: 1.2rem; margin: 0; }
-header form { margin-left: auto; }
+header #logout { margin-left: auto; }
+[hidden] { display: none !important; }
 main { padding: 0 1.5rem 1.5rem; }
 h2 { font-size: 1rem; margin: 1.5rem 0 .5rem; }
 h3 { font-size: .9rem; margin: 1rem 0 .4rem; color: var(--muted); }

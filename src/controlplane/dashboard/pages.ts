@@ -1,5 +1,6 @@
-// The dashboard's two HTML pages. No inline script or style: the Content-Security-Policy allows
-// only the control plane's own /dashboard.js and /dashboard.css.
+// The dashboard's page: the login form and the dashboard, both hidden until the script knows
+// whether this tab holds a valid admin token. No inline script or style: the Content-Security-Policy
+// allows only the control plane's own /dashboard.js and /dashboard.css.
 export function dashboardPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -11,6 +12,17 @@ export function dashboardPage(): string {
 <script src="/dashboard.js" defer></script>
 </head>
 <body>
+<main class="login" id="login-view" hidden>
+  <h1>Trellis</h1>
+  <form id="login">
+    <p>The dashboard needs the admin token. Open the link <code>trellis up</code> printed
+    (<code>dashboard: http://…/?token=…</code>), or paste the token from <code>.trellis/admin-token</code>.</p>
+    <p class="error" id="login-error" role="alert" hidden></p>
+    <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+    <button type="submit">Log in</button>
+  </form>
+</main>
+<div id="app" hidden>
 <header>
   <h1>Trellis</h1>
   <span id="status" class="muted">loading…</span>
@@ -19,7 +31,7 @@ export function dashboardPage(): string {
       <option value="10s">10s</option><option value="30s" selected>30s</option><option value="1m">1m</option><option value="5m">5m</option>
     </select>
   </label>
-  <form method="post" action="/logout"><button type="submit">Log out</button></form>
+  <button type="button" id="logout">Log out</button>
 </header>
 <main>
   <section>
@@ -53,31 +65,7 @@ export function dashboardPage(): string {
   </section>
 </main>
 <footer><span id="updated" class="muted"></span></footer>
-</body>
-</html>
-`
-}
-
-export function loginPage(error: string | null): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Trellis dashboard: log in</title>
-<link rel="stylesheet" href="/dashboard.css">
-</head>
-<body>
-<main class="login">
-  <h1>Trellis</h1>
-  <form id="login" method="post" action="/login">
-    <p>The dashboard needs the admin token. Open the link <code>trellis up</code> printed
-    (<code>dashboard: http://…/?token=…</code>), or paste the token from <code>.trellis/admin-token</code>.</p>
-    ${error ? `<p class="error" role="alert">${error}</p>` : ''}
-    <label>Admin token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
-    <button type="submit">Log in</button>
-  </form>
-</main>
+</div>
 </body>
 </html>
 `
