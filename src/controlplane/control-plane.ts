@@ -13,7 +13,7 @@ import { handleProxyApi } from './api/proxy-api.js'
 import { ControlPlaneMetrics } from './metrics.js'
 import { Pusher } from './push.js'
 import { Registry } from './registry.js'
-import { StoreConflict, type Store } from './store/types.js'
+import { StoreConflict, type Store, type StoreState } from './store/types.js'
 import { StatsStore } from './stats/stats-store.js'
 import { TapRelay } from './tap/tap-relay.js'
 import { handleDashboard } from './dashboard/dashboard-routes.js'
@@ -82,7 +82,8 @@ export class ControlPlane {
     const restored = this.config.restore(state.resources)
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)
     this.registry.restore(state.instances, Date.now())
-    this.version = 1
+    // Versions never go back: proxies that acked version N before a restart must see N+1 next.
+    this.version = (state.version ?? 0) + 1
     // A shared store (etcd): follow what the other replicas apply and register.
     await this.opts.store.watch?.({
       config: resources => {
@@ -115,7 +116,7 @@ export class ControlPlane {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
-    await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() })
+    await this.opts.store.save(this.stored())
     await this.opts.store.close()
   }
 
@@ -128,7 +129,7 @@ export class ControlPlane {
     if (!result.ok) return result
     if (result.changes.every(c => c.action === 'unchanged')) return result // nothing changed: same version
     try {
-      await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() }, base)
+      await this.opts.store.save({ ...this.stored(), version: this.version + 1 }, base)   // the version this apply takes
     } catch (err) {
       // Stored first, pushed second: nothing the store did not take goes live. Another replica
       // wrote meanwhile: take what the store holds; any other failure: back to what was before.
@@ -183,7 +184,17 @@ export class ControlPlane {
   private persist(): Promise<void> {
     const store = this.opts.store
     if (store.saveInstances) return store.saveInstances(this.registry.toStored())
-    return store.save({ resources: this.config.list(), instances: this.registry.toStored() })
+    return store.save(this.stored())
+  }
+
+  private stored(): StoreState {
+    return { resources: this.config.list(), instances: this.registry.toStored(), version: this.version }
+  }
+
+  /** A proxy registering says which version it acked last (from before a restart, or from another
+   *  replica): the next version it gets is above it. */
+  raiseVersionAbove(acked: number): void {
+    if (Number.isSafeInteger(acked) && acked >= this.version) this.version = acked
   }
 
 

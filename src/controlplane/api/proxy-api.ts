@@ -27,6 +27,8 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     const publicKey = (body as { publicKey?: unknown }).publicKey
     // Issued before registering: a key the CA refuses leaves no half-registered proxy behind.
     const issued = typeof publicKey === 'string' ? await issue(cp, publicKey, identity) : null
+    const acked = (body as { ackedVersion?: unknown }).ackedVersion
+    if (typeof acked === 'number') cp.raiseVersionAbove(acked)         // registering bumps the version past it
     const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
     if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
     return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })
