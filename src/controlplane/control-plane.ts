@@ -47,6 +47,7 @@ export class ControlPlane {
   private version = 0
   private timers: NodeJS.Timeout[] = []
   private persistTimer: NodeJS.Timeout | null = null
+  private stopped = false
   readonly heartbeatMs: number
   readonly certTtlMs: number
   private authority: CertificateAuthority | null = null
@@ -108,7 +109,11 @@ export class ControlPlane {
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
+    this.stopped = true
     if (this.persistTimer) { clearTimeout(this.persistTimer); this.persistTimer = null } // stop() saves below
+    // Taken before the streams close: closing them removes every proxy, and the instances must
+    // outlive this process so that callers keep their endpoints across a restart.
+    const state = this.stored()
     this.taps.closeAll()
     this.pusher.closeAll()
     await new Promise<void>(resolve => {
@@ -116,7 +121,7 @@ export class ControlPlane {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
-    await this.opts.store.save(this.stored())
+    await this.opts.store.save(state)
     await this.opts.store.close()
   }
 
@@ -174,7 +179,7 @@ export class ControlPlane {
   }
 
   private schedulePersist(): void {
-    if (this.persistTimer) return
+    if (this.persistTimer || this.stopped) return
     this.persistTimer = setTimeout(() => { this.persistTimer = null; this.persist().catch(err => this.log(`store: ${err}`)) }, 200)
     this.persistTimer.unref()
   }

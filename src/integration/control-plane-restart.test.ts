@@ -62,3 +62,32 @@ test('config versions keep increasing across a control-plane restart: no proxy g
   assert.ok(await cp.waitForAcks(cp.currentVersion, 10_000), 'every proxy acked the apply made after the restart')
   for (const p of [m.api, m.client]) assert.ok(p.ackedVersion >= cp.currentVersion)
 })
+
+test('callers keep the endpoints of instances re-registering with a restarted control plane: no request fails', async () => {
+  const m = await meshOn('store-traffic')
+  let cp = m.cp
+  await eventually('both instances ready', async () => cp.registry.toStored().length === 2)
+  await cp.stop()
+  const stored = await new FileStore(join(state, 'store-traffic')).load()
+  assert.deepEqual(stored.instances.map(i => i.id).sort(), ['default/api/0', 'default/client/0'], 'a stopped control plane keeps its instances')
+
+  const failures: string[] = []
+  let sent = 0, stop = false
+  const load = (async () => {
+    const deadline = Date.now() + 60_000
+    while (!stop && Date.now() < deadline && sent < 100_000) {
+      sent++
+      const r = await get(m.url).catch(err => ({ status: 0, headers: {} as Record<string, unknown>, body: (err as Error).message }))
+      if (r.status !== 200) failures.push(`${r.status} ${r.headers['x-trellis-reason'] ?? ''} ${r.body.slice(0, 80)}`)
+    }
+  })()
+  cp = await startCp(m.listen, 'store-traffic')
+  cleanup.push(() => cp.stop())
+  await eventually('both proxies back, ready and acked', async () =>
+    cp.registry.list().filter(p => p.connected && p.appReady).length === 2 && cp.registry.list().every(p => p.ackedVersion >= cp.currentVersion), 20_000)
+  await new Promise(r => setTimeout(r, 500))
+  stop = true
+  await load
+  assert.ok(sent > 20, `only ${sent} requests sent`)
+  assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${sent} requests failed`)
+})
