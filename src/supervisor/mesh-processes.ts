@@ -146,8 +146,11 @@ export class MeshProcesses {
     }, this.signal, 120_000, 'mesh')
   }
 
-  async stopAll(drainMs: number): Promise<void> {
+  /** Stops everything, draining for the Mesh's drainTimeout as last applied (`startDrainMs` before
+   *  the first reconcile). */
+  async stopAll(startDrainMs: number): Promise<void> {
     await this.reconciling.catch(() => {})
+    const drainMs = this.ir?.mesh.drainTimeoutMs ?? startDrainMs
     await Promise.all([...this.gateways.values()].map(g => g.stop(drainMs + 1000)))
     await Promise.all([...this.replicas.values()].map(async ({ replica }) => {
       try { await this.admin.call('POST', '/api/v1/drain', { instance: replica.name, incarnation: replica.incarnation }) } catch { /* control plane gone */ }
