@@ -199,6 +199,7 @@ export class ConfigClient {
   }
 
   private async applySnapshot(snap: Snapshot, version: number): Promise<void> {
+    if (this.stopped) return              // the proxy is stopping: its listeners are closing
     try {
       await this.opts.apply(snap, version)
       this.acked = version

@@ -144,7 +144,13 @@ export class SidecarProxy {
     // Bind new listeners first: if one fails, nothing of this snapshot has been applied.
     const bound: [QualifiedName, HttpListener | TcpListener][] = []
     const moved: (HttpListener | TcpListener)[] = []      // drained once the listeners on their new ports are in
-    for (const ol of snap.outbound) {
+    // Listeners switching protocol on their port come last: they are closed before the new one binds,
+    // so a port that cannot be bound refuses the snapshot before any of them is closed.
+    const switching = (ol: SidecarSnapshot['outbound'][number]) => {
+      const existing = this.outbound.get(ol.service), port = this.portFor(ol.service, ol.localPort)
+      return existing !== undefined && (port === 0 || existing.port === port) && (existing instanceof TcpListener) !== (ol.protocol === 'tcp')
+    }
+    for (const ol of [...snap.outbound].sort((a, b) => Number(switching(a)) - Number(switching(b)))) {
       const existing = this.outbound.get(ol.service)
       const port = this.portFor(ol.service, ol.localPort)
       const samePort = existing !== undefined && (port === 0 || existing.port === port)
