@@ -1,7 +1,9 @@
-// `trellis up` drains on shutdown for the Mesh's drainTimeout as last applied, not as it was at start.
+// `trellis up` drains on shutdown for the Mesh's drainTimeout as last applied, not as it was at start;
+// meanwhile its gateway takes no new connections.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
 import { eventually, get, sleep } from './harness/http.js'
@@ -40,6 +42,14 @@ metadata: { name: edge }
 spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
 `
 
+/** True when a TCP connection to 127.0.0.1:port is accepted. */
+function connects(port: number): Promise<boolean> {
+  return new Promise(resolve => {
+    const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true) })
+    socket.on('error', () => resolve(false))
+  })
+}
+
 let dir = '', gwPort = 0, cpPort = 0
 let up: UpProcess
 
@@ -59,6 +69,7 @@ test('a request in flight at shutdown gets the drainTimeout applied last', async
   const slow = get(`http://127.0.0.1:${gwPort}/?delay=4000`)
   await sleep(500)
   const code = up.stop(60_000)
+  await eventually('the gateway refuses new connections while it drains', async () => !(await connects(gwPort)), 10_000)
   const r = await slow.catch(err => ({ status: 0, body: (err as Error).message }))
   assert.equal(r.status, 200, `the request in flight was cut: ${r.body}`)
   assert.equal(await code, 0)
