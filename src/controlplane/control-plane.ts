@@ -102,7 +102,8 @@ export class ControlPlane {
       this.server!.once('error', reject)
       this.server!.listen(port, host, () => resolve())
     })
-    this.timers.push(setInterval(() => this.registry.sweep(Date.now()), 500))
+    // An expired proxy's stream goes too: a silent proxy (hung, or its host gone) buffers nothing more.
+    this.timers.push(setInterval(() => { for (const id of this.registry.sweep(Date.now())) this.pusher.detach(id) }, 500))
     this.timers.push(setInterval(() => this.pusher.ping(), 5000))
     for (const t of this.timers) t.unref()
   }

@@ -108,16 +108,18 @@ export class Registry {
     if (this.proxies.delete(id)) this.onChange()
   }
 
-  /** Drops proxies and recovered instances not heard from within the TTL. */
-  sweep(now: number): void {
+  /** Drops proxies and recovered instances not heard from within the TTL; returns the proxies' ids. */
+  sweep(now: number): string[] {
     let changed = false
+    const expired: string[] = []
     for (const rec of this.proxies.values()) {
-      if (now - rec.lastSeen > this.ttlMs) { this.proxies.delete(rec.id); changed = true }
+      if (now - rec.lastSeen > this.ttlMs) { this.proxies.delete(rec.id); expired.push(rec.id); changed = true }
     }
     for (const [id, inst] of this.recovered) {
       if (now - inst.lastSeen > this.ttlMs) { this.recovered.delete(id); changed = true }
     }
     if (changed) this.onChange()
+    return expired
   }
 
   restore(instances: readonly StoredInstance[], now: number): void {
