@@ -1,5 +1,5 @@
 // `trellis up` drains on shutdown for the Mesh's drainTimeout as last applied, not as it was at start;
-// meanwhile its gateway takes no new connections.
+// meanwhile its gateway takes no new connections, and one being removed is waited for.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { rmSync, writeFileSync } from 'node:fs'
@@ -41,6 +41,16 @@ kind: HTTPRoute
 metadata: { name: edge }
 spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
 `
+const side = (port: number) => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: side }
+spec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: side }
+spec: { parentRefs: [{ name: side }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
+`
 
 /** True when a TCP connection to 127.0.0.1:port is accepted. */
 function connects(port: number): Promise<boolean> {
@@ -50,28 +60,34 @@ function connects(port: number): Promise<boolean> {
   })
 }
 
-let dir = '', gwPort = 0, cpPort = 0
+let dir = '', gwPort = 0, cpPort = 0, sidePort = 0
 let up: UpProcess
 
 before(async () => {
-  gwPort = await freePort(); cpPort = await freePort()
-  dir = tempProject({ 'app.mjs': APP, 'mesh.yaml': `${mesh(cpPort, '1s')}---\n${rest(gwPort)}` })
+  gwPort = await freePort(); cpPort = await freePort(); sidePort = await freePort()
+  dir = tempProject({ 'app.mjs': APP, 'mesh.yaml': `${mesh(cpPort, '1s')}---\n${rest(gwPort)}---\n${side(sidePort)}`, 'side.yaml': side(sidePort) })
   up = new UpProcess(dir, ['-f', 'mesh.yaml'])
   await up.ready()
 })
 after(async () => { await up.stop(); rmSync(dir, { recursive: true, force: true }) })
 
-test('a request in flight at shutdown gets the drainTimeout applied last', async () => {
+test('a request in flight at shutdown gets the drainTimeout applied last; no gateway outlives up', async () => {
   writeFileSync(join(dir, 'drain.yaml'), mesh(cpPort, '20s'))
   const applied = trellis(dir, 'apply', '-f', 'drain.yaml', '--wait')
   assert.equal(applied.status, 0, applied.stderr)
   const pids = (JSON.parse(trellis(dir, 'get', 'proxies', '-o', 'json').stdout).items as { pid: number }[]).map(p => p.pid)
-  const slow = get(`http://127.0.0.1:${gwPort}/?delay=4000`)
+  // A Gateway deleted while a request is in flight on it drains; up's shutdown waits for it too.
+  const onSide = get(`http://127.0.0.1:${sidePort}/?delay=6000`)
+  await sleep(500)
+  assert.equal(trellis(dir, 'delete', '-f', 'side.yaml').status, 0)
+  await eventually('the deleted gateway stopped taking connections', async () => !(await connects(sidePort)), 15_000)
+  const slow = get(`http://127.0.0.1:${gwPort}/?delay=2000`)
   await sleep(500)
   const code = up.stop(60_000)
   await eventually('the gateway refuses new connections while it drains', async () => !(await connects(gwPort)), 10_000)
   const r = await slow.catch(err => ({ status: 0, body: (err as Error).message }))
   assert.equal(r.status, 200, `the request in flight was cut: ${r.body}`)
   assert.equal(await code, 0)
-  await eventually('every proxy stopped', async () => pids.every(pid => !alive(pid)), 10_000)
+  assert.deepEqual(pids.filter(alive), [], 'processes left running after up exited')
+  assert.equal((await onSide.catch(err => ({ status: 0, body: (err as Error).message }))).status, 200, 'the request on the deleted gateway finished')
 })
