@@ -13,7 +13,7 @@ import { handleProxyApi } from './api/proxy-api.js'
 import { ControlPlaneMetrics } from './metrics.js'
 import { Pusher } from './push.js'
 import { Registry } from './registry.js'
-import { StoreConflict, type Store } from './store/types.js'
+import { StoreConflict, type Store, type StoreState } from './store/types.js'
 import { StatsStore } from './stats/stats-store.js'
 import { TapRelay } from './tap/tap-relay.js'
 import { handleDashboard } from './dashboard/dashboard-routes.js'
@@ -46,6 +46,7 @@ export class ControlPlane {
   private version = 0
   private timers: NodeJS.Timeout[] = []
   private persistTimer: NodeJS.Timeout | null = null
+  private stopped = false
   readonly heartbeatMs: number
   readonly certTtlMs: number
   private authority: CertificateAuthority | null = null
@@ -81,7 +82,8 @@ export class ControlPlane {
     const restored = this.config.restore(state.resources)
     if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)
     this.registry.restore(state.instances, Date.now())
-    this.version = 1
+    // Versions never go back: proxies that acked version N before a restart must see N+1 next.
+    this.version = (state.version ?? 0) + 1
     // A shared store (etcd): follow what the other replicas apply and register.
     await this.opts.store.watch?.({
       config: resources => {
@@ -99,14 +101,19 @@ export class ControlPlane {
       this.server!.once('error', reject)
       this.server!.listen(port, host, () => resolve())
     })
-    this.timers.push(setInterval(() => this.registry.sweep(Date.now()), 500))
+    // An expired proxy's stream goes too: a silent proxy (hung, or its host gone) buffers nothing more.
+    this.timers.push(setInterval(() => { for (const id of this.registry.sweep(Date.now())) this.pusher.detach(id) }, 500))
     this.timers.push(setInterval(() => this.pusher.ping(), 5000))
     for (const t of this.timers) t.unref()
   }
 
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
+    this.stopped = true
     if (this.persistTimer) { clearTimeout(this.persistTimer); this.persistTimer = null } // stop() saves below
+    // Taken before the streams close: closing them removes every proxy, and the instances must
+    // outlive this process so that callers keep their endpoints across a restart.
+    const state = this.stored()
     this.taps.closeAll()
     this.pusher.closeAll()
     await new Promise<void>(resolve => {
@@ -114,7 +121,7 @@ export class ControlPlane {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
-    await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() })
+    await this.opts.store.save(state)
     await this.opts.store.close()
   }
 
@@ -127,7 +134,7 @@ export class ControlPlane {
     if (!result.ok) return result
     if (result.changes.every(c => c.action === 'unchanged')) return result // nothing changed: same version
     try {
-      await this.opts.store.save({ resources: this.config.list(), instances: this.registry.toStored() }, base)
+      await this.opts.store.save({ ...this.stored(), version: this.version + 1 }, base)   // the version this apply takes
     } catch (err) {
       // Stored first, pushed second: nothing the store did not take goes live. Another replica
       // wrote meanwhile: take what the store holds; any other failure: back to what was before.
@@ -172,7 +179,7 @@ export class ControlPlane {
   }
 
   private schedulePersist(): void {
-    if (this.persistTimer) return
+    if (this.persistTimer || this.stopped) return
     this.persistTimer = setTimeout(() => { this.persistTimer = null; this.persist().catch(err => this.log(`store: ${err}`)) }, 200)
     this.persistTimer.unref()
   }
@@ -182,7 +189,17 @@ export class ControlPlane {
   private persist(): Promise<void> {
     const store = this.opts.store
     if (store.saveInstances) return store.saveInstances(this.registry.toStored())
-    return store.save({ resources: this.config.list(), instances: this.registry.toStored() })
+    return store.save(this.stored())
+  }
+
+  private stored(): StoreState {
+    return { resources: this.config.list(), instances: this.registry.toStored(), version: this.version }
+  }
+
+  /** A proxy registering says which version it acked last (from before a restart, or from another
+   *  replica): the next version it gets is above it. */
+  raiseVersionAbove(acked: number): void {
+    if (Number.isSafeInteger(acked) && acked >= this.version) this.version = acked
   }
 
 

@@ -25,6 +25,14 @@ export class Pusher {
 
   connected(id: string): boolean { return this.streams.has(id) }
 
+  /** Ends the stream of a proxy the registry forgot; if it is still alive it registers again. */
+  detach(id: string): void {
+    const stream = this.streams.get(id)
+    if (!stream) return
+    this.streams.delete(id)
+    stream.res.destroy()
+  }
+
   /** Sends a message other than config (a tap starting or stopping); false without a stream. */
   message(id: string, msg: object): boolean {
     const stream = this.streams.get(id)

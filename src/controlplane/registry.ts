@@ -52,7 +52,6 @@ export class Registry {
   register(reg: ProxyRegistration, now: number): ProxyRecord {
     const name = nameOf(reg)
     for (const old of this.proxies.values()) if (replaces(reg, name, old)) this.proxies.delete(old.id)
-    this.recovered.delete(name)
     const id = `${process.pid.toString(36)}-${(++this.seq).toString(36)}-${now.toString(36)}`
     const rec: ProxyRecord = {
       ...reg, id, name, configVersion: 0, ackedVersion: 0, nack: null,
@@ -76,10 +75,15 @@ export class Registry {
   get(id: string): ProxyRecord | undefined { return this.proxies.get(id) }
   list(): ProxyRecord[] { return [...this.proxies.values()].sort((a, b) => cmp(a.name, b.name)) }
 
-  /** Heartbeat / status report: refreshes the TTL; a change of app readiness changes membership. */
+  /** Heartbeat / status report: refreshes the TTL; a change of app readiness changes membership.
+   *  A sidecar's first report after a control-plane restart replaces its recovered instance: until
+   *  then the recovered one keeps serving, so callers never lose the endpoint in between. */
   report(rec: ProxyRecord, appReady: boolean, now: number): void {
     rec.lastSeen = now
-    if (rec.appReady !== appReady) { rec.appReady = appReady; this.onChange() }
+    const replaced = this.recovered.delete(rec.name)
+    const changed = rec.appReady !== appReady
+    rec.appReady = appReady
+    if (changed || replaced) this.onChange()
   }
 
   setConnected(rec: ProxyRecord, connected: boolean, now: number): void {
@@ -110,16 +114,18 @@ export class Registry {
     if (this.proxies.delete(id)) this.onChange()
   }
 
-  /** Drops proxies and recovered instances not heard from within the TTL. */
-  sweep(now: number): void {
+  /** Drops proxies and recovered instances not heard from within the TTL; returns the proxies' ids. */
+  sweep(now: number): string[] {
     let changed = false
+    const expired: string[] = []
     for (const rec of this.proxies.values()) {
-      if (now - rec.lastSeen > this.ttlMs) { this.proxies.delete(rec.id); changed = true }
+      if (now - rec.lastSeen > this.ttlMs) { this.proxies.delete(rec.id); expired.push(rec.id); changed = true }
     }
     for (const [id, inst] of this.recovered) {
       if (now - inst.lastSeen > this.ttlMs) { this.recovered.delete(id); changed = true }
     }
     if (changed) this.onChange()
+    return expired
   }
 
   restore(instances: readonly StoredInstance[], now: number): void {
@@ -143,11 +149,15 @@ export class Registry {
       })
     }
     const local = new Set(out.map(i => i.address))
-    for (const inst of [...this.recovered.values(), ...this.remote]) {
-      if (local.has(inst.address)) continue                     // registered here now: the live record wins
+    const serving = new Set(out.filter(i => i.ready).map(i => i.address))
+    const add = (inst: StoredInstance) => {
       local.add(inst.address)
+      serving.add(inst.address)
       out.push({ workload: inst.workload, replica: inst.replica, labels: inst.labels, address: inst.address, identity: inst.identity, ready: true, draining: false })
     }
+    // A recovered instance serves until its proxy's first report, even once it has registered again.
+    for (const inst of this.recovered.values()) if (!serving.has(inst.address)) add(inst)
+    for (const inst of this.remote) if (!local.has(inst.address)) add(inst)   // registered here now: the live record wins
     return out.sort((a, b) => cmp(a.workload, b.workload) || a.replica - b.replica)
   }
 

@@ -84,7 +84,9 @@ export class ConfigClient {
     if (this.stopped) return
     try {
       const cert = this.opts.certificate
-      const body = cert ? { ...this.opts.registration(), publicKey: cert.publicKeyPem } : this.opts.registration()
+      // The version acked last goes along, so a restarted control plane continues above it.
+      const registration = { ...this.opts.registration(), ackedVersion: this.acked }
+      const body = cert ? { ...registration, publicKey: cert.publicKeyPem } : registration
       const reg = await this.post('/api/v1/proxies', body) as { id: string; identity: string; heartbeatMs: number; certificate?: IssuedCertificate }
       if (this.stopped) return                    // stopped while registering: open nothing
       this.id = reg.id
@@ -197,6 +199,7 @@ export class ConfigClient {
   }
 
   private async applySnapshot(snap: Snapshot, version: number): Promise<void> {
+    if (this.stopped) return              // the proxy is stopping: its listeners are closing
     try {
       await this.opts.apply(snap, version)
       this.acked = version

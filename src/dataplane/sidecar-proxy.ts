@@ -143,10 +143,20 @@ export class SidecarProxy {
     if (snap.kind !== 'sidecar') throw new Error(`expected a sidecar snapshot, got ${snap.kind}`)
     // Bind new listeners first: if one fails, nothing of this snapshot has been applied.
     const bound: [QualifiedName, HttpListener | TcpListener][] = []
-    for (const ol of snap.outbound) {
+    const moved: (HttpListener | TcpListener)[] = []      // drained once the listeners on their new ports are in
+    // Listeners switching protocol on their port come last: they are closed before the new one binds,
+    // so a port that cannot be bound refuses the snapshot before any of them is closed.
+    const switching = (ol: SidecarSnapshot['outbound'][number]) => {
+      const existing = this.outbound.get(ol.service), port = this.portFor(ol.service, ol.localPort)
+      return existing !== undefined && (port === 0 || existing.port === port) && (existing instanceof TcpListener) !== (ol.protocol === 'tcp')
+    }
+    for (const ol of [...snap.outbound].sort((a, b) => Number(switching(a)) - Number(switching(b)))) {
       const existing = this.outbound.get(ol.service)
-      if (existing && (existing instanceof TcpListener) === (ol.protocol === 'tcp')) continue
-      if (existing) { this.outbound.delete(ol.service); await existing.close(0) }   // the Service changed protocol
+      const port = this.portFor(ol.service, ol.localPort)
+      const samePort = existing !== undefined && (port === 0 || existing.port === port)
+      if (existing && samePort && (existing instanceof TcpListener) === (ol.protocol === 'tcp')) continue
+      if (existing && samePort) { this.outbound.delete(ol.service); await existing.close(0) }   // the Service changed protocol
+      else if (existing) moved.push(existing)                                                // its localPort changed
       const name = `outbound|${ol.service}`
       const listener = ol.protocol === 'tcp' ? new TcpListener({ name, sniff: false, log: this.log })
         : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
@@ -154,7 +164,6 @@ export class SidecarProxy {
         listener.tracer = this.tracer
         listener.callerTap = new CallerTap(this.tap, ol.service)
       }
-      const port = this.portFor(ol.service, ol.localPort)
       try { await listener.listen(port, this.host) } catch (err) {
         await Promise.all(bound.map(([, l]) => l.close(0)))
         throw new Error(`cannot listen for ${ol.service} on ${this.host}:${port}: ${(err as Error).message}`)
@@ -175,6 +184,7 @@ export class SidecarProxy {
       }))
     }
     for (const [service, listener] of bound) this.outbound.set(service, listener)
+    for (const listener of moved) void listener.close(snap.mesh.drainTimeoutMs)   // in-flight requests finish there
     for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
     for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
     const inboundLimits = snap.inbound.rateLimits ? new RateLimiter(snap.inbound.rateLimits, this.limits) : null

@@ -103,7 +103,10 @@ export class GatewayProxy {
       for (const s of stores.values()) s.close()
       await Promise.all(bound.map(l => l.close(0)))
     }
-    for (const plan of plans) {
+    // New ports are bound before any port changing protocol is closed: a port that cannot be bound
+    // refuses the snapshot while every listener of the last good one still serves.
+    const order = [...plans].sort((a, b) => Number(this.listeners.has(a.port)) - Number(this.listeners.has(b.port)))
+    for (const plan of order) {
       const existing = this.listeners.get(plan.port)
       try {
         if (existing && existing.protocol === plan.protocol) {
@@ -143,9 +146,9 @@ export class GatewayProxy {
 
   /** Stops taking new connections, finishes in-flight requests for up to `drainMs`. */
   async stop(drainMs: number): Promise<void> {
-    await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
-    this.client.stop()
+    this.client.stop()                    // no snapshot applied while draining may bind a port again
     this.taps.clear()
+    await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
     this.limits.close()
     this.tracer.close()
     await this.security.close()

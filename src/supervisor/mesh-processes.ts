@@ -21,6 +21,8 @@ function specOf(w: WorkloadIR, generation: number): string {
 export class MeshProcesses {
   private readonly replicas = new Map<string, Entry>()
   private readonly gateways = new Map<string, ManagedProcess>()
+  /** Gateways removed from the config, still draining: shutdown waits for them too. */
+  private readonly retiring = new Set<Promise<void>>()
   private ir: MeshIR | null = null
   private rollouts: Record<string, number> = {}
   private version = 0
@@ -94,7 +96,10 @@ export class MeshProcesses {
       proc.start()
     }
     for (const [name, proc] of this.gateways) {
-      if (!ir.gateways.some(g => g.name === name)) { this.gateways.delete(name); void proc.stop(ir.mesh.drainTimeoutMs + 1000) }
+      if (ir.gateways.some(g => g.name === name)) continue
+      this.gateways.delete(name)
+      const stopped = proc.stop(ir.mesh.drainTimeoutMs + 1000).finally(() => this.retiring.delete(stopped))
+      this.retiring.add(stopped)
     }
   }
 
@@ -146,9 +151,12 @@ export class MeshProcesses {
     }, this.signal, 120_000, 'mesh')
   }
 
-  async stopAll(drainMs: number): Promise<void> {
+  /** Stops everything, draining for the Mesh's drainTimeout as last applied (`startDrainMs` before
+   *  the first reconcile). */
+  async stopAll(startDrainMs: number): Promise<void> {
     await this.reconciling.catch(() => {})
-    await Promise.all([...this.gateways.values()].map(g => g.stop(drainMs + 1000)))
+    const drainMs = this.ir?.mesh.drainTimeoutMs ?? startDrainMs
+    await Promise.all([...this.gateways.values()].map(g => g.stop(drainMs + 1000)).concat([...this.retiring]))
     await Promise.all([...this.replicas.values()].map(async ({ replica }) => {
       try { await this.admin.call('POST', '/api/v1/drain', { instance: replica.name, incarnation: replica.incarnation }) } catch { /* control plane gone */ }
     }))

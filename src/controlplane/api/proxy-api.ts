@@ -41,6 +41,10 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
       const owner = reg.kind === 'gateway' ? `Gateway ${reg.gateway}` : `Workload ${reg.workload}`
       throw new HttpError(429, `${MAX_PROXIES_PER_OWNER} proxies are registered for ${owner} already; a proxy that stops reporting is dropped after the instance TTL`)
     }
+    const acked = (body as { ackedVersion?: unknown }).ackedVersion
+    // Registering bumps the version past what the proxy last applied (it may have outlived a restart);
+    // the value comes from the network, so only a plausible version counts.
+    if (typeof acked === 'number' && Number.isInteger(acked) && acked > 0 && acked < 2 ** 31) cp.raiseVersionAbove(acked)
     const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
     if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
     return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })

@@ -24,7 +24,7 @@ export class FileStore implements Store {
       throw err
     }
     const parsed = JSON.parse(text) as Partial<StoreState>
-    return { resources: parsed.resources ?? [], instances: parsed.instances ?? [] }
+    return { resources: parsed.resources ?? [], instances: parsed.instances ?? [], version: typeof parsed.version === 'number' ? parsed.version : 0 }
   }
 
   /** Saves are serialised so an older state never lands after a newer one. */

@@ -25,6 +25,8 @@ export interface StoredInstance {
 export interface StoreState {
   readonly resources: readonly StoredResource[]
   readonly instances: readonly StoredInstance[]
+  /** The config version when saved, so a restarted control plane carries on above it (absent: 0). */
+  readonly version?: number
 }
 
 export interface Store {
