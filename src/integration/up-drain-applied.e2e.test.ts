@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
 import { eventually, get, sleep } from './harness/http.js'
 import { UpProcess, alive, tempProject, trellis } from './harness/up-process.js'
+import { docs, gateway, httpRoute, service } from './harness/fixtures.js'
 
 const APP = `
 import { createServer } from 'node:http'
@@ -21,36 +22,16 @@ kind: Mesh
 metadata: { name: default }
 spec: { controlPlane: { listen: 127.0.0.1:${cpPort} }, drainTimeout: ${drain} }
 `
-const rest = (gwPort: number) => `apiVersion: trellis.dev/v1alpha1
-kind: Service
-metadata: { name: slow }
-spec: { port: 80, selector: { app: slow } }
----
-apiVersion: trellis.dev/v1alpha1
+const rest = (gwPort: number) => docs(
+  service('slow'),
+  `apiVersion: trellis.dev/v1alpha1
 kind: Workload
 metadata: { name: slow, labels: { app: slow } }
 spec: { command: [node, app.mjs] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: edge }
-spec: { listeners: [{ name: http, port: ${gwPort}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: edge }
-spec: { parentRefs: [{ name: edge }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
-`
-const side = (port: number) => `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: side }
-spec: { listeners: [{ name: http, port: ${port}, protocol: HTTP }] }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: side }
-spec: { parentRefs: [{ name: side }], rules: [{ backendRefs: [{ name: slow, port: 80 }] }] }
-`
+`,
+  gateway('edge', gwPort), httpRoute('edge', ['edge'], 'slow'),
+)
+const side = (port: number) => docs(gateway('side', port), httpRoute('side', ['side'], 'slow'))
 
 /** True when a TCP connection to 127.0.0.1:port is accepted. */
 function connects(port: number): Promise<boolean> {
