@@ -214,16 +214,18 @@ export class ConfigClient {
   }
 
   private async report(): Promise<void> {
-    if (!this.id || this.stopped) return
+    const id = this.id
+    if (!id || this.stopped) return
     const stats = this.opts.stats?.() ?? null
     try {
-      await this.post(`/api/v1/proxies/${this.id}/status`, {
+      await this.post(`/api/v1/proxies/${id}/status`, {
         appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack, observed: this.opts.observe?.() ?? null,
         ...(stats && stats.deltas.length > 0 ? { stats: stats.deltas } : {}),
       })
     } catch (err) {
       stats?.undo()                            // the next report carries these counts
-      if ((err as { status?: number }).status === 404) { this.stream?.destroy() } // forgotten: register again
+      // Forgotten: register again. A late answer about an earlier registration leaves the current one be.
+      if ((err as { status?: number }).status === 404 && this.id === id) this.stream?.destroy()
     }
   }
 
