@@ -1,12 +1,14 @@
 // Streams versioned snapshots to connected proxies as newline-delimited JSON.
 // Pushes coalesce (latest wins); a proxy whose slice did not change gets only the new version number.
+// A proxy that has not read the last push yet gets nothing more until it has, then the latest: a
+// slow or stuck reader holds at most one snapshot here, however many applies come meanwhile.
 import type { ServerResponse } from 'node:http'
 import type { MeshIR } from '../ir/index.js'
 import { projectGateway, projectSidecar } from '../snapshot/project.js'
 import type { InstanceRecord, Snapshot } from '../snapshot/types.js'
 import type { ProxyRecord } from './registry.js'
 
-interface Stream { readonly proxy: ProxyRecord; readonly res: ServerResponse; lastBody: string }
+interface Stream { readonly proxy: ProxyRecord; readonly res: ServerResponse; lastBody: string; waiting: boolean }
 
 export class Pusher {
   private readonly streams = new Map<string, Stream>()
@@ -16,7 +18,7 @@ export class Pusher {
 
   attach(proxy: ProxyRecord, res: ServerResponse): void {
     this.streams.get(proxy.id)?.res.end()
-    const stream: Stream = { proxy, res, lastBody: '' }
+    const stream: Stream = { proxy, res, lastBody: '', waiting: false }
     this.streams.set(proxy.id, stream)
     res.on('close', () => { if (this.streams.get(proxy.id) === stream) this.streams.delete(proxy.id) })
     const { ir, version, instances } = this.current()
@@ -66,6 +68,17 @@ export class Pusher {
   }
 
   private send(stream: Stream, ir: MeshIR, version: number, instances: InstanceRecord[]): void {
+    if (stream.res.writableNeedDrain) {
+      if (stream.waiting) return
+      stream.waiting = true
+      stream.res.once('drain', () => {
+        stream.waiting = false
+        if (this.streams.get(stream.proxy.id) !== stream) return
+        const latest = this.current()
+        this.send(stream, latest.ir, latest.version, latest.instances)
+      })
+      return
+    }
     const p = stream.proxy
     if (p.configVersion >= version && stream.lastBody) return
     const snap: Snapshot | null = p.kind === 'sidecar'
