@@ -43,6 +43,8 @@ export class Registry {
   private readonly proxies = new Map<string, ProxyRecord>()
   /** Instances recovered from the store after a restart, until their proxy re-registers or the TTL ends. */
   private readonly recovered = new Map<string, StoredInstance & { lastSeen: number }>()
+  /** When the last sweep ran (0: never). */
+  private lastSweep = 0
   /** Instances registered at other control-plane replicas sharing the store (etcd). */
   private remote: readonly StoredInstance[] = []
   private seq = 0
@@ -114,8 +116,17 @@ export class Registry {
     if (this.proxies.delete(id)) this.onChange()
   }
 
-  /** Drops proxies and recovered instances not heard from within the TTL; returns the proxies' ids. */
+  /** Drops proxies and recovered instances not heard from within the TTL; returns the proxies' ids.
+   *  Sweeps come often (every 500 ms): a gap of half a TTL or more means the control plane itself was
+   *  not running (a blocked event loop, a suspended machine), with the proxies' reports queued behind
+   *  it. That time is not held against them, or every proxy would expire at once. */
   sweep(now: number): string[] {
+    const gap = this.lastSweep > 0 ? now - this.lastSweep : 0
+    this.lastSweep = now
+    if (gap >= this.ttlMs / 2) {
+      for (const rec of this.proxies.values()) rec.lastSeen += gap
+      for (const inst of this.recovered.values()) inst.lastSeen += gap
+    }
     let changed = false
     const expired: string[] = []
     for (const rec of this.proxies.values()) {
