@@ -173,3 +173,22 @@ test('a client reading a response slowly is not cut off by the backend request t
       assert.equal(r.bytes, size)
     })
 })
+
+test('an HTTP/2 upstream that closes a stream cleanly without answering gives a 502 at once, not a wait', async () => {
+  const { createServer: createH2Server, constants } = await import('node:http2')
+  const h2 = createH2Server()
+  let streams = 0
+  h2.on('stream', stream => { streams++; stream.close(constants.NGHTTP2_NO_ERROR) })
+  const port = await listen(h2 as unknown as import('node:net').Server)
+  const proxy = await new ResilienceProxy([port], {}, {}, 'http2').start()
+  try {
+    const r = await send(proxy.port, { timeoutMs: 8000 })
+    assert.equal(r.error, null, 'answered, not left waiting')
+    assert.equal(r.status, 502)
+    assert.equal(r.headers['x-trellis-reason'], 'upstream_reset')
+    assert.ok(streams >= 1)
+  } finally {
+    await proxy.stop()
+    h2.close()
+  }
+})

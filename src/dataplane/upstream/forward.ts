@@ -228,11 +228,15 @@ class Forwarding implements AttemptOwner {
     })
     stream.on('close', () => {
       if (this.finished) { end(null); return }        // no-op once the outcome was recorded
-      if (!responded && !this.finished && stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
-        end(false)
-        if (!this.retryAfter(stream.rstCode === constants.NGHTTP2_REFUSED_STREAM ? 'connect-failure' : 'reset', ep)) {
-          this.fail(new ProxyError('upstream_reset', `${cluster.service}: stream reset (${stream.rstCode})`))
-        }
+      if (responded) return
+      end(false)
+      const code = stream.rstCode
+      // Closed without an answer: reset, or cleanly (NO_ERROR) by an upstream that sends nothing more,
+      // which would otherwise leave the client waiting for a timeout that may never come.
+      const refused = code === constants.NGHTTP2_REFUSED_STREAM
+      if (!this.retryAfter(refused ? 'connect-failure' : 'reset', ep)) {
+        const why = code === undefined || code === constants.NGHTTP2_NO_ERROR ? 'stream closed without a response' : `stream reset (${code})`
+        this.fail(new ProxyError('upstream_reset', `${cluster.service}: ${why}`))
       }
     })
     if (!this.bodyless) this.feed(stream)

@@ -23,7 +23,8 @@ export class ResilienceProxy {
   readonly clusters = new ClusterSet()
   private readonly listener = new HttpListener({ name: LISTENER, proto: 'http', edge: false, stripMeshHeaders: false })
 
-  constructor(readonly ports: number[], readonly policy: Partial<TrafficPolicyIR> = {}, readonly route: RouteOptions = {}) {
+  constructor(readonly ports: number[], readonly policy: Partial<TrafficPolicyIR> = {}, readonly route: RouteOptions = {},
+      readonly protocol: ClusterIR['protocol'] = 'http') {
     this.clusters.update([this.cluster(ports, policy)])
     this.listener.router = buildRouter(routeTable(route), {
       listener: LISTENER, clusters: this.clusters.byService, metrics: new ProxyMetrics(), scheme: 'http', port: 0,
@@ -32,7 +33,7 @@ export class ResilienceProxy {
 
   cluster(ports: number[], policy: Partial<TrafficPolicyIR>): ClusterIR {
     return {
-      service: SERVICE, protocol: 'http', port: 80, policy: { ...DEFAULT_TRAFFIC_POLICY, ...policy }, healthCheck: null,
+      service: SERVICE, protocol: this.protocol, port: 80, policy: { ...DEFAULT_TRAFFIC_POLICY, ...policy }, healthCheck: null,
       endpoints: ports.map(p => ({ address: `127.0.0.1:${p}`, instance: null, labels: {}, mesh: false, identity: null })),
     }
   }
