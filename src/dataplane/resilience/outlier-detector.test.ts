@@ -23,3 +23,22 @@ test('outlier detection: errors of requests still in flight at ejection do not c
   if (a.ejectionTimer) clearTimeout(a.ejectionTimer)
   a.retire(); b.retire()
 })
+
+test('outlier detection: each interval back in rotation takes one off the ejection count', async () => {
+  const a = new Endpoint('127.0.0.1:1', null)
+  let now = 0
+  const od = new OutlierDetector({ consecutiveErrors: 1, intervalMs: 1000, baseEjectionTimeMs: 20, maxEjectionPercent: 100 }, () => {}, () => now)
+  const backAt = async (t: number) => { now = t; for (let i = 0; i < 100 && a.ejectedUntil > 0; i++) await sleep(10); assert.equal(a.ejectedUntil, 0) }
+  od.record(a, false, [a])
+  assert.equal(a.timesEjected, 1)
+  await backAt(100)
+  now = 150
+  od.record(a, false, [a])
+  assert.equal(a.timesEjected, 2, 'failing again within an interval: a longer ejection')
+  await backAt(200)
+  now = 3300                                                // three intervals back in rotation
+  od.record(a, false, [a])
+  assert.equal(a.timesEjected, 1, 'the count went down by three (not below zero), then up by one')
+  await backAt(3400)
+  a.retire()
+})

@@ -27,6 +27,7 @@ export class Endpoint implements Pickable {
   consecutiveErrors = 0
   timesEjected = 0
   ejectedUntil = 0                       // 0 = not ejected
+  backSince = 0                          // when its last ejection ended (0 = never ejected)
   ejectionTimer: NodeJS.Timeout | null = null
   // Active health checks.
   healthy = true
