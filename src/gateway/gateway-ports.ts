@@ -2,7 +2,7 @@
 // (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough or terminated, routed by SNI). A port's
 // protocol (and TLS mode) is that of its first listener (by name); listeners of another protocol or
 // mode on the same port are skipped and logged.
-import type { ClientTrafficIR, HostRoutesIR, ListenerIR, ListenerProtocol, RouteTableIR, StreamRouteIR } from '../ir/index.js'
+import type { ClientTrafficIR, ListenerIR, ListenerProtocol, StreamRouteIR } from '../ir/index.js'
 import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
 import { Authorizer } from '../dataplane/authz/authorizer.js'
@@ -44,16 +44,6 @@ export function planPorts(listeners: readonly ListenerIR[], log: (line: string) 
 /** Ports whose TLS ends at the gateway: HTTPS, and TLS listeners in Terminate mode. */
 export function terminatesTls(plan: PortPlan): boolean {
   return plan.protocol === 'HTTPS' || (plan.protocol === 'TLS' && (plan.listeners[0].tls?.mode ?? 'Terminate') === 'Terminate')
-}
-
-/** Route tables of the listeners sharing a port, host groups most specific first (first group of a hostname wins). */
-export function mergeRouteTables(tables: readonly RouteTableIR[]): RouteTableIR {
-  if (tables.length === 1) return tables[0]
-  const seen = new Set<string>()
-  const hosts: HostRoutesIR[] = []
-  for (const t of tables) for (const h of t.hosts) if (!seen.has(h.hostname)) { seen.add(h.hostname); hosts.push(h) }
-  const rank = (h: string) => (h === '*' ? 1e6 : h.startsWith('*.') ? 1e3 - h.length : 0)
-  return { hosts: hosts.map((h, i) => ({ h, i })).sort((a, b) => rank(a.h.hostname) - rank(b.h.hostname) || a.i - b.i).map(x => x.h) }
 }
 
 /** The server of one port and what its current snapshot gave it. */
@@ -135,7 +125,9 @@ export class PortServer {
       }))
       if (certs) { const old = this.certs; this.certs = certs; this.watchDefault(); old?.close() }
       this.http.configure(clientTrafficOf(plan))
-      this.http.router = buildRouter(mergeRouteTables(plan.listeners.map(l => l.routes)), routeCtx)
+      // On a shared port each listener routes by its own table (policiesByHost); a Host no listener
+      // claims matches none of their routes, so the port's own table is empty: 404 no_route.
+      this.http.router = buildRouter(plan.listeners.length === 1 ? plan.listeners[0].routes : { hosts: [] }, routeCtx)
     } else {
       if (certs && this.terminator) { const old = this.certs; this.certs = certs; this.terminator.use(certs); old?.close() }
       // Stream listeners judge whole connections, and their callers are all `anonymous`; on a shared

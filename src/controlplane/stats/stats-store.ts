@@ -52,9 +52,14 @@ export class StatsStore {
 
   /** Samples received after `from` (epoch ms), oldest first. */
   after(from: number): Sample[] {
+    return this.samples.slice(this.firstAfter(from))
+  }
+
+  /** The index of the first sample received after `from` (samples are in arrival order). */
+  private firstAfter(from: number): number {
     let lo = 0, hi = this.samples.length
     while (lo < hi) { const mid = (lo + hi) >> 1; if (this.samples[mid].at > from) hi = mid; else lo = mid + 1 }
-    return this.samples.slice(lo)
+    return lo
   }
 
   get size(): number { return this.samples.length }
@@ -64,8 +69,8 @@ export class StatsStore {
   private prune(now: number): void {
     const first = this.samples[0]
     if (this.samples.length <= MAX_SAMPLES && this.held <= this.maxBytes && first.at > now - MAX_WINDOW_MS) return
-    let drop = this.samples.length - this.after(now - MAX_WINDOW_MS).length
-    for (const s of this.samples.slice(0, drop)) this.held -= s.bytes
+    let drop = this.firstAfter(now - MAX_WINDOW_MS)
+    for (let i = 0; i < drop; i++) this.held -= this.samples[i].bytes
     // The newest report always stays, however large: a window never reads as empty while traffic flows.
     while (drop < this.samples.length - 1 && (this.samples.length - drop > MAX_SAMPLES || this.held > this.maxBytes)) this.held -= this.samples[drop++].bytes
     if (drop > 0) this.samples = this.samples.slice(drop)

@@ -356,21 +356,25 @@ export class HttpListener {
     // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).
     if (this.ct.maxRequestBodyBytes > 0 && !(req instanceof H1Request)) limitBody(req, res, this.ct.maxRequestBodyBytes)
     const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ''
-    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
-    const router = policies === null ? this.router : policies.router
+    const policies = this.policiesOf(host)
+    const router = policies.router
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null : router.match(host, x.path, x.query, req.method ?? 'GET', req.headers)
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
-    const gate = route?.gate ?? (policies === null ? this.security : policies.security)
+    const gate = route?.gate ?? policies.security
     if (gate === null) this.authorize(x, router !== null, route, policies)
     else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route, policies))
   }
 
+  /** The routes and policies a request to `host` gets: its own listener's on a shared port, else this one's. */
+  private policiesOf(host: string): ListenerPolicies {
+    return this.policiesByHost === null ? this : this.policiesByHost(host) ?? this
+  }
+
   /** The listener's AuthorizationPolicy and RateLimitPolicy (after authentication), then the route. */
-  private authorize(x: Exchange, configured: boolean, route: RequestHandler | null, policies: ListenerPolicies | null): void {
+  private authorize(x: Exchange, configured: boolean, route: RequestHandler | null, policies: ListenerPolicies): void {
     const req = x.req
-    const authorizer = policies === null ? this.authorizer : policies.authorizer
-    const limiter = policies === null ? this.limiter : policies.limiter
+    const { authorizer, limiter } = policies
     const denied = authorizer === null ? null : authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { this.reject(x, new ProxyError('denied', denied)); return }
     if (limiter === null) { this.dispatch(x, configured, route); return }
@@ -406,18 +410,16 @@ export class HttpListener {
     const x = this.admit(req, null)
     if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
     const host = req.headers.host ?? ''
-    const policies = this.policiesByHost === null ? null : this.policiesByHost(host)
-    const router = policies === null ? this.router : policies.router
-    const route = router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
-    const gate = route?.gate ?? (policies === null ? this.security : policies.security)
+    const policies = this.policiesOf(host)
+    const route = policies.router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
+    const gate = route?.gate ?? policies.security
     if (gate === null) this.dispatchUpgrade(x, socket, head, route, policies)
     else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route, policies), err => rejectUpgrade(socket, err))
   }
 
-  private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null, policies: ListenerPolicies | null): void {
+  private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null, policies: ListenerPolicies): void {
     const req = x.req
-    const authorizer = policies === null ? this.authorizer : policies.authorizer
-    const limiter = policies === null ? this.limiter : policies.limiter
+    const { authorizer, limiter } = policies
     const denied = authorizer === null ? null : authorizer.check(this.callerOf(x), req.method ?? 'GET', x.path)
     if (denied !== null) { rejectUpgrade(socket, new ProxyError('denied', denied)); return }
     if (!route || !route.upgrade) { rejectUpgrade(socket, new ProxyError('no_route', `no route for ${req.method} ${x.path}`)); return }

@@ -7,7 +7,7 @@
 // are left out: those requests reached an instance, whose sidecar summarizes them. Only while a tap
 // asks for them (`active`), else nothing.
 import type { QualifiedName } from '../../ir/common.js'
-import type { TapHub } from '../../telemetry/tap-hub.js'
+import type { TapEvent, TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf, type Reason } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
@@ -50,11 +50,16 @@ export class CallerTap implements CallerTapHook {
     if (x.service === '') return                       // picked a backend that names no Service: no tap is for it
     const services = x.service !== null ? [x.service] : route !== null ? route.services ?? [] : this.own
     if (!this.hub.answersWanted(services)) return
-    const name = x.route ?? route?.route ?? null
-    this.hub.publishAnswer(services, {
-      time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
-      latencyMs: Math.round((nowMs() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
-      route: name === '' ? null : name, reason, atCaller: true,
-    })
+    this.hub.publishAnswer(services, callerEvent(x, route, path, reason))
+  }
+}
+
+/** The summary a calling proxy makes of a request it served or answered: the caller is that proxy. */
+export function callerEvent(x: Exchange, route: RequestHandler | null, path: string, reason: string | null): TapEvent {
+  const name = x.route ?? route?.route ?? null
+  return {
+    time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
+    latencyMs: Math.round((nowMs() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
+    route: name === '' ? null : name, reason, atCaller: true,
   }
 }

@@ -6,8 +6,7 @@ import type { TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
-import { nowMs } from '../../lib/monotonic-clock.js'
-import { CallerTap, tapPath } from './caller-tap.js'
+import { CallerTap, callerEvent, tapPath } from './caller-tap.js'
 
 export class GatewayTap implements CallerTapHook {
   private readonly answers: CallerTap
@@ -35,12 +34,6 @@ export class GatewayTap implements CallerTapHook {
 
   private served(x: Exchange, route: RequestHandler | null, path: string): void {
     if (!this.hub.active) return
-    const name = x.route ?? route?.route ?? null
-    this.hub.publish({
-      time: Date.now(), method: x.req.method ?? 'GET', path, status: x.res.statusCode,
-      latencyMs: Math.round((nowMs() - x.startMs) * 1000) / 1000, source: null, sourceAddress: x.client,
-      route: name === '' ? null : name, reason: meshReasonOf(x.res), atCaller: true,
-      service: x.service === '' ? null : x.service,
-    })
+    this.hub.publish({ ...callerEvent(x, route, path, meshReasonOf(x.res)), service: x.service === '' ? null : x.service })
   }
 }
