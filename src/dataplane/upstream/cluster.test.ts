@@ -27,3 +27,24 @@ test('cluster: connections opened stay counted after their endpoint leaves disco
     assert.equal(cluster.connectionsIdle, 0)
   } finally { cluster.close(); server.close() }
 })
+
+test('cluster: switching outlier detection off brings back what it ejected at once', () => {
+  const withOutliers = (ports: number[]): ClusterIR => ({
+    ...ir(ports), policy: { ...DEFAULT_TRAFFIC_POLICY, outlierDetection: { consecutiveErrors: 1, intervalMs: 1000, baseEjectionTimeMs: 60_000, maxEjectionPercent: 50 } },
+  })
+  const cluster = new Cluster('default/s', withOutliers([1, 2]))
+  try {
+    const [a, b] = cluster.endpoints
+    cluster.record(a, false)
+    assert.ok(a.ejectedUntil > 0, 'ejected for a minute')
+    for (let i = 0; i < 20; i++) assert.equal(cluster.pick(null, null), b)
+    cluster.update(ir([1, 2]))                          // the policy no longer has outlierDetection
+    assert.equal(a.ejectedUntil, 0)
+    assert.equal(a.timesEjected, 0)
+    const picked = new Set<unknown>()
+    for (let i = 0; i < 20; i++) picked.add(cluster.pick(null, null))
+    assert.equal(picked.size, 2, 'both endpoints take requests again')
+  } finally {
+    cluster.close()
+  }
+})

@@ -81,6 +81,8 @@ export class Cluster {
       this.health = null
       for (const ep of next) ep.healthy = true
     }
+    // Outlier detection switched off: what it ejected comes back now, not when its timers end.
+    if (!p.outlierDetection) for (const ep of next) if (ep.ejectedUntil > 0) ep.readmit()
     this.rebalance()
   }
 

@@ -77,6 +77,15 @@ export class Endpoint implements Pickable {
 
   get eligible(): boolean { return this.healthy && this.ejectedUntil === 0 && !this.retired }
 
+  /** Back in rotation with a clean passive-health record (outlier detection was switched off). */
+  readmit(): void {
+    if (this.ejectionTimer) { clearTimeout(this.ejectionTimer); this.ejectionTimer = null }
+    this.ejectedUntil = 0
+    this.consecutiveErrors = 0
+    this.timesEjected = 0
+    this.backSince = 0
+  }
+
   retire(): void {
     if (this.retired) return
     this.retired = true
