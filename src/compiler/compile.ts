@@ -24,8 +24,8 @@ export interface CompileResult {
 export function compile(resources: readonly LoadedResource[]): CompileResult {
   const sink = new DiagnosticSink()
   const cat = buildCatalog(resources, sink)
-  checkPorts(cat, sink)
   const mesh = compileMeshSettings(cat)
+  checkPorts(cat, sink, mesh.controlPlaneListen)
   const policies = attachPolicies(cat, sink, mesh.trustDomain)
   const routes = compileRoutes(cat, sink, policies.routes)
   const workloads = compileWorkloads(cat, sink)

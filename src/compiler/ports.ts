@@ -3,8 +3,6 @@
 // routed by Host or SNI), as the Gateway API allows. Workload upstream localPorts collide neither
 // with each other nor with a listener, and neither takes the control plane's port where they bind.
 import type { LoadedResource } from '../config/source.js'
-import { DEFAULT_MESH } from '../ir/mesh.js'
-import type { MeshSpec } from '../resources/mesh.js'
 import type { GatewaySpec } from '../resources/gateway.js'
 import type { ValidResource } from '../resources/validate-resource.js'
 import type { WorkloadSpec } from '../resources/workload.js'
@@ -24,15 +22,15 @@ const SHAREABLE = new Set(['HTTP', 'HTTPS', 'TLS'])
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '0.0.0.0', '[::]'])
 
 /** The control plane's address and port when Gateway and upstream listeners would collide with it. */
-function controlPlanePort(cat: Catalog): { listen: string; port: number } | null {
-  const listen = cat.list<MeshSpec>('Mesh')[0]?.spec.controlPlane.listen ?? DEFAULT_MESH.controlPlaneListen
+function controlPlanePort(listen: string): { listen: string; port: number } | null {
   const at = listen.lastIndexOf(':')
   return LOCAL_HOSTS.has(listen.slice(0, at)) ? { listen, port: Number(listen.slice(at + 1)) } : null
 }
 
-export function checkPorts(cat: Catalog, sink: DiagnosticSink): void {
+/** `controlPlaneListen`: the Mesh's (compileMeshSettings), whose port nothing else may take where they bind. */
+export function checkPorts(cat: Catalog, sink: DiagnosticSink, controlPlaneListen: string): void {
   const listenerPorts = new Map<number, Owner>()
-  const cp = controlPlanePort(cat)
+  const cp = controlPlanePort(controlPlaneListen)
   const cpUser = cp && `the control plane (${cp.listen}, the Mesh's controlPlane.listen)`
   for (const gw of cat.list<GatewaySpec>('Gateway').sort(byPosition)) {
     gw.spec.listeners.forEach((l, i) => {

@@ -10,7 +10,7 @@ import type { Catalog } from './catalog.js'
 import type { DiagnosticSink } from './diagnostics.js'
 import { compareHostnames, hostCovers } from './hostnames.js'
 import { sortByPrecedence } from './precedence.js'
-import { warnShadowedMatches } from './shadowed-matches.js'
+import { entryId, warnShadowedMatches } from './shadowed-matches.js'
 import { compileGrpcRouteEntries, compileHttpRouteEntries } from './route-entries.js'
 import { resolveParents, type RouteSpecLike } from './route-parents.js'
 import { compileStreamRules, meshStreamEntries, streamEntries, type CompiledStreamRule } from './stream-routes.js'
@@ -91,7 +91,7 @@ export function routeTable(hosts: ReadonlyMap<string, readonly RouteEntryIR[]> |
     for (const g of names) {
       if (!hostCovers(g, hostname)) continue
       for (const e of own.get(g) ?? []) {
-        const key = `${e.route}\u0000${e.rule}\u0000${e.match}`
+        const key = entryId(e)
         if (seen.has(key)) continue
         seen.add(key)
         entries.push(e)

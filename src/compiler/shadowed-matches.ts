@@ -28,12 +28,17 @@ function matchPath(route: ValidResource<RuleShape>, e: RouteEntryIR): FieldPath 
   return explicit ? ['spec', 'rules', e.rule, 'matches', e.match] : ['spec', 'rules', e.rule]
 }
 
+/** One match of one rule of one route: the same entry reaches a parent twice when a route lists it twice. */
+export function entryId(e: RouteEntryIR): string {
+  return `${e.route}\u0000${e.rule}\u0000${e.match}`
+}
+
 /** Warns at every entry of `entries` (one parent and hostname, in precedence order) that an earlier one shadows. */
 export function warnShadowedMatches(cat: Catalog, sink: DiagnosticSink, entries: readonly RouteEntryIR[], parent: string): void {
   const first = new Map<string, RouteEntryIR>()
   const seen = new Set<string>()
   for (const e of entries) {
-    const id = `${e.route}\u0000${e.rule}\u0000${e.match}`
+    const id = entryId(e)
     if (seen.has(id)) continue // one route listing the same parent twice
     seen.add(id)
     const key = matchKey(e)

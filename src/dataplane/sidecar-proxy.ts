@@ -146,15 +146,15 @@ export class SidecarProxy {
     const moved: (HttpListener | TcpListener)[] = []      // drained once the listeners on their new ports are in
     // Listeners switching protocol on their port come last: they are closed before the new one binds,
     // so a port that cannot be bound refuses the snapshot before any of them is closed.
-    const switching = (ol: SidecarSnapshot['outbound'][number]) => {
-      const existing = this.outbound.get(ol.service), port = this.portFor(ol.service, ol.localPort)
-      return existing !== undefined && (port === 0 || existing.port === port) && (existing instanceof TcpListener) !== (ol.protocol === 'tcp')
-    }
-    for (const ol of [...snap.outbound].sort((a, b) => Number(switching(a)) - Number(switching(b)))) {
+    const plans = snap.outbound.map(ol => {
       const existing = this.outbound.get(ol.service)
       const port = this.portFor(ol.service, ol.localPort)
       const samePort = existing !== undefined && (port === 0 || existing.port === port)
-      if (existing && samePort && (existing instanceof TcpListener) === (ol.protocol === 'tcp')) continue
+      const sameProtocol = existing !== undefined && (existing instanceof TcpListener) === (ol.protocol === 'tcp')
+      return { ol, existing, port, samePort, switching: samePort && !sameProtocol, keep: samePort && sameProtocol }
+    }).sort((a, b) => Number(a.switching) - Number(b.switching))
+    for (const { ol, existing, port, samePort, keep } of plans) {
+      if (keep) continue
       if (existing && samePort) { this.outbound.delete(ol.service); await existing.close(0) }   // the Service changed protocol
       else if (existing) moved.push(existing)                                                // its localPort changed
       const name = `outbound|${ol.service}`
