@@ -15,19 +15,25 @@ export function registerControlPlane(program: Command): void {
     .option('--etcd-key <file>', 'with etcds://: PEM private key of --etcd-cert')
     .option('--instance-ttl <ms>', 'drop an instance whose proxy stops heartbeating for this long', '5000')
     .option('--cert-ttl <duration>', 'lifetime of the mesh certificates issued to proxies; they renew at half-life (env TRELLIS_CERT_TTL)', process.env.TRELLIS_CERT_TTL ?? '24h')
+    .option('--proxy-credential-ttl <duration>', 'lifetime of the credential a proxy gets when it joins, renewed while it reports: how long a proxy may be away and still rejoin without a join token (env TRELLIS_PROXY_CREDENTIAL_TTL)', process.env.TRELLIS_PROXY_CREDENTIAL_TTL ?? '168h')
     .option('--parent-pid <pid>', 'exit when this process is gone')
-    .action(async (opts: { listen?: string; state: string; store?: string; etcdCa?: string; etcdCert?: string; etcdKey?: string; instanceTtl: string; certTtl: string; parentPid?: string }) => {
+    .action(async (opts: { listen?: string; state: string; store?: string; etcdCa?: string; etcdCert?: string; etcdKey?: string; instanceTtl: string; certTtl: string; proxyCredentialTtl: string; parentPid?: string }) => {
       const { parseDuration, DURATION_HINT } = await import('../config/duration.js')
       const certTtlMs = parseDuration(opts.certTtl)
       if (certTtlMs === null || certTtlMs < 2000) {
         process.stderr.write(`--cert-ttl: "${opts.certTtl}" is not a duration of at least 2s; ${DURATION_HINT}\n`)
         process.exit(2)
       }
+      const proxyCredentialTtlMs = parseDuration(opts.proxyCredentialTtl)
+      if (proxyCredentialTtlMs === null || proxyCredentialTtlMs < 10_000) {
+        process.stderr.write(`--proxy-credential-ttl: "${opts.proxyCredentialTtl}" is not a duration of at least 10s; ${DURATION_HINT}\n`)
+        process.exit(2)
+      }
       const [{ ControlPlane }, { openStore }] = await Promise.all([import('../controlplane/control-plane.js'), import('../controlplane/store/open-store.js')])
       const stateDir = resolve(opts.state)
       mkdirSync(stateDir, { recursive: true, mode: 0o700 })
       const store = openStore(opts.store ?? `file:${stateDir}`, stateDir, { ca: opts.etcdCa, cert: opts.etcdCert, key: opts.etcdKey })
-      const cp = new ControlPlane({ store, stateDir, listen: opts.listen, instanceTtlMs: Number(opts.instanceTtl), certTtlMs })
+      const cp = new ControlPlane({ store, stateDir, listen: opts.listen, instanceTtlMs: Number(opts.instanceTtl), certTtlMs, proxyCredentialTtlMs })
       await cp.start()
       writeFileSync(join(stateDir, 'control-plane-url'), `http://${cp.address}\n`, { mode: 0o600 })
       writeFileSync(join(stateDir, 'control-plane.pid'), `${process.pid}\n`, { mode: 0o600 })

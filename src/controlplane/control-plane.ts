@@ -26,10 +26,14 @@ export interface ControlPlaneOptions {
   readonly heartbeatMs?: number
   /** Lifetime of the certificates issued to proxies (they renew at half-life); default 24 h. */
   readonly certTtlMs?: number
+  /** Lifetime of a proxy's own credential, renewed while it reports; default 7 days (see docs/cli.md). */
+  readonly proxyCredentialTtlMs?: number
   readonly log?: (line: string) => void
 }
 
 const DEFAULT_CERT_TTL_MS = 24 * 3600_000
+/** A proxy cut off from the control plane this long (a weekend's outage) still rejoins on its own. */
+const DEFAULT_PROXY_CREDENTIAL_TTL_MS = 7 * 24 * 3600_000
 
 export class ControlPlane {
   readonly config = new ConfigState()
@@ -49,6 +53,7 @@ export class ControlPlane {
   private stopped = false
   readonly heartbeatMs: number
   readonly certTtlMs: number
+  readonly proxyCredentialTtlMs: number
   private authority: CertificateAuthority | null = null
   readonly waiters = new Set<() => void>()
   /** Restart generations per Workload (`trellis rollout restart`); `up` replaces replicas when one grows. */
@@ -59,6 +64,7 @@ export class ControlPlane {
     this.creds = Credentials.loadOrCreate(opts.stateDir)
     this.heartbeatMs = opts.heartbeatMs ?? 1000
     this.certTtlMs = opts.certTtlMs ?? DEFAULT_CERT_TTL_MS
+    this.proxyCredentialTtlMs = opts.proxyCredentialTtlMs ?? DEFAULT_PROXY_CREDENTIAL_TTL_MS
     this.log = opts.log ?? (line => process.stderr.write(line + '\n'))
     this.registry = new Registry(opts.instanceTtlMs ?? 5000, () => this.bump(true))
     this.pusher = new Pusher(() => ({ ir: this.config.ir, version: this.version, instances: this.registry.instances() }))

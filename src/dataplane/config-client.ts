@@ -1,12 +1,14 @@
 // A proxy's link to the control plane: register, receive versioned snapshots over one long-lived
 // NDJSON stream, ack or nack each, report status. When the control plane is away the proxy keeps
-// serving its last good config and reconnects with capped, jittered backoff.
+// serving its last good config and reconnects with capped, jittered backoff. It joins with its join
+// token and makes every later call with the credential the control plane hands it then.
 import { request, type IncomingMessage, type ClientRequest } from 'node:http'
 import type { Snapshot } from '../snapshot/types.js'
 import { backoffDelayMs, jitteredPeriodMs } from '../lib/backoff.js'
 import type { MeshCertificate } from './mtls/mesh-certificate.js'
 import type { IssuedCertificate } from '../identity/issued-certificate.js'
 import type { StatsBatch } from '../telemetry/series-delta.js'
+import { ControlPlaneCredential } from './control-plane-credential.js'
 
 export interface Registration {
   readonly kind: 'sidecar' | 'gateway'
@@ -21,6 +23,7 @@ export interface Registration {
 
 export interface ConfigClientOptions {
   readonly controlPlane: string           // http://host:port
+  /** The join token: used to register until the control plane hands this proxy its own credential. */
   readonly token: string
   readonly registration: () => Registration
   /** Applies a snapshot; throws (or rejects) to nack it. */
@@ -59,10 +62,13 @@ export class ConfigClient {
   private applying: Promise<void> = Promise.resolve()
   private rejected: Snapshot | null = null
   private renewal: NodeJS.Timeout | null = null
+  private readonly credential: ControlPlaneCredential
   identity = ''
   connected = false
 
-  constructor(private readonly opts: ConfigClientOptions) {}
+  constructor(private readonly opts: ConfigClientOptions) {
+    this.credential = new ControlPlaneCredential(opts.token, opts.log)
+  }
 
   get ackedVersion(): number { return this.acked }
   /** This proxy's registration id while registered. */
@@ -88,6 +94,7 @@ export class ConfigClient {
       const registration = { ...this.opts.registration(), ackedVersion: this.acked }
       const body = cert ? { ...registration, publicKey: cert.publicKeyPem } : registration
       const reg = await this.post('/api/v1/proxies', body) as { id: string; identity: string; heartbeatMs: number; certificate?: IssuedCertificate }
+      this.credential.take(reg)
       if (this.stopped) return                    // stopped while registering: open nothing
       this.id = reg.id
       this.identity = reg.identity
@@ -151,14 +158,20 @@ export class ConfigClient {
 
   private openStream(id: string): void {
     const url = new URL(`/api/v1/proxies/${id}/stream`, this.opts.controlPlane)
-    const req = request(url, { headers: { authorization: `Bearer ${this.opts.token}` } })
+    const sent = this.credential.authorization()
+    const req = request(url, { headers: { authorization: sent } })
     this.stream = req
     // The control plane writes at least a ping every 5 s: silence means a half-open connection.
     req.setTimeout(STREAM_SILENCE_MS, () => req.destroy(new Error('no data from the control plane')))
     let done = false
     const end = (why: string) => { if (!done) { done = true; this.retry(why) } }
     req.on('response', (res: IncomingMessage) => {
-      if (res.statusCode !== 200) { res.resume(); end(`stream answered ${res.statusCode}`); return }
+      if (res.statusCode !== 200) {
+        res.resume()
+        if (res.statusCode === 401) this.credential.refused(sent, 'stream answered 401')
+        end(`stream answered ${res.statusCode}`)
+        return
+      }
       this.connected = true
       this.failures = 0
       res.setEncoding('utf8')
@@ -218,10 +231,11 @@ export class ConfigClient {
     if (!id || this.stopped) return
     const stats = this.opts.stats?.() ?? null
     try {
-      await this.post(`/api/v1/proxies/${id}/status`, {
+      const answer = await this.post(`/api/v1/proxies/${id}/status`, {
         appReady: this.opts.appReady(), ackedVersion: this.acked, nack: this.nack, observed: this.opts.observe?.() ?? null,
         ...(stats && stats.deltas.length > 0 ? { stats: stats.deltas } : {}),
       })
+      this.credential.take(answer)               // renewed before it runs out
     } catch (err) {
       stats?.undo()                            // the next report carries these counts
       // Forgotten: register again. A late answer about an earlier registration leaves the current one be.
@@ -229,14 +243,16 @@ export class ConfigClient {
     }
   }
 
-  /** POSTs JSON to the control plane with this proxy's token; rejects on a non-2xx answer. */
+  /** POSTs JSON to the control plane with this proxy's credential (else its join token); rejects on
+   *  a non-2xx answer. */
   post(path: string, body: unknown): Promise<unknown> {
     const url = new URL(path, this.opts.controlPlane)
     const text = JSON.stringify(body)
+    const sent = this.credential.authorization()
     return new Promise((resolve, reject) => {
       const req = request(url, {
         method: 'POST',
-        headers: { authorization: `Bearer ${this.opts.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+        headers: { authorization: sent, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
         timeout: 5000,
       }, res => {
         let data = ''
@@ -246,6 +262,7 @@ export class ConfigClient {
           if ((res.statusCode ?? 500) >= 300) {
             const err = new Error(`${res.statusCode}: ${data.slice(0, 200)}`) as Error & { status?: number }
             err.status = res.statusCode
+            if (res.statusCode === 401) this.credential.refused(sent, err.message)
             return reject(err)
           }
           try { resolve(data ? JSON.parse(data) : {}) } catch (e) { reject(e) }

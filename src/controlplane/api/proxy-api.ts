@@ -1,10 +1,12 @@
-// The proxies' side of the control plane API (join token): register, the snapshot stream, status reports.
+// The proxies' side of the control plane API: register, the snapshot stream, status reports. A proxy
+// joins with a join token and gets its own credential for every later call (see proxy-access.ts).
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { gatewayIdentity, spiffeId, splitQualified } from '../../identity/spiffe.js'
 import type { IssuedCertificate } from '../../identity/issued-certificate.js'
 import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
 import type { Observed, ProxyRegistration } from '../registry.js'
+import { authenticateProxy, credentialFor, renewedCredential, requireActsAs } from './proxy-access.js'
 
 /** Bounds on what a proxy's registration and reports may hold: names, addresses, one label. */
 const MAX_FIELD = 512
@@ -17,15 +19,12 @@ const MAX_OBSERVED_CHARS = 256 * 1024
 export const MAX_PROXIES_PER_OWNER = 1024
 
 export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
-  const claims = cp.creds.verifyJoin(req.headers.authorization, Date.now())
-  if (!claims) throw new HttpError(401, 'a valid join token is required')
+  const auth = authenticateProxy(cp, req, Date.now())
   const parts = path.split('/').filter(Boolean) // api v1 proxies [id] [action]
   if (parts.length === 3 && method === 'POST') {
     const body = await readJson(req)
     const reg = parseRegistration(body)
-    // A token limited to one Workload registers that Workload's sidecars only: never a gateway,
-    // whose identity sidecars trust for x-trellis-consumer.
-    if (claims.workload && (reg.kind !== 'sidecar' || reg.workload !== claims.workload)) throw new HttpError(403, `join token is for sidecars of workload ${claims.workload}`)
+    requireActsAs(auth, reg)
     if (reg.kind === 'gateway' && !cp.config.ir.gateways.some(g => g.name === reg.gateway)) throw new HttpError(404, `Gateway "${reg.gateway}" is not in the config`)
     const td = cp.config.ir.mesh.trustDomain
     const workload = cp.config.ir.workloads.find(w => w.name === reg.workload)
@@ -45,13 +44,15 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     // Registering bumps the version past what the proxy last applied (it may have outlived a restart);
     // the value comes from the network, so only a plausible version counts.
     if (typeof acked === 'number' && Number.isInteger(acked) && acked > 0 && acked < 2 ** 31) cp.raiseVersionAbove(acked)
-    const rec = cp.registry.register({ ...reg, identity, labels }, Date.now())
+    const now = Date.now()
+    const rec = cp.registry.register({ ...reg, identity, labels }, now)
     if (issued) rec.certificate = { serial: issued.serial, notAfter: issued.notAfter }
-    return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, ...(issued ? { certificate: issued } : {}) })
+    const credential = credentialFor(cp, reg, now)
+    return sendJson(res, 201, { id: rec.id, name: rec.name, identity, heartbeatMs: cp.heartbeatMs, credential, ...(issued ? { certificate: issued } : {}) })
   }
   const rec = cp.registry.get(parts[3] ?? '')
   if (!rec) throw new HttpError(404, 'unknown proxy; register again')
-  if (claims.workload && (rec.kind !== 'sidecar' || rec.workload !== claims.workload)) throw new HttpError(403, `join token is for sidecars of workload ${claims.workload}`)
+  requireActsAs(auth, rec)
   if (parts[4] === 'certificate' && method === 'POST') {
     const publicKey = ((await readJson(req)) as { publicKey?: unknown }).publicKey
     if (typeof publicKey !== 'string') throw new HttpError(400, 'publicKey (SPKI PEM) is required')
@@ -86,9 +87,11 @@ export async function handleProxyApi(cp: ControlPlane, req: IncomingMessage, res
     const nack = body.nack && typeof body.nack.version === 'number' ? { version: body.nack.version, reason: String(body.nack.reason).slice(0, MAX_REASON) } : null
     if (nack && nack.version !== rec.nack?.version) { cp.metrics.nacks.inc(); cp.log(`proxy ${rec.name} rejected version ${nack.version}: ${nack.reason}`) }
     rec.nack = nack
-    cp.registry.report(rec, body.appReady === true || rec.kind === 'gateway', Date.now())
+    const now = Date.now()
+    cp.registry.report(rec, body.appReady === true || rec.kind === 'gateway', now)
     for (const w of cp.waiters) w()
-    return sendJson(res, 200, { version: cp.currentVersion })
+    const credential = renewedCredential(cp, auth, rec, now)
+    return sendJson(res, 200, credential ? { version: cp.currentVersion, credential } : { version: cp.currentVersion })
   }
   throw new HttpError(404, 'not found')
 }
