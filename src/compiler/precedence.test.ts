@@ -6,7 +6,7 @@ import { sortByPrecedence } from './precedence.js'
 function entry(id: string, type: PathMatchType, value: string, extra: Partial<RouteEntryIR> = {}): RouteEntryIR {
   return {
     route: extra.route ?? 'ns/r', rule: 0, match: 0, path: { type, value }, method: null, headers: [], queryParams: [],
-    filters: [], backends: [{ service: id, weight: 1, filters: [] }], timeouts: { requestMs: 0, backendRequestMs: 0 },
+    filters: [], backends: [{ service: id, weight: 1, filters: [] }], timeouts: { requestMs: null, backendRequestMs: 0 },
     retry: null, fault: null, ...extra,
   }
 }

@@ -1,6 +1,6 @@
 // HTTPRoute / GRPCRoute rules → flat RouteEntryIRs, one per (rule, match).
 import type { FieldPath } from '../config/source.js'
-import type { BackendIR, PathMatchIR, RouteEntryIR, ValueMatchIR } from '../ir/route.js'
+import type { BackendIR, PathMatchIR, RouteEntryIR, RouteTimeoutsIR, ValueMatchIR } from '../ir/route.js'
 import type { RetryIR, TrafficPolicyIR } from '../ir/policy.js'
 import type { GRPCRouteSpec, GRPCRule } from '../resources/grpc-route.js'
 import type { RouteFilter } from '../resources/http-filters.js'
@@ -13,7 +13,6 @@ import type { DiagnosticSink } from './diagnostics.js'
 import { compileFilters } from './route-filters.js'
 
 const ROOT: PathMatchIR = { type: 'PathPrefix', value: '/' }
-const NO_TIMEOUTS = { requestMs: 0, backendRequestMs: 0 }
 
 /** Defaults of a route rule's `retry` (Gateway API leaves them to the implementation). */
 export const ROUTE_RETRY_DEFAULTS = { attempts: 1, backoffBaseMs: 25, budgetPercent: 20, budgetMinRetriesPerSecond: 10 }
@@ -35,9 +34,12 @@ function backends(ctx: Ctx, rule: RuleLike, path: FieldPath): BackendIR[] {
   }))
 }
 
-/** A TrafficPolicy attached to the route supplies its timeout when the rule sets none. */
-function policyTimeouts(policy: TrafficPolicyIR | null) {
-  return policy && policy.timeoutMs > 0 ? { requestMs: policy.timeoutMs, backendRequestMs: 0 } : NO_TIMEOUTS
+/**
+ * The rule's `timeouts.request` wins, `0s` included (it switches every other timeout off); else a
+ * TrafficPolicy attached to the route; else null, leaving it to the destination Service's policy.
+ */
+function routeTimeouts(ruleRequestMs: number | undefined, ruleBackendRequestMs: number | undefined, policy: TrafficPolicyIR | null): RouteTimeoutsIR {
+  return { requestMs: ruleRequestMs ?? policy?.timeoutMs ?? null, backendRequestMs: ruleBackendRequestMs ?? 0 }
 }
 
 function routeRetry(rule: HTTPRule): RetryIR | null {
@@ -62,9 +64,7 @@ export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
     const path = ['spec', 'rules', r]
     const filters = compileFilters(cat, sink, route, rule.filters as RouteFilter[], [...path, 'filters'])
     const bs = backends(ctx, rule as RuleLike, path)
-    const timeouts = rule.timeouts
-      ? { requestMs: rule.timeouts.request ?? 0, backendRequestMs: rule.timeouts.backendRequest ?? 0 }
-      : policyTimeouts(policy)
+    const timeouts = routeTimeouts(rule.timeouts?.request, rule.timeouts?.backendRequest, policy)
     const retry = routeRetry(rule) ?? policy?.retries ?? null
     const matches: (HTTPMatch | null)[] = rule.matches.length > 0 ? rule.matches : [null]
     matches.forEach((m, i) => {
@@ -103,6 +103,7 @@ export function compileGrpcRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
     const path = ['spec', 'rules', r]
     const filters = compileFilters(cat, sink, route, rule.filters as RouteFilter[], [...path, 'filters'])
     const bs = backends(ctx, rule as RuleLike, path)
+    const timeouts = routeTimeouts(undefined, undefined, policy)
     const matches: (GRPCMatch | null)[] = rule.matches.length > 0 ? rule.matches : [null]
     matches.forEach((m, i) => {
       out.push({
@@ -111,7 +112,7 @@ export function compileGrpcRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
         method: null,
         headers: m ? valueMatches(m.headers, true) : [],
         queryParams: [],
-        filters, backends: bs, timeouts: policyTimeouts(policy), retry: policy?.retries ?? null, fault: policy?.faultInjection ?? null,
+        filters, backends: bs, timeouts, retry: policy?.retries ?? null, fault: policy?.faultInjection ?? null,
       })
     })
   })

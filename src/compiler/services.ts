@@ -15,7 +15,7 @@ export function defaultServiceRoute(service: string): RouteEntryIR {
     path: { type: 'PathPrefix', value: '/' },
     method: null, headers: [], queryParams: [], filters: [],
     backends: [{ service, weight: 1, filters: [] }],
-    timeouts: { requestMs: 0, backendRequestMs: 0 },
+    timeouts: { requestMs: null, backendRequestMs: 0 },
     retry: null,
     fault: null,
   }

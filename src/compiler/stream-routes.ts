@@ -36,7 +36,7 @@ export function meshStreamEntries(route: string, rules: readonly CompiledStreamR
     route, rule: r.rule, match: 0,
     path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [], filters: [],
     backends: r.backends.map(b => ({ service: b.service, weight: b.weight, filters: [] })),
-    timeouts: { requestMs: 0, backendRequestMs: 0 }, retry: null, fault: null,
+    timeouts: { requestMs: null, backendRequestMs: 0 }, retry: null, fault: null,
   }))
 }
 

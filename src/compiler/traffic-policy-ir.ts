@@ -18,7 +18,7 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec): TrafficPolicyIR {
   const r = spec.retries, cb = spec.circuitBreaker, od = spec.outlierDetection, fi = spec.faultInjection, cp = spec.connectionPool
   return {
     loadBalancer: loadBalancer(spec.loadBalancer),
-    timeoutMs: spec.timeout ?? 0,
+    timeoutMs: spec.timeout ?? null,
     retries: r ? {
       attempts: r.attempts,
       perTryTimeoutMs: r.perTryTimeout,

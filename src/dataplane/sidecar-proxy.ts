@@ -221,6 +221,6 @@ export class SidecarProxy {
 function defaultTable(service: string): RouteTableIR {
   return { hosts: [{ hostname: '*', entries: [{
     route: 'inbound', rule: 0, match: 0, path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [],
-    filters: [], backends: [{ service, weight: 1, filters: [] }], timeouts: { requestMs: 0, backendRequestMs: 0 }, retry: null, fault: null,
+    filters: [], backends: [{ service, weight: 1, filters: [] }], timeouts: { requestMs: null, backendRequestMs: 0 }, retry: null, fault: null,
   }] }] }
 }

@@ -95,6 +95,6 @@ export class StaticProxy {
 function singleRouteTable(service: string): RouteTableIR {
   return { hosts: [{ hostname: '*', entries: [{
     route: 'static', rule: 0, match: 0, path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [],
-    filters: [], backends: [{ service, weight: 1, filters: [] }], timeouts: { requestMs: 0, backendRequestMs: 0 }, retry: null, fault: null,
+    filters: [], backends: [{ service, weight: 1, filters: [] }], timeouts: { requestMs: null, backendRequestMs: 0 }, retry: null, fault: null,
   }] }] }
 }

@@ -3,7 +3,8 @@
 // ReplacePrefixMatch with the specification's prefix edge cases, hostname), every RequestRedirect
 // field and status code (default ports left out of Location; a mesh route keeps the Service's port),
 // backendRef-level header modifiers, weight 0, a missing Service answering 500 for exactly its
-// share, and timeouts.request / timeouts.backendRequest → 504 timeout.
+// share, timeouts.request / timeouts.backendRequest → 504 timeout, and a rule's `request: 0s`
+// switching off the Service policy's timeout.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { freePort } from '../supervisor/free-port.js'
@@ -38,6 +39,11 @@ apiVersion: trellis.dev/v1alpha1
 kind: Service
 metadata: { name: slow }
 spec: { port: 80, selector: { app: slow } }
+---
+apiVersion: trellis.dev/v1alpha1
+kind: TrafficPolicy
+metadata: { name: slow }
+spec: { targetRef: { kind: Service, name: slow }, timeout: 300ms }
 ---
 apiVersion: trellis.dev/v1alpha1
 kind: Workload
@@ -110,6 +116,11 @@ spec:
       backendRefs: [{ name: slow }]
     - matches: [{ path: { type: PathPrefix, value: /t/fast } }]
       timeouts: { request: 3s, backendRequest: 3s }
+      backendRefs: [{ name: slow }]
+    - matches: [{ path: { type: PathPrefix, value: /t/off } }]
+      timeouts: { request: 0s }
+      backendRefs: [{ name: slow }]
+    - matches: [{ path: { type: PathPrefix, value: /t/service } }]
       backendRefs: [{ name: slow }]
 `
 
@@ -231,5 +242,12 @@ for (const where of ['sidecar', 'gateway'] as const) {
       assert.ok(took >= 250 && took < 900, `${path} took ${took} ms`)
     }
     assert.equal((await seen(via[where].base, '/t/fast')).name, 'slow-0')
+  })
+
+  test(`${where}: a rule's timeouts.request 0s switches off the Service policy's timeout; without timeouts the policy's applies`, async () => {
+    assert.equal((await seen(via[where].base, '/t/off')).name, 'slow-0')
+    const r = await get(`${via[where].base}/t/service`, { host: HOST })
+    assert.equal(r.status, 504)
+    assert.equal(r.headers['x-trellis-reason'], 'timeout')
   })
 }

@@ -47,7 +47,7 @@ export interface FaultInjectionIR {
 
 export interface TrafficPolicyIR {
   readonly loadBalancer: LoadBalancerIR   // default LeastRequest
-  readonly timeoutMs: number              // 0 = none
+  readonly timeoutMs: number | null       // null = not set (on a route: the Service's applies); 0 = none
   readonly retries: RetryIR | null
   readonly circuitBreaker: CircuitBreakerIR | null
   readonly connectionPool: ConnectionPoolIR | null   // null: 60 s warm, 3 s surplus
@@ -57,7 +57,7 @@ export interface TrafficPolicyIR {
 
 export const DEFAULT_TRAFFIC_POLICY: TrafficPolicyIR = {
   loadBalancer: { type: 'LeastRequest', hashOn: null },
-  timeoutMs: 0,
+  timeoutMs: null,
   retries: null,
   circuitBreaker: null,
   connectionPool: null,

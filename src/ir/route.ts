@@ -46,7 +46,11 @@ export interface BackendIR {
   readonly filters: readonly FilterIR[]
 }
 
-export interface RouteTimeoutsIR { readonly requestMs: number; readonly backendRequestMs: number } // 0 = none
+/**
+ * `requestMs` null: the route sets none, so the destination Service's TrafficPolicy `timeout` applies;
+ * 0: none at all (`0s` switches the Service's off). `backendRequestMs` 0 = none.
+ */
+export interface RouteTimeoutsIR { readonly requestMs: number | null; readonly backendRequestMs: number }
 
 export interface RouteEntryIR {
   readonly route: QualifiedName           // the HTTPRoute / GRPCRoute

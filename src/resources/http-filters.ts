@@ -1,4 +1,5 @@
 // Gateway API route filters (HTTPRoute and GRPCRoute, rule- and backendRef-level).
+import { MAX_COUNT } from './bounds.js'
 import { preciseHostname, port } from './common.js'
 import { backendObjectRefSchema, LOCAL_OBJECT_REF } from './gateway-api-refs.js'
 import { headerNameSchema } from './http-matches.js'
@@ -41,7 +42,7 @@ export type PathModifier = Infer<typeof pathModifierSchema>
 export const requestMirrorSchema = refine(obj({
   backendRef: backendObjectRefSchema,
   percent: opt(int(0, 100)),
-  fraction: opt(refine(obj({ numerator: int(0), denominator: def(int(1), 100) }), (f, path, issues) => {
+  fraction: opt(refine(obj({ numerator: int(0, MAX_COUNT), denominator: def(int(1, MAX_COUNT), 100) }), (f, path, issues) => {
     if (f.numerator > f.denominator) issues.error([...path, 'numerator'], 'INVALID_VALUE', 'numerator must not exceed denominator')
   })),
 }), (m, path, issues) => {

@@ -1,4 +1,5 @@
 // RateLimitPolicy: token buckets per consumer, client IP or header, local or shared through Redis.
+import { MAX_RATE_LIMIT_REQUESTS } from './bounds.js'
 import { checkTargets, targetFields } from './common.js'
 import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
@@ -12,7 +13,7 @@ export const rateLimitPolicySpec = refine(obj({
   ...targetFields(['Gateway', 'HTTPRoute', 'Service']),
   limits: list(obj({
     key: limitKey(),
-    requests: int(1),
+    requests: int(1, MAX_RATE_LIMIT_REQUESTS),
     per: refine(duration(), (ms, path, issues) => {
       if (ms <= 0) issues.error(path, 'INVALID_VALUE', 'must be longer than 0s', 'use a duration such as "1s" or "1m"')
     }),

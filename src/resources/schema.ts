@@ -93,10 +93,11 @@ export function str(opts: { pattern?: RegExp; describe?: string; maxLength?: num
   })
 }
 
-export function int(min: number, max?: number): Schema<number, 'required'> {
-  const expected = max === undefined ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`
+/** An integer from `min` to `max`: every one has an upper bound (see bounds.ts), so 1e300 is an error. */
+export function int(min: number, max: number): Schema<number, 'required'> {
+  const expected = `an integer from ${min} to ${max}`
   return scalar(expected, (v, path, issues) => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || (max !== undefined && v > max)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
       return wrongType(path, issues, expected, v)
     }
     return v

@@ -1,4 +1,5 @@
 // SecurityPolicy: who may come in from outside at a Gateway or HTTPRoute (JWT, API keys, CORS, audit).
+import { MAX_STREAM_BYTES } from './bounds.js'
 import { checkTargets, nonEmpty, targetFields } from './common.js'
 import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
@@ -52,7 +53,7 @@ export const securityPolicySpec = refine(obj({
   apiKey: opt(obj({ header: def(headerName(), 'x-api-key'), keysFile: nonEmpty() })),
   cors: opt(cors),
   // Rotation by size: below 1 KiB a file would hold a handful of lines.
-  audit: opt(obj({ file: nonEmpty(), maxSizeBytes: opt(int(1024)), maxFiles: opt(int(1, 100)) })),
+  audit: opt(obj({ file: nonEmpty(), maxSizeBytes: opt(int(1024, MAX_STREAM_BYTES)), maxFiles: opt(int(1, 100)) })),
 }), checkTargets)
 export type SecurityPolicySpec = Infer<typeof securityPolicySpec>
 

@@ -1,5 +1,6 @@
 // TrafficPolicy: how callers treat one Service (balancing, timeout, retries, limits, ejection, faults).
 import { DEFAULT_CONNECTION_POOL } from '../ir/policy.js'
+import { MAX_CONSECUTIVE_ERRORS, MAX_COUNT } from './bounds.js'
 import { checkTargets, nonEmpty, targetFields } from './common.js'
 import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
@@ -43,7 +44,7 @@ export const retriesSchema = obj({
   backoff: def(refine(obj({ base: def(duration(), 25), max: def(duration(), 250) }), (b, path, issues) => {
     if (b.max < b.base) issues.error([...path, 'max'], 'INVALID_VALUE', 'max must not be below base')
   }), { base: 25, max: 250 }),
-  budget: def(obj({ percent: def(num(0, 100), 20), minRetriesPerSecond: def(int(0), 10) }),
+  budget: def(obj({ percent: def(num(0, 100), 20), minRetriesPerSecond: def(int(0, MAX_COUNT), 10) }),
     { percent: 20, minRetriesPerSecond: 10 }),
 })
 
@@ -69,11 +70,11 @@ export const trafficPolicySpec = refine(obj({
   timeout: opt(duration()),
   retries: opt(retriesSchema),
   circuitBreaker: opt(obj({
-    maxConnections: def(int(1), 1024), maxPendingRequests: def(int(0), 1024), maxRequests: def(int(1), 1024),
+    maxConnections: def(int(1, MAX_COUNT), 1024), maxPendingRequests: def(int(0, MAX_COUNT), 1024), maxRequests: def(int(1, MAX_COUNT), 1024),
   })),
   connectionPool: opt(connectionPool),
   outlierDetection: opt(obj({
-    consecutiveErrors: def(int(1), 5),
+    consecutiveErrors: def(int(1, MAX_CONSECUTIVE_ERRORS), 5),
     interval: def(duration(), 5000),
     baseEjectionTime: def(duration(), 30_000),
     maxEjectionPercent: def(int(0, 100), 50),

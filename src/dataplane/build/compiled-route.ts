@@ -174,7 +174,6 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
     else if (f.type === 'RequestRedirect') redirect = requestRedirect(f.requestRedirect, entry.path, ctx.scheme, ctx.port)
     else if (f.type === 'RequestMirror') { const m = requestMirror(f.requestMirror, ctx.clusters); if (m) mirrors.push(m) }
   }
-  const policyTimeout = cluster?.policy.timeoutMs ?? 0
   const series = ctx.metrics.requestSeries({ listener: ctx.listener, route, backend: b.service ?? '' })
   return {
     cluster, service: b.service,
@@ -182,7 +181,8 @@ function compileBackend(b: BackendIR, entry: RouteEntryIR, ctx: RouteBuildContex
     requestEdit: composeEdits(req), responseEdit: composeEdits([routeResponseEdit, ...res]),
     series,
     options: {
-      timeoutMs: entry.timeouts.requestMs || policyTimeout,
+      // The route's own timeout, even 0 (none), wins over the Service's; unset on both: none.
+      timeoutMs: entry.timeouts.requestMs ?? cluster?.policy.timeoutMs ?? 0,
       attemptTimeoutMs: entry.timeouts.backendRequestMs,
       retry: entry.retry ? new RetryPolicy(entry.retry) : null,
     },

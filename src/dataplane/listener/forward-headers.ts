@@ -42,26 +42,41 @@ export function forwardRequestHeaders(incoming: IncomingHttpHeaders, ctx: Forwar
   return out
 }
 
-/** Response headers back to the client, hop-by-hop removed. */
-export function forwardResponseHeaders(incoming: IncomingHttpHeaders): OutgoingHttpHeaders {
+/** Says which response the mesh made itself; only a mesh proxy may send it (see `fromApp` below). */
+const REASON = 'x-trellis-reason'
+
+/**
+ * Response headers back to the client, hop-by-hop removed. `fromApp`: the response comes from an
+ * app, not a mesh proxy, so an x-trellis-reason it sets is dropped: callers would take the app's
+ * answer for the mesh's (and retry a 503 `unavailable` that the app did see).
+ */
+export function forwardResponseHeaders(incoming: IncomingHttpHeaders, fromApp: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {}
   const connection = incoming.connection
   const named = namedHeaders(connection)
   for (const name in incoming) {
     if (HOP_BY_HOP.has(name)) continue
     if (named !== null && named.includes(name)) continue
+    if (fromApp && name === REASON) continue
     out[name] = incoming[name]
   }
   return out
 }
 
-/** Hop-by-hop names by length: a received name is compared (case-insensitively) only with those of its length. */
-const HOP_BY_LENGTH: (string[] | undefined)[] = []
-for (const n of HOP_BY_HOP) (HOP_BY_LENGTH[n.length] ??= []).push(n)
+type ByLength = readonly (readonly string[] | undefined)[]
 
-/** The hop-by-hop name `name` is, lowercase, or null. */
-function hopByHop(name: string): string | null {
-  const same = HOP_BY_LENGTH[name.length]
+/** Names by length: a received name is compared (case-insensitively) only with those of its length. */
+function byLength(names: Iterable<string>): ByLength {
+  const out: string[][] = []
+  for (const n of names) (out[n.length] ??= []).push(n)
+  return out
+}
+const HOP_BY_LENGTH = byLength(HOP_BY_HOP)
+const HOP_AND_REASON_BY_LENGTH = byLength([...HOP_BY_HOP, REASON])
+
+/** Which of `dropped` the name `name` is, lowercase, or null. */
+function droppedName(name: string, dropped: ByLength): string | null {
+  const same = dropped[name.length]
   if (same === undefined) return null
   for (let i = 0; i < same.length; i++) if (equalsLower(name, same[i])) return same[i]
   return null
@@ -70,15 +85,17 @@ function hopByHop(name: string): string | null {
 /**
  * Raw upstream response headers ([name, value, ...] as received) → the flat list for
  * `res.writeHead(status, list)`, filtered in place (the parser made `raw` for this response alone):
- * hop-by-hop out, duplicates kept as sent. Headers named in Connection are removed afterwards
- * (a Connection naming anything but keep-alive/close is rare on responses).
+ * hop-by-hop out (and x-trellis-reason when `fromApp`, as forwardResponseHeaders does, in the same
+ * walk), duplicates kept as sent. Headers named in Connection are removed afterwards (a Connection
+ * naming anything but keep-alive/close is rare on responses).
  */
-export function forwardRawResponseHeaders(raw: string[]): string[] {
+export function forwardRawResponseHeaders(raw: string[], fromApp: boolean): string[] {
+  const dropped = fromApp ? HOP_AND_REASON_BY_LENGTH : HOP_BY_LENGTH
   let named: string[] | null = null
   let n = 0
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]
-    const hop = hopByHop(name)
+    const hop = droppedName(name, dropped)
     if (hop !== null) {
       if (hop === 'connection') {
         const more = namedHeaders(raw[i + 1])

@@ -17,7 +17,7 @@ function entry(s: EntrySpec): RouteEntryIR {
     route: `default/${s.name}`, rule: 0, match: 0,
     path: s.path ?? { type: 'PathPrefix', value: '/' },
     method: s.method ?? null, headers: s.headers ?? [], queryParams: s.queryParams ?? [],
-    filters: [], backends: [], timeouts: { requestMs: 0, backendRequestMs: 0 }, retry: null, fault: null,
+    filters: [], backends: [], timeouts: { requestMs: null, backendRequestMs: 0 }, retry: null, fault: null,
   }
 }
 

@@ -65,6 +65,7 @@ export class Cluster {
         this.byKey.set(e.address, ep)
       }
       ep.setIdleTimeouts(pool.idleTimeoutMs, pool.surplusIdleTimeoutMs)
+      ep.meshProxy = e.mesh === true
       seen.add(e.address)
       next.push(ep)
     }

@@ -23,6 +23,9 @@ export class Endpoint implements Pickable {
   readonly hostHeader: string
   /** Removed from discovery: no new requests; the pool closes once in-flight ones finish. */
   retired = false
+  /** A mesh proxy (an instance's sidecar), whose x-trellis-reason is the mesh's own word; false for
+   *  an app (a sidecar's local one, a static endpoint), whose x-trellis-reason is dropped. */
+  meshProxy = false
   // Passive health (outlier detection).
   consecutiveErrors = 0
   timesEjected = 0

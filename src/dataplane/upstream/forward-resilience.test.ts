@@ -78,6 +78,20 @@ test('a response that does not start within the request timeout is a 504 timeout
     })
 })
 
+test('a route\'s request timeout of 0 (none) switches off the Service policy\'s; a route without one gets the policy\'s', async () => {
+  const slow = (_req: IncomingMessage, res: ServerResponse) => { setTimeout(() => { if (!res.destroyed) res.end('late') }, 600).unref() }
+  await withProxy([slow], ports => new ResilienceProxy(ports, { timeoutMs: 100 }, { requestMs: 0 }), async proxy => {
+    const r = await send(proxy.port)
+    assert.equal(r.status, 200)
+    assert.equal(r.body.toString(), 'late')
+  })
+  await withProxy([slow], ports => new ResilienceProxy(ports, { timeoutMs: 100 }), async proxy => {
+    const r = await send(proxy.port)
+    assert.equal(r.status, 504)
+    assert.equal(r.headers['x-trellis-reason'], 'timeout')
+  })
+})
+
 test('a body still arriving while a retry backs off is replayed whole, never cut', async () => {
   // 160 KiB, sent in 16 KiB pieces: the first try answers 503 at once, before the body is in; the
   // rest arrives during the backoff and pushes the body past what can be kept for replay.

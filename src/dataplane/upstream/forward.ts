@@ -193,7 +193,8 @@ class Forwarding implements AttemptOwner {
       const status = Number(headers[':status'] ?? 502)
       if (this.finished) { stream.close(); end(status < 500); return }
       const grpcStatus = headers['grpc-status'] === undefined ? -1 : Number(headers['grpc-status'])
-      const meshUnavailable = status === 503 && headers['x-trellis-reason'] === 'unavailable' // the callee's app never saw it
+      // The callee's app never saw it; only a mesh proxy's word counts, an app's is dropped below.
+      const meshUnavailable = status === 503 && ep.meshProxy && headers['x-trellis-reason'] === 'unavailable'
       if ((this.retry.retriesStatus(status) || meshUnavailable || (grpcStatus > 0 && this.retry.retriesGrpc(grpcStatus))) && this.mayRetry(false)) {
         end(status < 500)
         stream.close()
@@ -201,7 +202,7 @@ class Forwarding implements AttemptOwner {
         return
       }
       this.responseStarted()
-      const out = forwardResponseHeaders(withoutPseudo(headers))
+      const out = forwardResponseHeaders(withoutPseudo(headers), !ep.meshProxy)
       if (x.responseHeaders) x.responseHeaders(out)
       if (flags & constants.NGHTTP2_FLAG_END_STREAM) { // trailers-only (e.g. a gRPC status without a message)
         endWithHeaders(x.res, status, out)

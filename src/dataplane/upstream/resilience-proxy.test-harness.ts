@@ -13,7 +13,7 @@ export const SERVICE = 'default/up'
 const LISTENER = 'outbound|default/up'
 
 export interface RouteOptions {
-  readonly requestMs?: number
+  readonly requestMs?: number | null     // absent: null, the Service policy's timeout applies
   readonly backendRequestMs?: number
   readonly retry?: RetryIR | null
   readonly fault?: FaultInjectionIR | null
@@ -56,7 +56,7 @@ function routeTable(r: RouteOptions): RouteTableIR {
   return { hosts: [{ hostname: '*', entries: [{
     route: 'default/test', rule: 0, match: 0, path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [],
     filters: [], backends: [{ service: SERVICE, weight: 1, filters: [] }],
-    timeouts: { requestMs: r.requestMs ?? 0, backendRequestMs: r.backendRequestMs ?? 0 }, retry: r.retry ?? null, fault: r.fault ?? null,
+    timeouts: { requestMs: r.requestMs ?? null, backendRequestMs: r.backendRequestMs ?? 0 }, retry: r.retry ?? null, fault: r.fault ?? null,
   }] }] }
 }
 

@@ -134,8 +134,10 @@ export class H1Attempt implements H1Exchange {
     this.status = status
     if (o.finished || this.settled) { this.discard = true; this.report(status < 500); return }
     // A callee sidecar whose app refused the connection answers 503 `unavailable`: the app never saw
-    // the request, so an idempotent one goes to another endpoint whatever the retry policy says.
-    if ((o.retry.retriesStatus(status) || (status === 503 && meshUnavailable(raw))) && o.mayRetry(false)) {
+    // the request, so an idempotent one goes to another endpoint whatever the retry policy says. An
+    // app's own x-trellis-reason says nothing of the kind, and is dropped below.
+    const fromMesh = this.ep.meshProxy
+    if ((o.retry.retriesStatus(status) || (status === 503 && fromMesh && meshUnavailable(raw))) && o.mayRetry(false)) {
       this.discard = true
       this.report(status < 500)
       o.scheduleRetry(this.ep)
@@ -143,7 +145,7 @@ export class H1Attempt implements H1Exchange {
     }
     o.responseStarted()
     const x = o.x
-    const list = forwardRawResponseHeaders(raw)
+    const list = forwardRawResponseHeaders(raw, !fromMesh)
     if (x.responseHeaders !== null || x.req.httpVersionMajor === 2) {
       const obj = responseHeaderObject(list)
       if (x.responseHeaders !== null) x.responseHeaders(obj)
