@@ -2,7 +2,8 @@
 // (400 malformed, 431 too large, 408 not in time), which the client sees answered and closed: at
 // the inbound port of an instance serving the Service, with the identity the caller proved over
 // mTLS; at a calling sidecar's outbound port for that Service, as that caller's own answer. Only
-// while a tap runs, and only in the taps of the Service they were for.
+// while a tap runs, and only in the taps of the Service they were for. The requests the inbound
+// port's ClientTrafficPolicy refuses before routing (431, 414) are shown too.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { generateKeyPairSync } from 'node:crypto'
@@ -12,13 +13,14 @@ import type { Duplex } from 'node:stream'
 import type { SidecarProxy } from '../dataplane/sidecar-proxy.js'
 import { TestMesh } from './harness/mesh.js'
 import { docs, resource, service, workload } from './harness/fixtures.js'
-import { eventually } from './harness/http.js'
+import { eventually, get } from './harness/http.js'
 import { API_ID, WEB_ID } from './harness/observe.js'
 import { trellisAsync } from './harness/up-process.js'
 
 const CONFIG = docs(
   service('api'), workload('api'), service('idle'), workload('idle'), workload('web', { upstreams: ['api', 'idle'] }),
-  resource('ClientTrafficPolicy', 'api-inbound', '{ targetRef: { kind: Service, name: api }, timeouts: { requestHeaders: 500ms } }'),
+  resource('ClientTrafficPolicy', 'api-inbound', `{ targetRef: { kind: Service, name: api },
+    limits: { maxRequestHeadersBytes: 4096, maxUrlBytes: 1024 }, timeouts: { requestHeaders: 500ms } }`),
 )
 
 const MALFORMED = 'GET /items/1 HTTP/1.1\r\nHost: api\r\nno colon here\r\n\r\n'
@@ -113,5 +115,27 @@ test('a tap of a Service shows the heads a calling sidecar\'s outbound port for 
   const at = `src=${WEB_ID}  dst=default/api \\(answered by default/web/0\\)  route=-`
   assert.match(lines.find(l => l.includes('  400  ')) ?? '', new RegExp(`^[\\d:.TZ-]+  -  -  400  0ms  ${at}  reason=bad_request$`))
   assert.match(lines.find(l => l.includes('  431  ')) ?? '', new RegExp(`^[\\d:.TZ-]+  -  -  431  0ms  ${at}  reason=too_large$`))
+  await tapOff()
+})
+
+test('a tap of a Service shows the requests its instance\'s ClientTrafficPolicy refuses before routing', async () => {
+  await tapOff()
+  const tap = cli('tap', 'api', '--max', '2', '--duration', '30s', '-o', 'json')
+  await eventually('the tap reaches the sidecars', async () => api.tap.active && web.tap.answering)
+  const viaWeb = `http://127.0.0.1:${web.outboundPort('default/api')}`
+  const big = await get(`${viaWeb}/items/1?secret=1`, { 'x-big': 'a'.repeat(5000) })   // within the caller's limits, past the instance's
+  assert.deepEqual([big.status, big.headers['x-trellis-reason']], [431, 'too_large'])
+  const long = await get(`${viaWeb}/items/${'x'.repeat(2000)}`)
+  assert.deepEqual([long.status, long.headers['x-trellis-reason']], [414, 'too_large'])
+  const res = await tap
+  assert.equal(res.status, 0, res.stderr)
+  const lines = res.stdout.trim().split('\n').map(l => JSON.parse(l)).sort((a, b) => a.status - b.status)
+  assert.deepEqual(lines.map(l => [l.status, l.reason, l.method, l.path]), [
+    [414, 'too_large', 'GET', `/items/${'x'.repeat(249)}…`], [431, 'too_large', 'GET', '/items/1'],
+  ])
+  for (const l of lines) {
+    assert.deepEqual(l.source, { identity: WEB_ID, address: '127.0.0.1' })
+    assert.deepEqual(l.destination, { service: 'default/api', instance: 'default/api/0', identity: API_ID })
+  }
   await tapOff()
 })

@@ -102,8 +102,8 @@ export class HttpListener {
   limiter: RateLimiter | null = null
   /** The proxy's tracer: sets this hop's traceparent and records sampled spans. */
   tracer: Tracer | null = null
-  /** Told of requests the listener answers itself (denied, rate limited, no route): a sidecar's
-   *  inbound side counts them with the rest. */
+  /** Told of requests the listener answers itself (refused by ClientTrafficPolicy, denied, rate
+   *  limited, no route): a sidecar's inbound side counts and taps them with the rest. */
   rejected: ((status: number, x: Exchange) => void) | null = null
   /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
   security: RequestGate | null = null
@@ -365,9 +365,12 @@ export class HttpListener {
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) res.shouldKeepAlive = false
-      if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(this.refused(req, res), null)
+      const tap = this.callerTap !== null && this.callerTap.active ? this.callerTap : null
+      const seen = tap !== null || this.rejected !== null ? this.refused(req, res) : null
+      if (tap !== null && seen !== null) tap.watch(seen, null)
       respondError(res, x)
       req.resume()
+      if (this.rejected !== null && seen !== null) this.rejected(x.status, seen)
       return
     }
     // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).
