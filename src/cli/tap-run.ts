@@ -78,7 +78,7 @@ function show(l: TapLine, json: boolean, atGateway: boolean): void {
       return
     }
     process.stdout.write([
-      l.time, l.method, l.path, l.status, `${l.latencyMs}ms`,
+      l.time, l.method || '-', l.path || '-', l.status, `${l.latencyMs}ms`,
       `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,
       d?.instance ? `dst=${d.instance} (${d.identity})` : `dst=${d?.service} (answered by ${l.proxy})`,
       `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),

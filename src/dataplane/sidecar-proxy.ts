@@ -25,6 +25,7 @@ import { takeStats } from '../telemetry/series-delta.js'
 import { inboundObserver } from './build/inbound-observer.js'
 import { TapControl } from './tap/tap-control.js'
 import { CallerTap } from './tap/caller-tap.js'
+import { InboundParserRefusals } from './tap/parser-refusal.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -89,6 +90,8 @@ export class SidecarProxy {
     })
     // Requests the inbound listener answers itself (denied, rate limited) count too.
     this.inbound.http.rejected = inboundObserver(this.metrics.callerSeries({ listener: 'inbound', route: 'inbound', backend: '' }), this.tap)
+    // …and so do heads its HTTP parser refuses, for taps only (there is no request to count).
+    this.inbound.http.parserRefusals = new InboundParserRefusals(this.tap)
     this.taps = new TapControl(this.tap, (id, batch) => this.client.post(`/api/v1/proxies/${this.client.proxyId}/taps/${id}`, batch))
     this.probe = new AppProbe(opts.appPort, appHost, () => this.client.reportNow())
     this.client = new ConfigClient({
@@ -162,7 +165,9 @@ export class SidecarProxy {
         : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
       if (listener instanceof HttpListener) {
         listener.tracer = this.tracer
-        listener.callerTap = new CallerTap(this.tap, ol.service)
+        const callerTap = new CallerTap(this.tap, ol.service)
+        listener.callerTap = callerTap
+        listener.parserRefusals = callerTap
       }
       try { await listener.listen(port, this.host) } catch (err) {
         await Promise.all(bound.map(([, l]) => l.close(0)))

@@ -134,7 +134,7 @@ export class GatewayProxy {
     for (const plan of plans) {
       const server = this.listeners.get(plan.port)!
       server.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
-      if (server.http) { server.http.tracer = this.tracer; server.http.callerTap = this.callerTap }
+      if (server.http) { server.http.tracer = this.tracer; server.http.callerTap = this.callerTap; server.http.parserRefusals = this.callerTap }
     }
     const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {

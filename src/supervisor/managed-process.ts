@@ -1,10 +1,12 @@
 // One supervised child process: output prefixed with its name (as docker compose does), restarted
-// with backoff from 100 ms doubling to 10 s when it dies, the backoff reset after 30 s of life.
+// with backoff from 100 ms doubling to 10 s when it dies, the backoff reset after 30 s of health as
+// its owner reports it (restart-backoff.ts).
 // Each child leads its own process group so Ctrl-C on the terminal reaches only `trellis up`,
 // which then stops children in its own order.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import type { ProcessLedger } from './process-ledger.js'
+import { RestartBackoff } from './restart-backoff.js'
 
 export interface ProcessSpec {
   readonly name: string
@@ -14,20 +16,17 @@ export interface ProcessSpec {
   readonly env: NodeJS.ProcessEnv
 }
 
-const MIN_BACKOFF = 100, MAX_BACKOFF = 10_000, HEALTHY_RESET = 30_000
-
 export class ManagedProcess {
   /** Where `up` records every process it starts (see process-ledger.ts); null outside `up`. */
   static ledger: ProcessLedger | null = null
   child: ChildProcess | null = null
   private stopping = false
-  private backoff = MIN_BACKOFF
   private restartTimer: NodeJS.Timeout | null = null
-  private startedAt = 0
   restarts = 0
   private exitWaiters: (() => void)[] = []
 
-  constructor(readonly spec: ProcessSpec, private readonly out: (line: string) => void, private readonly onStart?: (child: ChildProcess) => void) {}
+  constructor(readonly spec: ProcessSpec, private readonly out: (line: string) => void, private readonly onStart?: (child: ChildProcess) => void,
+      private readonly backoff = new RestartBackoff()) {}
 
   get pid(): number | null { return this.child?.pid ?? null }
   get running(): boolean { return this.child !== null }
@@ -40,11 +39,11 @@ export class ManagedProcess {
       child = spawn(spec.command, spec.args as string[], { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     } catch (err) {
       this.out(`${spec.name} | failed to start: ${(err as Error).message}`)
-      this.scheduleRestart()
+      this.scheduleRestart(this.backoff.next())
       return
     }
     this.child = child
-    this.startedAt = Date.now()
+    this.backoff.started()
     const prefix = `${spec.name} | `
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', line => this.out(prefix + line))
@@ -52,7 +51,7 @@ export class ManagedProcess {
     child.once('error', err => {
       this.out(`${prefix}failed to start: ${err.message}`)
       // A spawn that failed (no such command) emits no 'exit': restart it like a crash.
-      if (child.pid === undefined && this.child === child) { this.child = null; if (!this.stopping) this.scheduleRestart() }
+      if (child.pid === undefined && this.child === child) { this.child = null; if (!this.stopping) this.scheduleRestart(this.backoff.next()) }
     })
     child.once('exit', (code, signal) => {
       this.child = null
@@ -60,11 +59,18 @@ export class ManagedProcess {
       this.exitWaiters = []
       for (const w of waiters) w()
       if (this.stopping) return
-      this.out(`${prefix}exited (${signal ?? `code ${code}`}); restarting in ${this.nextDelay()} ms`)
-      this.scheduleRestart()
+      const delay = this.backoff.next()
+      this.out(`${prefix}exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`)
+      this.scheduleRestart(delay)
     })
     if (child.pid !== undefined) ManagedProcess.ledger?.record(child.pid)
     this.onStart?.(child)
+  }
+
+  /** What the owner sees of the running child's health (its health check, its readiness); only 30 s
+   *  of health without a break resets the restart backoff. Ignored while no child runs. */
+  reportHealth(healthy: boolean): void {
+    if (this.child !== null) this.backoff.health(healthy)
   }
 
   /** SIGTERM to the child's group, SIGKILL after `graceMs`; resolves when it has exited. */
@@ -81,14 +87,7 @@ export class ManagedProcess {
     })
   }
 
-  private nextDelay(): number {
-    if (Date.now() - this.startedAt > HEALTHY_RESET) this.backoff = MIN_BACKOFF
-    return this.backoff
-  }
-
-  private scheduleRestart(): void {
-    const delay = this.nextDelay()
-    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF)
+  private scheduleRestart(delay: number): void {
     this.restarts++
     this.restartTimer = setTimeout(() => this.start(), delay)
   }

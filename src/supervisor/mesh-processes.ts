@@ -5,12 +5,15 @@
 import type { MeshIR, WorkloadIR } from '../ir/index.js'
 import type { AdminClient } from '../controlplane/admin-client.js'
 import { splitQualified } from '../identity/spiffe.js'
+import { freePort } from './free-port.js'
+import type { HealthCheck } from './health-watch.js'
 import { ManagedProcess } from './managed-process.js'
 import { PROXY_NODE_FLAGS } from './proxy-node-flags.js'
 import { Replica } from './replica.js'
 import { httpOk, waitFor } from './wait.js'
 
 interface Entry { readonly spec: string; readonly replica: Replica }
+interface GatewayProcess { readonly process: ManagedProcess; readonly adminPort: number }
 
 /** What makes a replica need a restart: everything but the replica count and informational fields. */
 function specOf(w: WorkloadIR, generation: number): string {
@@ -20,7 +23,7 @@ function specOf(w: WorkloadIR, generation: number): string {
 
 export class MeshProcesses {
   private readonly replicas = new Map<string, Entry>()
-  private readonly gateways = new Map<string, ManagedProcess>()
+  private readonly gateways = new Map<string, GatewayProcess>()
   /** Gateways removed from the config, still draining: shutdown waits for them too. */
   private readonly retiring = new Set<Promise<void>>()
   private ir: MeshIR | null = null
@@ -81,26 +84,51 @@ export class MeshProcesses {
       this.replicas.set(name, entry)
       await this.drainAndStop(next, drainMs)
     }
-    this.reconcileGateways(ir)
+    await this.reconcileGateways(ir)
   }
 
-  private reconcileGateways(ir: MeshIR): void {
+  private async reconcileGateways(ir: MeshIR): Promise<void> {
     for (const g of ir.gateways) {
       if (this.gateways.has(g.name)) continue
+      const adminPort = await freePort()               // known here, so its readiness can be checked
       const proc = new ManagedProcess({
         name: `gateway/${splitQualified(g.name)[1]}`, command: process.execPath,
-        args: [...PROXY_NODE_FLAGS, this.cli, 'gateway', g.name, '--control-plane', this.cpUrl, '--parent-pid', String(process.pid)],
+        args: [...PROXY_NODE_FLAGS, this.cli, 'gateway', g.name, '--control-plane', this.cpUrl, '--admin-port', String(adminPort),
+          '--parent-pid', String(process.pid)],
         cwd: process.cwd(), env: { ...process.env, TRELLIS_TOKEN: this.joinToken },
       }, this.out)
-      this.gateways.set(g.name, proc)
+      this.gateways.set(g.name, { process: proc, adminPort })
       proc.start()
     }
-    for (const [name, proc] of this.gateways) {
+    for (const [name, { process: proc }] of this.gateways) {
       if (ir.gateways.some(g => g.name === name)) continue
       this.gateways.delete(name)
       const stopped = proc.stop(ir.mesh.drainTimeoutMs + 1000).finally(() => this.retiring.delete(stopped))
       this.retiring.add(stopped)
     }
+  }
+
+  /** The health `up` watches of what runs now (health-watch.ts): each proxy's readiness (its admin
+   *  port's /ready), and each app's health check as its instance reports it, from one instance list. */
+  healthChecks(): HealthCheck[] {
+    let listed: Promise<{ name: string; incarnation: string; healthy: boolean }[] | null> | null = null
+    const instances = () => (listed ??= this.admin.call<{ items: { name: string; incarnation: string; healthy: boolean }[] }>('GET', '/api/v1/instances')
+      .then(r => (r.status === 200 ? r.body.items : null), () => null))
+    const checks: HealthCheck[] = []
+    for (const { replica } of this.replicas.values()) {
+      checks.push({ process: replica.proxy, check: () => httpOk(`http://127.0.0.1:${replica.adminPort}/ready`) })
+      const app = replica.app
+      if (app === null) continue
+      checks.push({
+        process: app,
+        check: async () => {
+          const items = await instances()
+          return items === null ? null : items.some(i => i.name === replica.name && i.incarnation === replica.incarnation && i.healthy)
+        },
+      })
+    }
+    for (const g of this.gateways.values()) checks.push({ process: g.process, check: () => httpOk(`http://127.0.0.1:${g.adminPort}/ready`) })
+    return checks
   }
 
   private async startReplica(name: string, w: WorkloadIR): Promise<Replica> {
@@ -156,7 +184,7 @@ export class MeshProcesses {
   async stopAll(startDrainMs: number): Promise<void> {
     await this.reconciling.catch(() => {})
     const drainMs = this.ir?.mesh.drainTimeoutMs ?? startDrainMs
-    await Promise.all([...this.gateways.values()].map(g => g.stop(drainMs + 1000)).concat([...this.retiring]))
+    await Promise.all([...this.gateways.values()].map(g => g.process.stop(drainMs + 1000)).concat([...this.retiring]))
     await Promise.all([...this.replicas.values()].map(async ({ replica }) => {
       try { await this.admin.call('POST', '/api/v1/drain', { instance: replica.name, incarnation: replica.incarnation }) } catch { /* control plane gone */ }
     }))

@@ -9,6 +9,7 @@ import { loadAndCompile, readSources } from '../config/index.js'
 import { formatDiagnostic } from '../ir/index.js'
 import { AdminClient } from '../controlplane/admin-client.js'
 import { Credentials } from '../controlplane/auth.js'
+import { HealthWatch } from './health-watch.js'
 import { ManagedProcess } from './managed-process.js'
 import { MeshProcesses } from './mesh-processes.js'
 import { ProcessLedger } from './process-ledger.js'
@@ -73,6 +74,8 @@ export async function up(opts: UpOptions): Promise<number> {
     process.once('SIGTERM', () => void shutdown().then(resolveDone))
   })
 
+  // Restart backoffs reset after 30 s of health: the control plane's own, and what `mesh` runs.
+  new HealthWatch(() => [{ process: cp, check: () => httpOk(`${cpUrl}/healthz`) }, ...mesh.healthChecks()], controller.signal).start()
   try {
     cp.start()
     await waitFor(() => httpOk(`${cpUrl}/healthz`), controller.signal, 30_000, 'control plane')

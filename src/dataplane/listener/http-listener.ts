@@ -49,8 +49,14 @@ export interface RequestHandler {
 export interface CallerTapHook {
   readonly active: boolean
   watch(x: Exchange, route: RequestHandler | null): void
-  /** A connection whose head the HTTP parser refused (400, 408, 431): there is no request to watch. */
-  parserRefused?(client: string, status: number, reason: string): void
+}
+
+/** `trellis tap` of a connection whose head the HTTP parser refused (400, 408, 431, answered and
+ *  closed): there is no request, only the connection, with the client's address and, past mTLS, its
+ *  identity. Told only while `active`. */
+export interface ParserRefusalTap {
+  readonly active: boolean
+  parserRefused(socket: Duplex, status: number, reason: string): void
 }
 
 /**
@@ -96,8 +102,8 @@ export class HttpListener {
   limiter: RateLimiter | null = null
   /** The proxy's tracer: sets this hop's traceparent and records sampled spans. */
   tracer: Tracer | null = null
-  /** Told of requests the listener answers itself (denied, rate limited, no route): a sidecar's
-   *  inbound side counts them with the rest. */
+  /** Told of requests the listener answers itself (refused by ClientTrafficPolicy, denied, rate
+   *  limited, no route): a sidecar's inbound side counts and taps them with the rest. */
   rejected: ((status: number, x: Exchange) => void) | null = null
   /** The SecurityPolicy of a Gateway listener; null elsewhere, and then nothing of it runs. */
   security: RequestGate | null = null
@@ -106,6 +112,8 @@ export class HttpListener {
   policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
+  /** Heads the HTTP parser refuses, for taps (a Gateway, a sidecar's inbound and outbound sides). */
+  parserRefusals: ParserRefusalTap | null = null
   private readonly sockets = new Set<Socket>()
   private readonly opts: HttpListenerOptions
   private ct: ClientTrafficIR = DEFAULT_CLIENT_TRAFFIC
@@ -143,7 +151,7 @@ export class HttpListener {
     this.server.on(opts.tls ? 'secureConnection' : 'connection', (s: Socket) => this.track(s))
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       const refused = onClientError(err, socket)
-      if (refused !== null && this.callerTap !== null && this.callerTap.active) this.callerTap.parserRefused?.(clientAddress(socket.remoteAddress), refused.status, refused.reason)
+      if (refused !== null) this.tapRefusal(socket, refused.status, refused.reason)
     })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head))
     const self = this
@@ -224,12 +232,21 @@ export class HttpListener {
     const now = nowMs()
     for (const c of this.h1Connections) {
       if (c.idle) { if (ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) c.close() }
-      else if (c.readingHead) { if (ct.requestHeadersTimeoutMs > 0 && now - c.headStartMs > ct.requestHeadersTimeoutMs) c.timeOut() }
+      else if (c.readingHead) {
+        // As Node's server does with the head it is reading (its 'clientError'), a 408 without a request.
+        if (ct.requestHeadersTimeoutMs > 0 && now - c.headStartMs > ct.requestHeadersTimeoutMs) { c.timeOut(); this.tapRefusal(c.socket, 408, 'timeout') }
+      }
       else if (c.readingBody) { if (ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs) c.timeOut() }
       else if (c.droppingBody) {
         if ((ct.idleTimeoutMs > 0 && now - c.idleSinceMs > ct.idleTimeoutMs) || (ct.requestTimeoutMs > 0 && now - c.headStartMs > ct.requestTimeoutMs)) c.close()
       }
     }
+  }
+
+  /** A head refused before there was a request, for the taps that want it; one check when none does. */
+  private tapRefusal(socket: Duplex, status: number, reason: string): void {
+    const tap = this.parserRefusals
+    if (tap !== null && tap.active) tap.parserRefused(socket, status, reason)
   }
 
   /** Closes connections between requests (draining); the others close after their response. */
@@ -348,9 +365,12 @@ export class HttpListener {
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) res.shouldKeepAlive = false
-      if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(this.refused(req, res), null)
+      const tap = this.callerTap !== null && this.callerTap.active ? this.callerTap : null
+      const seen = tap !== null || this.rejected !== null ? this.refused(req, res) : null
+      if (tap !== null && seen !== null) tap.watch(seen, null)
       respondError(res, x)
       req.resume()
+      if (this.rejected !== null && seen !== null) this.rejected(x.status, seen)
       return
     }
     // The fast path's requests count their own body bytes (H1Request.maxBodyBytes).

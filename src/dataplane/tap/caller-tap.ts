@@ -4,14 +4,18 @@
 // caller summarizes them, with the status and x-trellis-reason it answered, for the taps of the
 // Service they were for: the picked backend's Service; before a pick, the Services of the matched
 // route; with no route, the Service the listener stands for (none at a Gateway). Timeouts and resets
-// are left out: those requests reached an instance, whose sidecar summarizes them. Only while a tap
-// asks for them (`active`), else nothing.
+// are left out: those requests reached an instance, whose sidecar summarizes them. A head its HTTP
+// parser refuses (400, 408, 431) has no route yet: at a sidecar's outbound port it is for the Service
+// the port stands for (the app connected there to call that Service); at a Gateway, for none.
+// Only while a tap asks for them (`active`), else nothing.
+import type { Duplex } from 'node:stream'
 import type { QualifiedName } from '../../ir/common.js'
 import type { TapEvent, TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf, type Reason } from '../errors.js'
 import type { Exchange } from '../exchange.js'
-import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
+import type { CallerTapHook, ParserRefusalTap, RequestHandler } from '../listener/http-listener.js'
 import { nowMs } from '../../lib/monotonic-clock.js'
+import { parserRefusalEvent } from './parser-refusal.js'
 
 /** Longest path a summary carries (a 414's target may be tens of kilobytes). */
 const MAX_PATH = 256
@@ -27,7 +31,7 @@ export function tapPath(x: Exchange): string {
   return x.path.length > MAX_PATH ? `${x.path.slice(0, MAX_PATH)}…` : x.path
 }
 
-export class CallerTap implements CallerTapHook {
+export class CallerTap implements CallerTapHook, ParserRefusalTap {
   private readonly own: readonly QualifiedName[]
 
   /** `service`: the Service a sidecar's outbound listener stands for; null at a Gateway. */
@@ -42,6 +46,11 @@ export class CallerTap implements CallerTapHook {
     if (!this.hub.answersWanted(route !== null ? route.services ?? [] : this.own)) return
     const path = tapPath(x)
     x.res.once('close', () => this.answered(x, route, path))
+  }
+
+  parserRefused(socket: Duplex, status: number, reason: string): void {
+    if (!this.hub.answersWanted(this.own)) return
+    this.hub.publishAnswer(this.own, parserRefusalEvent(socket, status, reason, true))
   }
 
   private answered(x: Exchange, route: RequestHandler | null, path: string): void {

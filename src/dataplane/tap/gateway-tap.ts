@@ -2,13 +2,15 @@
 // ones it forwards and the ones it answers itself, including those no tap of a Service can show
 // (no route, refused before routing, a head the HTTP parser refused). Taps of a Service still get the Gateway's own answers for
 // that Service (caller-tap.ts). Only while a tap asks (`hub.active`), else nothing.
+import type { Duplex } from 'node:stream'
 import type { TapHub } from '../../telemetry/tap-hub.js'
 import { meshReasonOf } from '../errors.js'
 import type { Exchange } from '../exchange.js'
-import type { CallerTapHook, RequestHandler } from '../listener/http-listener.js'
+import type { CallerTapHook, ParserRefusalTap, RequestHandler } from '../listener/http-listener.js'
 import { CallerTap, callerEvent, tapPath } from './caller-tap.js'
+import { parserRefusalEvent } from './parser-refusal.js'
 
-export class GatewayTap implements CallerTapHook {
+export class GatewayTap implements CallerTapHook, ParserRefusalTap {
   private readonly answers: CallerTap
 
   constructor(private readonly hub: TapHub) {
@@ -24,12 +26,9 @@ export class GatewayTap implements CallerTapHook {
     x.res.once('close', () => this.served(x, route, path))
   }
 
-  parserRefused(client: string, status: number, reason: string): void {
+  parserRefused(socket: Duplex, status: number, reason: string): void {
     if (!this.hub.active) return
-    this.hub.publish({
-      time: Date.now(), method: '', path: '', status, latencyMs: 0, source: null, sourceAddress: client,
-      route: null, reason, atCaller: true, service: null,
-    })
+    this.hub.publish({ ...parserRefusalEvent(socket, status, reason, true), service: null })
   }
 
   private served(x: Exchange, route: RequestHandler | null, path: string): void {
