@@ -65,3 +65,25 @@ test('a process alive but never healthy keeps backing off; 30 s of health resets
     await proc.stop(1000)
   }
 })
+
+test('only a process restarted after a crash is checked: a mesh where nothing crashed costs no requests', async () => {
+  const lines: string[] = []
+  const proc = new ManagedProcess({
+    name: 'app', command: process.execPath, args: ['-e', 'setInterval(() => {}, 1 << 30)'], cwd: process.cwd(), env: process.env,
+  }, line => lines.push(line))
+  let checks = 0
+  const watch = new HealthWatch(() => [{ process: proc, check: async () => { checks++; return true } }], new AbortController().signal)
+  proc.start()
+  try {
+    await until('the child', () => proc.pid !== null)
+    await watch.round()
+    assert.equal(checks, 0, 'never crashed: nothing to reset, so no check')
+    const first = proc.pid
+    proc.child!.kill('SIGKILL')
+    await until('the restart', () => proc.pid !== null && proc.pid !== first)
+    await watch.round()
+    assert.equal(checks, 1, 'restarted after a crash: its health decides when the backoff resets')
+  } finally {
+    await proc.stop(1000)
+  }
+})

@@ -67,6 +67,10 @@ export class ManagedProcess {
     this.onStart?.(child)
   }
 
+  /** Whether the owner should check health now: only a child restarted after a crash, whose backoff
+   *  is not back at its minimum yet, has anything to gain from it. */
+  get wantsHealth(): boolean { return this.child !== null && !this.backoff.atMinimum }
+
   /** What the owner sees of the running child's health (its health check, its readiness); only 30 s
    *  of health without a break resets the restart backoff. Ignored while no child runs. */
   reportHealth(healthy: boolean): void {

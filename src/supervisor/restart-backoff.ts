@@ -14,6 +14,9 @@ export class RestartBackoff {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** At the shortest wait already: health reports would change nothing, so the owner need not look. */
+  get atMinimum(): boolean { return this.delayMs === MIN_BACKOFF_MS }
+
   /** A new process started: healthy only once it is seen to be. */
   started(): void { this.healthySince = null }
 
