@@ -1,8 +1,10 @@
 // A JWKS served over HTTP(S), fetched by the gateway itself. Fetched once when the policy is first
 // applied and kept; a token whose `kid` no cached key has triggers a refetch, at most once per
 // `cooldownMs` (10 s), and requests arriving meanwhile wait for that one fetch. After `maxAgeMs`
-// the set is refetched in the background while the cached keys keep serving. A failed fetch keeps
-// the keys there were (none before the first success: tokens are then refused).
+// the set is refetched in the background while the cached keys keep serving; a background refetch
+// that failed is tried again only `cooldownMs` later, so an issuer that is down gets one request
+// per cooldown, not one per token. A failed fetch keeps the keys there were (none before the first
+// success: tokens are then refused).
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose'
 import type { KeySource } from './jwks.js'
 import { parseJwks } from './jwks.js'
@@ -21,6 +23,7 @@ export class RemoteJwks implements KeySource {
   private loadedAt = 0
   private pending: Promise<void> | null = null
   private lastOnDemand = -Infinity
+  private lastFailure = -Infinity
   private readonly cooldownMs: number
   private readonly maxAgeMs: number
   private closed = false
@@ -35,7 +38,10 @@ export class RemoteJwks implements KeySource {
 
   readonly getKey: JWTVerifyGetKey = async (header, token) => {
     if (this.set === null && this.pending !== null) await this.pending
-    if (this.set !== null && Date.now() - this.loadedAt > this.maxAgeMs) void this.load()
+    if (this.set !== null) {
+      const now = Date.now()
+      if (now - this.loadedAt > this.maxAgeMs && now - this.lastFailure >= this.cooldownMs) void this.load()
+    }
     const first = await this.lookup(header, token)
     if (first !== null) return first
     if (this.pending !== null) await this.pending
@@ -66,6 +72,7 @@ export class RemoteJwks implements KeySource {
       this.set = set
       this.loadedAt = Date.now()
     }, err => {
+      this.lastFailure = Date.now()
       if (!this.closed) this.log(`JWKS ${this.url}: ${(err as Error).message}; keeping the keys there were`)
     }).finally(() => { this.pending = null })
     return this.pending

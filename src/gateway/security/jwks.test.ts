@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { jwtVerify } from 'jose'
-import { eventually } from '../../integration/harness/http.js'
+import { eventually, sleep } from '../../integration/harness/http.js'
 import { jwksText, testIssuer, type TestIssuer } from '../../integration/harness/jwt.js'
 import { FileJwks, parseJwks, type KeySource } from './jwks.js'
 import { RemoteJwks } from './jwks-url.js'
@@ -112,4 +112,19 @@ test('keys older than maxAge are refetched in the background', async () => {
     await eventually('the refreshed set', async () => !(await verifies(keys, k1)))
     assert.ok(fetches >= 2)
   } finally { keys.close() }
+})
+
+test('a background refresh that fails is tried again once per cooldown, not on every request', async () => {
+  served = jwksText(k1); status = 200
+  const failures: string[] = []
+  const keys = new RemoteJwks(url, line => failures.push(line), { maxAgeMs: 0, cooldownMs: 60_000 })
+  try {
+    assert.ok(await verifies(keys, k1))
+    status = 503                                             // the issuer goes down
+    for (let i = 0; i < 5; i++) {
+      await sleep(20)                                        // the set is stale again (maxAge 0), a refresh started has ended
+      assert.ok(await verifies(keys, k1), 'the cached keys keep serving')
+    }
+    assert.equal(failures.length, 1, `one failed refresh within the cooldown, not one per request: ${failures.join(' | ')}`)
+  } finally { keys.close(); status = 200 }
 })
