@@ -1,5 +1,6 @@
-// A JWKS served over HTTP(S), fetched by the gateway itself. Fetched once when the policy is first
-// applied and kept; a token whose `kid` no cached key has triggers a refetch, at most once per
+// A JWKS served over HTTP(S), fetched by the gateway itself from that URL only (redirects are
+// refused). Fetched once when the policy is first applied and kept; a token whose `kid` no cached
+// key has triggers a refetch, at most once per
 // `cooldownMs` (10 s), and requests arriving meanwhile wait for that one fetch. After `maxAgeMs`
 // the set is refetched in the background while the cached keys keep serving; a background refetch
 // that failed is tried again only `cooldownMs` later, so an issuer that is down gets one request
@@ -79,8 +80,14 @@ export class RemoteJwks implements KeySource {
   }
 
   private async fetchSet(): Promise<LocalSet> {
-    const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json' } })
-    if (res.status !== 200) { await res.body?.cancel(); throw new Error(`answered ${res.status}`) }
+    // Redirects are not followed: keys come only from the URL the policy names (a redirect could
+    // point anywhere, or from https to plain http).
+    const res = await fetch(this.url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), headers: { accept: 'application/json' }, redirect: 'manual' })
+    if (res.status !== 200) {
+      await res.body?.cancel()
+      const to = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null
+      throw new Error(to === null ? `answered ${res.status}` : `answered ${res.status} (a redirect to ${to}); redirects are not followed, set jwks.url to where the key set is served`)
+    }
     if (Number(res.headers.get('content-length') ?? 0) > MAX_BYTES) { await res.body?.cancel(); throw new Error('key set larger than 1 MiB') }
     const text = await res.text()
     if (text.length > MAX_BYTES) throw new Error('key set larger than 1 MiB')

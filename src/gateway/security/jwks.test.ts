@@ -128,3 +128,17 @@ test('a background refresh that fails is tried again once per cooldown, not on e
     assert.equal(failures.length, 1, `one failed refresh within the cooldown, not one per request: ${failures.join(' | ')}`)
   } finally { keys.close(); status = 200 }
 })
+
+test('a JWKS URL that redirects is refused: keys come only from the URL the policy names', async () => {
+  served = jwksText(k3); status = 200
+  const redirect = createServer((_req, res) => { res.writeHead(302, { location: url }); res.end() })
+  await new Promise<void>(r => redirect.listen(0, '127.0.0.1', r))
+  const failures: string[] = []
+  const keys = new RemoteJwks(`http://127.0.0.1:${(redirect.address() as AddressInfo).port}/jwks.json`, line => failures.push(line))
+  const before = fetches
+  try {
+    assert.ok(!(await verifies(keys, k3)), 'a key from where the redirect points never verifies')
+    assert.equal(fetches, before, 'the redirect was not followed')
+    assert.match(failures[0] ?? '', /answered 302 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/jwks\.json\)/)
+  } finally { keys.close(); redirect.close() }
+})
