@@ -89,10 +89,25 @@ export class RemoteJwks implements KeySource {
       throw new Error(to === null ? `answered ${res.status}` : `answered ${res.status} (a redirect to ${to}); redirects are not followed, set jwks.url to where the key set is served`)
     }
     if (Number(res.headers.get('content-length') ?? 0) > MAX_BYTES) { await res.body?.cancel(); throw new Error('key set larger than 1 MiB') }
-    const text = await res.text()
-    if (text.length > MAX_BYTES) throw new Error('key set larger than 1 MiB')
-    return createLocalJWKSet(parseJwks(text))
+    return createLocalJWKSet(parseJwks(await readAtMost(res, MAX_BYTES)))
   }
 
   close(): void { this.closed = true }
+}
+
+/** The body as text, read only up to `max` bytes: a body without Content-Length (chunked) is cut off
+ *  there rather than held in memory whole. */
+async function readAtMost(res: Response, max: number): Promise<string> {
+  if (res.body === null) return ''
+  const reader = res.body.getReader()
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > max) { await reader.cancel(); throw new Error('key set larger than 1 MiB') }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }

@@ -142,3 +142,28 @@ test('a JWKS URL that redirects is refused: keys come only from the URL the poli
     assert.match(failures[0] ?? '', /answered 302 \(a redirect to http:\/\/127\.0\.0\.1:\d+\/jwks\.json\)/)
   } finally { keys.close(); redirect.close() }
 })
+
+test('a JWKS URL that sends an endless body is cut off past 1 MiB, not read into memory whole', async () => {
+  let finished = false
+  const chunk = Buffer.alloc(64 * 1024, 0x20)
+  const endless = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' })   // no Content-Length: chunked
+    let left = 64 * 1024 * 1024
+    const pump = () => {
+      while (left > 0 && !res.destroyed) {
+        left -= chunk.length
+        if (!res.write(chunk)) { res.once('drain', pump); return }
+      }
+      if (left <= 0) res.end(() => { finished = true })
+    }
+    pump()
+  })
+  await new Promise<void>(r => endless.listen(0, '127.0.0.1', r))
+  const failures: string[] = []
+  const keys = new RemoteJwks(`http://127.0.0.1:${(endless.address() as AddressInfo).port}/jwks.json`, line => failures.push(line))
+  try {
+    await eventually('the failed fetch', async () => failures.length > 0)
+    assert.match(failures[0], /larger than 1 MiB/)
+    assert.equal(finished, false, 'the gateway stopped reading instead of taking all 64 MiB')
+  } finally { keys.close(); endless.close(); endless.closeAllConnections() }
+})
