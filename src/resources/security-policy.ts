@@ -8,6 +8,20 @@ import { bool, def, duration, int, list, opt, refine, str, type Infer } from './
 const url = () => str({ pattern: /^https?:\/\/\S+$/, describe: 'an http:// or https:// URL' })
 const headerName = () => str({ pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, describe: 'an HTTP header name' })
 
+/** Headers a claim is never forwarded in: they frame or route the request to the upstream (a claim's
+ *  value in Content-Length would split one request into two there), or the mesh itself sets them. */
+const NOT_FOR_CLAIMS = new Set([
+  'host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'te', 'trailer',
+  'upgrade', 'http2-settings', 'expect', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-client-cert',
+])
+const claimHeader = () => refine(headerName(), (h, path, issues) => {
+  const name = h.toLowerCase()
+  if (NOT_FOR_CLAIMS.has(name) || name.startsWith('x-trellis-')) {
+    issues.error(path, 'INVALID_VALUE', `a claim cannot be forwarded in ${JSON.stringify(h)}: it frames or routes the request, or the mesh sets it`,
+      'use a header of your own, such as x-user-email')
+  }
+})
+
 const jwks = refine(obj({ file: opt(nonEmpty()), url: opt(url()) }), (j, path, issues) => {
   if ((j.file === undefined) === (j.url === undefined)) {
     issues.error(path, 'INVALID_VALUE', 'jwks needs exactly one of file or url')
@@ -22,7 +36,7 @@ const provider = obj({
   fromHeaders: opt(list(headerName())),
   fromCookies: opt(list(nonEmpty())),
   clockSkew: opt(duration()),
-  claimToHeaders: opt(list(obj({ claim: nonEmpty(), header: headerName() }))),
+  claimToHeaders: opt(list(obj({ claim: nonEmpty(), header: claimHeader() }))),
 })
 
 const jwt = refine(obj({ providers: list(provider, { min: 1 }), optional: def(bool(), false) }), (j, path, issues) => {
