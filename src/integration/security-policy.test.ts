@@ -390,3 +390,15 @@ test('the audit log has one line per request that reached the policy, and no cre
   }
   assert.ok(!text.includes('eyJ'), 'no part of any token either')
 })
+
+test('a client-sent x-request-id is cut short in the audit log, so no client can make its lines huge', async () => {
+  const marker = `/audit-long-id-${Date.now()}`
+  const id = `id-${'x'.repeat(8000)}`
+  const r = await get(`${main}${marker}`, { 'x-api-key': KEYS.alice, 'x-request-id': id })
+  assert.equal(r.status, 200)
+  assert.equal(seen(r)['x-request-id'], id, 'the app still gets the id as sent')
+  const line = await eventually('the audit line', async () =>
+    readFileSync(join(mesh.stateDir, 'audit.log'), 'utf8').split('\n').find(l => l.includes(marker)))
+  assert.ok(line.length < 1024, `an audit line of ${line.length} characters`)
+  assert.equal(JSON.parse(line).requestId, id.slice(0, 128))
+})

@@ -3,7 +3,8 @@
 // never waits on the disk; past MAX_PENDING_BYTES waiting to be written (a stalled disk) lines are
 // dropped and counted rather than held in memory. The file rotates by size (lib/rotating-file.ts).
 // Entries carry no credential: no token, key, Authorization or Cookie value, and the path without
-// its query string.
+// its query string. A client may send its own x-request-id, so only its first MAX_REQUEST_ID
+// characters are kept: no client can make its lines (and so the rotation of everyone's) much longer.
 import { DEFAULT_AUDIT_ROTATION } from '../../ir/security.js'
 import { RotatingFile, type RotationLimits } from '../../lib/rotating-file.js'
 
@@ -21,6 +22,7 @@ export interface AuditEntry {
 export type AuditRotation = RotationLimits
 
 const MAX_PENDING_BYTES = 8 << 20
+const MAX_REQUEST_ID = 128
 
 export class AuditLog {
   private readonly file: RotatingFile
@@ -42,7 +44,10 @@ export class AuditLog {
   write(entry: AuditEntry): void {
     if (this.closed || this.failed) { this.dropped++; return }
     if (this.file.pendingBytes > MAX_PENDING_BYTES) { this.dropped++; return }
-    this.batch.push(JSON.stringify({ time: new Date().toISOString(), ...entry }))
+    const id = entry.requestId
+    this.batch.push(JSON.stringify({
+      time: new Date().toISOString(), ...entry, requestId: id !== null && id.length > MAX_REQUEST_ID ? id.slice(0, MAX_REQUEST_ID) : id,
+    }))
     if (!this.scheduled) { this.scheduled = true; setImmediate(this.flush) }
   }
 
