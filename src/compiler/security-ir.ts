@@ -1,6 +1,6 @@
 // SecurityPolicy → SecurityIR: file paths resolved against the folder of the policy's file, header
-// names lower-cased, defaults filled in (clockSkew 60s, CORS methods GET/HEAD/POST, audit files
-// rotated at 100 MiB with 5 kept).
+// names lower-cased, CORS origins as browsers send them (lower-cased, no default port), defaults
+// filled in (clockSkew 60s, CORS methods GET/HEAD/POST, audit files rotated at 100 MiB with 5 kept).
 import { resolve } from 'node:path'
 import { DEFAULT_AUDIT_ROTATION, type CorsIR, type JwtProviderIR, type SecurityIR } from '../ir/security.js'
 import type { SecurityPolicySpec } from '../resources/security-policy.js'
@@ -41,7 +41,8 @@ function provider(p: Provider, dir: string): JwtProviderIR {
 
 function cors(c: Cors): CorsIR {
   return {
-    allowOrigins: c.allowOrigins,
+    // As browsers serialize an Origin: scheme and host lower-cased, no default port.
+    allowOrigins: c.allowOrigins.map(o => o === '*' ? o : new URL(o).origin),
     allowMethods: c.allowMethods ?? DEFAULT_CORS_METHODS,
     allowHeaders: (c.allowHeaders ?? []).map(h => h.toLowerCase()),
     exposeHeaders: c.exposeHeaders ?? [],

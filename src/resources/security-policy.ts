@@ -47,8 +47,22 @@ const jwt = refine(obj({ providers: list(provider, { min: 1 }), optional: def(bo
   })
 })
 
+/** scheme://host[:port], as a browser sends it in Origin (the compiler lower-cases it and drops a default port). */
+const ORIGIN = /^https?:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*)(:\d{1,5})?$/
+const corsOrigin = () => refine(str({ pattern: /^(\*|https?:\/\/\S+)$/, describe: 'an origin such as https://app.example.com, or *' }),
+  (o, path, issues) => {
+    if (o === '*' || (ORIGIN.test(o) && URL.canParse(o))) return
+    if (o.includes('*')) {
+      issues.error(path, 'INVALID_VALUE', `${JSON.stringify(o)} would never match: origins are compared exactly, and a wildcard inside one is not supported`,
+        'list each origin (https://a.example.com, https://b.example.com), or use "*" for any origin')
+    } else {
+      issues.error(path, 'INVALID_VALUE', `${JSON.stringify(o)} is not an origin, so it would never match`,
+        'use scheme://host[:port] as browsers send it, such as https://app.example.com or http://localhost:3000')
+    }
+  })
+
 const cors = refine(obj({
-  allowOrigins: list(str({ pattern: /^(\*|https?:\/\/[^\s/]+)$/, describe: 'an origin such as https://app.example.com, or *' })),
+  allowOrigins: list(corsOrigin()),
   allowMethods: opt(list(str({ pattern: /^([A-Z]+|\*)$/, describe: 'an HTTP method in upper case, or *' }))),
   allowHeaders: opt(list(str({ pattern: /^([A-Za-z0-9!#$%&'*+\-.^_`|~]+|\*)$/, describe: 'an HTTP header name, or *' }))),
   exposeHeaders: opt(list(headerName())),
