@@ -11,6 +11,7 @@ import { mergeRateLimits, type RateLimitsIR } from '../ir/rate-limit.js'
 import { RateLimiter, type RateLimitState } from '../dataplane/ratelimit/rate-limiter.js'
 import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
 import { HttpListener, type RequestGate } from '../dataplane/listener/http-listener.js'
+import { claimRoutedHeaders } from '../dataplane/listener/claim-routing.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
@@ -110,16 +111,19 @@ export class PortServer {
       const limits = mergeRateLimits(plan.listeners.map(l => ctx.listenerRateLimits[l.name]))
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
+      this.http.claimRouted = plan.listeners.length === 1 ? claimRoutedHeaders(plan.listeners[0].routes, this.http.security, ctx.security) : null
       const routeCtx = { ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' as const : 'http' as const, port: plan.port }
       this.http.policiesByHost = plan.listeners.length === 1 ? null : listenerByHost(plan.listeners.map(l => {
         const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
+        const security = ctx.listenerSecurity.get(l.name) ?? null
         return {
           hostname: l.hostname,
           value: {
             router: buildRouter(l.routes, routeCtx),
             authorizer: own ? new Authorizer(own) : null,
             limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
-            security: ctx.listenerSecurity.get(l.name) ?? null,
+            security,
+            claimRouted: claimRoutedHeaders(l.routes, security, ctx.security),
           },
         }
       }))

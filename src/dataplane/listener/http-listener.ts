@@ -28,6 +28,7 @@ import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
+import { headersWithClaims, headersWithout } from './claim-routing.js'
 import { closingResponse } from './closing-response.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
@@ -67,6 +68,9 @@ export interface RequestGate {
   handle(x: Exchange, route: string | null, next: () => void): void
   /** WebSocket upgrades: authentication only, then `next`, or `reject`. */
   upgrade(x: Exchange, route: string | null, next: () => void, reject: (err: ProxyError) => void): void
+  /** Headers it fills from a verified token (claimToHeaders): routes matching on them are picked
+   *  again once it has run (claim-routing.ts). */
+  readonly claimHeaders: readonly string[]
 }
 /** The routes and policies of one Gateway listener, for a port that listeners share (see `policiesByHost`). */
 export interface ListenerPolicies {
@@ -74,6 +78,8 @@ export interface ListenerPolicies {
   readonly authorizer: Authorizer | null
   readonly limiter: RateLimiter | null
   readonly security: RequestGate | null
+  /** Headers its routes match on that its SecurityPolicies fill from claims (claim-routing.ts); null: none. */
+  readonly claimRouted: readonly string[] | null
 }
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
@@ -110,6 +116,8 @@ export class HttpListener {
   /** A Gateway port that listeners with different hostnames share: the routes and policies of the
    *  listener a request's Host selects. Null (one listener), or a Host no listener claims: the fields above. */
   policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
+  /** Headers this listener's routes match on that its SecurityPolicies fill from claims; null: none. */
+  claimRouted: readonly string[] | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
   /** Heads the HTTP parser refuses, for taps (a Gateway, a sidecar's inbound and outbound sides). */
@@ -378,12 +386,28 @@ export class HttpListener {
     const host = req.headers.host ?? (req.headers[':authority'] as string | undefined) ?? ''
     const policies = this.policiesOf(host)
     const router = policies.router
+    const claimed = policies.claimRouted
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
-    const route = router === null ? null : router.match(host, x.path, x.query, req.method ?? 'GET', req.headers)
+    const route = router === null ? null
+      : router.match(host, x.path, x.query, req.method ?? 'GET', claimed === null ? req.headers : headersWithout(req.headers, claimed))
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
     const gate = route?.gate ?? policies.security
     if (gate === null) this.authorize(x, router !== null, route, policies)
-    else gate.handle(x, route?.route ?? null, () => this.authorize(x, router !== null, route, policies))
+    else {
+      gate.handle(x, route?.route ?? null,
+        () => this.authorize(x, router !== null, claimed === null ? route : this.routeByClaims(x, host, route, gate, policies), policies))
+    }
+  }
+
+  /** Once `gate` has set the claim headers routes match on: the route they pick, when `gate` judges
+   *  it too (a route with a policy of its own is never entered on the strength of another's); else `route`. */
+  private routeByClaims(x: Exchange, host: string, route: RequestHandler | null, gate: RequestGate, policies: ListenerPolicies): RequestHandler | null {
+    const router = policies.router
+    if (router === null || policies.claimRouted === null) return route
+    const again = router.match(host, x.path, x.query, x.req.method ?? 'GET', headersWithClaims(x.req.headers, x.headers, policies.claimRouted))
+    if (again === null || again === route || (again.gate ?? policies.security) !== gate) return route
+    x.route = again.route ?? null
+    return again
   }
 
   /** The routes and policies a request to `host` gets: its own listener's on a shared port, else this one's. */
@@ -431,10 +455,16 @@ export class HttpListener {
     if (x instanceof ProxyError) { rejectUpgrade(socket, x); return }
     const host = req.headers.host ?? ''
     const policies = this.policiesOf(host)
-    const route = policies.router?.match(host, x.path, x.query, req.method ?? 'GET', req.headers) ?? null
+    const claimed = policies.claimRouted
+    const matchHeaders = claimed === null ? req.headers : headersWithout(req.headers, claimed)
+    const route = policies.router?.match(host, x.path, x.query, req.method ?? 'GET', matchHeaders) ?? null
     const gate = route?.gate ?? policies.security
     if (gate === null) this.dispatchUpgrade(x, socket, head, route, policies)
-    else gate.upgrade(x, route?.route ?? null, () => this.dispatchUpgrade(x, socket, head, route, policies), err => rejectUpgrade(socket, err))
+    else {
+      gate.upgrade(x, route?.route ?? null,
+        () => this.dispatchUpgrade(x, socket, head, claimed === null ? route : this.routeByClaims(x, host, route, gate, policies), policies),
+        err => rejectUpgrade(socket, err))
+    }
   }
 
   private dispatchUpgrade(x: Exchange, socket: Duplex, head: Buffer, route: RequestHandler | null, policies: ListenerPolicies): void {

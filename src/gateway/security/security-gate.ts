@@ -44,6 +44,7 @@ export class SecurityGate implements RequestGate {
   }
 
   get policy(): string { return this.p.policy }
+  get claimHeaders(): readonly string[] { return this.p.claimHeaders }
 
   handle(x: Exchange, route: string | null, next: () => void): void {
     if (this.p.audit !== null) this.auditWhenDone(x, route)
@@ -61,8 +62,9 @@ export class SecurityGate implements RequestGate {
     const path = x.path
     if (!this.authenticates) { this.auditNow(x, route, path, 101, null); next(); return }
     this.authenticate(x, err => {
-      this.auditNow(x, route, path, err === null ? 101 : err.status, err === null ? null : err.reason)
       if (err === null) next(); else reject(err)
+      // After `next`: a route picked again by the token's claims has set x.route.
+      this.auditNow(x, x.route ?? route, path, err === null ? 101 : err.status, err === null ? null : err.reason)
     })
   }
 
@@ -125,7 +127,7 @@ export class SecurityGate implements RequestGate {
 
   private auditWhenDone(x: Exchange, route: string | null): void {
     const audit = this.p.audit!, path = x.path
-    x.res.once('close', () => this.auditNow(x, route, path, x.res.headersSent ? x.res.statusCode : null, meshReasonOf(x.res), audit))
+    x.res.once('close', () => this.auditNow(x, x.route ?? route, path, x.res.headersSent ? x.res.statusCode : null, meshReasonOf(x.res), audit))
   }
 
   private auditNow(x: Exchange, route: string | null, path: string, status: number | null, reason: string | null, audit = this.p.audit): void {
