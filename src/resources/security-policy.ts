@@ -31,7 +31,10 @@ const jwks = refine(obj({ file: opt(nonEmpty()), url: opt(url()) }), (j, path, i
 const provider = obj({
   name: nonEmpty(),
   issuer: nonEmpty(),
-  audiences: opt(list(nonEmpty())),
+  audiences: opt(refine(list(nonEmpty()), (a, path, issues) => {
+    // An empty list would refuse every token (none has an audience in it), not accept any.
+    if (a.length === 0) issues.error(path, 'INVALID_VALUE', 'must not be empty', 'leave audiences out to accept a token for any audience, or list the accepted ones')
+  })),
   jwks,
   fromHeaders: opt(list(headerName())),
   fromCookies: opt(list(nonEmpty())),

@@ -130,6 +130,11 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['6:25 spec.cors.allowOrigins: "*" cannot be used with allowCredentials: true; list the allowed origins'],
   },
   {
+    name: 'an empty audiences list, which no token could pass',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: SecurityPolicy\nmetadata: { name: s }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  jwt: { providers: [{ name: p, issuer: https://idp, audiences: [], jwks: { file: k.json } }] }\n',
+    want: ['6:65 spec.jwt.providers.0.audiences: must not be empty; leave audiences out to accept a token for any audience, or list the accepted ones'],
+  },
+  {
     name: 'rate limit keys',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: RateLimitPolicy\nmetadata: { name: r }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: [{ key: user, requests: 1, per: 1s }]\n',
     want: ['6:19 spec.limits.0.key: "user" is not valid; use consumer, ip or header:<name>'],
