@@ -5,7 +5,13 @@ import { registerKind, TRELLIS_V1ALPHA1 } from './registry.js'
 import { obj } from './schema-object.js'
 import { bool, def, duration, int, list, opt, refine, str, type Infer } from './schema.js'
 
-const url = () => str({ pattern: /^https?:\/\/\S+$/, describe: 'an http:// or https:// URL' })
+// No user or password in a JWKS URL: fetch refuses such a URL, and every log line naming the URL
+// would show the password.
+const url = () => refine(str({ pattern: /^https?:\/\/\S+$/, describe: 'an http:// or https:// URL' }), (u, path, issues) => {
+  if (/^https?:\/\/[^/?#]*@/.test(u)) {
+    issues.error(path, 'INVALID_VALUE', 'a user or password in the URL is not supported', 'serve the key set without credentials in its URL')
+  }
+})
 const headerName = () => str({ pattern: /^[A-Za-z0-9!#$%&'*+\-.^_`|~]+$/, describe: 'an HTTP header name' })
 
 /** Headers a claim is never forwarded in: they frame or route the request to the upstream (a claim's

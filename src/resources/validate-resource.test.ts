@@ -135,6 +135,11 @@ const cases: { name: string; input: string; want: string[] }[] = [
     want: ['6:65 spec.jwt.providers.0.audiences: must not be empty; leave audiences out to accept a token for any audience, or list the accepted ones'],
   },
   {
+    name: 'a JWKS URL with a user and password, which fetch refuses and a log would show',
+    input: 'apiVersion: trellis.dev/v1alpha1\nkind: SecurityPolicy\nmetadata: { name: s }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  jwt: { providers: [{ name: p, issuer: https://idp, jwks: { url: "https://u:secret@idp/keys" } }] }\n',
+    want: ['6:67 spec.jwt.providers.0.jwks.url: a user or password in the URL is not supported; serve the key set without credentials in its URL'],
+  },
+  {
     name: 'rate limit keys',
     input: 'apiVersion: trellis.dev/v1alpha1\nkind: RateLimitPolicy\nmetadata: { name: r }\nspec:\n  targetRef: { kind: Gateway, name: g }\n  limits: [{ key: user, requests: 1, per: 1s }]\n',
     want: ['6:19 spec.limits.0.key: "user" is not valid; use consumer, ip or header:<name>'],
