@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:https'
 import { connect, type TLSSocket } from 'node:tls'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../supervisor/free-port.js'
@@ -17,6 +18,7 @@ const mesh = new TestMesh()
 const dir = mkdtempSync(join(tmpdir(), 'trellis-https-'))
 let port = 0
 let a1: TestCert, a2: TestCert, b: TestCert
+let stalled: Socket | null = null
 
 interface Got { status: number; body: any; cn: string; org: string; socket: TLSSocket }
 
@@ -87,6 +89,7 @@ spec:
 })
 
 after(async () => {
+  stalled?.destroy()
   await mesh.stop()
   rmSync(dir, { recursive: true, force: true })
 })
@@ -143,4 +146,13 @@ test('HTTP/1.1 over TLS: pipelined requests answered in order by the fast path; 
   const old = await rawTls('a.example.com', ca, 'GET /hello HTTP/1.0\r\nHost: a.example.com\r\n\r\n')
   assert.match(old, /^HTTP\/1\.1 200 /)
   assert.match(old, /"x-forwarded-proto":"https"/)
+})
+
+test('a client that never finishes its TLS handshake is closed, as on every TLS port, not held for good', { timeout: 60_000 }, async () => {
+  // Half a ClientHello, then silence: meanwhile the connection holds one of the port's maxConnections.
+  await new Promise<void>(resolve => {
+    stalled = tcpConnect(port, '127.0.0.1', () => stalled!.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])))
+    stalled.on('error', () => {})
+    stalled.on('close', () => resolve())
+  })
 })

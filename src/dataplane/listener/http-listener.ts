@@ -35,6 +35,10 @@ import { H1Request } from './h1/server-request.js'
 import { fastHttp1Enabled } from './h1/fast-path-switch.js'
 import { nowMs } from '../../lib/monotonic-clock.js'
 
+/** A TLS client gets this long to finish its handshake (Node's default is two minutes), as on the
+ *  other TLS ports and as a plain connection gets to send its first bytes (detect-protocol.ts). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
+
 export interface RequestHandler {
   handle(x: Exchange): void
   /** Tunnels an HTTP/1.1 Upgrade (WebSocket) to the route's backend. */
@@ -187,7 +191,7 @@ export class HttpListener {
    */
   private secureServer(tls: TlsServerOptions, ct: ClientTrafficIR, onRequest: (req: IncomingMessage, res: ServerResponse) => void): Server {
     const srv: Http2SecureServer = http2().createSecureServer({
-      ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams },
+      ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams }, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
     }, onRequest as never)
     srv.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
     // Node's own handler of a handshaken connection: h2 sessions, and HTTP/1.1 through Node's server.
@@ -487,9 +491,13 @@ function peerAddress(req: IncomingMessage): string {
   return clientAddress(req.socket.remoteAddress ?? (req.socket as unknown as { stream?: { remoteAddress?: string } }).stream?.remoteAddress)
 }
 
-/** Answers what the parser refused and closes; null when the client had already gone. */
+/** Answers what the parser refused and closes; null when the client had already gone, or the error
+ *  is not the HTTP parser's. A TLS listener reports failed handshakes here too (ERR_TLS_HANDSHAKE_TIMEOUT,
+ *  ERR_SSL_…): such a socket has no TLS session to carry an answer, so writing one would never
+ *  finish and the connection would be held for good. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: number; reason: string } | null {
-  if (!socket.writable || (err.code === 'ECONNRESET')) { socket.destroy(); return null }
+  const code = err.code ?? ''
+  if (!socket.writable || !(code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT')) { socket.destroy(); return null }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
   const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
   const status = tooLarge ? 431 : timeout ? 408 : 400
