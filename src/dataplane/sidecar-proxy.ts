@@ -12,6 +12,7 @@ import { ConfigClient } from './config-client.js'
 import { HttpListener } from './listener/http-listener.js'
 import { InboundListener } from './listener/inbound-listener.js'
 import { TcpListener } from './listener/tcp-listener.js'
+import { SwitchablePort } from './listener/switchable-port.js'
 import { streamRouterFromTable } from './build/stream-router.js'
 import { Cluster } from './upstream/cluster.js'
 import { ClusterSet } from './upstream/cluster-set.js'
@@ -44,6 +45,9 @@ export interface SidecarOptions {
 
 const APP_CLUSTER = 'local/app'
 
+/** An upstream Service's local port, and the listener serving it now (HTTP, or TCP for tcp Services). */
+interface Outbound { readonly bound: SwitchablePort; readonly listener: HttpListener | TcpListener }
+
 export class SidecarProxy {
   readonly metrics = new ProxyMetrics()
   /** `trellis tap`: inbound summaries while a tap listens; route names to callees, and the requests the
@@ -57,8 +61,8 @@ export class SidecarProxy {
   private readonly limits: RateLimitState
   readonly tracer: Tracer
   private readonly inbound: InboundListener
-  /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones. */
-  private readonly outbound = new Map<QualifiedName, HttpListener | TcpListener>()
+  /** HTTP listeners for http/http2/grpc upstream Services, TCP listeners for tcp ones, each on its port. */
+  private readonly outbound = new Map<QualifiedName, Outbound>()
   private readonly appCluster: Cluster
   private readonly appClusterIR: ClusterIR
   private readonly probe: AppProbe
@@ -122,7 +126,7 @@ export class SidecarProxy {
   get ackedVersion(): number { return this.client.ackedVersion }
   /** mTLS handshakes accepted and refused at the inbound port. */
   inboundStats(): { accepted: number; rejected: number } { return this.inbound.mtlsStats() }
-  outboundPort(service: QualifiedName): number { return this.outbound.get(service)?.port ?? 0 }
+  outboundPort(service: QualifiedName): number { return this.outbound.get(service)?.bound.port ?? 0 }
 
   async start(): Promise<void> {
     await this.inbound.listen(this.opts.inboundPort ?? 0, this.host)
@@ -133,7 +137,7 @@ export class SidecarProxy {
         version: this.client.ackedVersion, identity: this.client.identity, connected: this.client.connected,
         certificate: this.certificate.view(), mtls: this.inbound.mtlsStats(),
         inbound: `${this.host}:${this.inbound.port}`, app: `127.0.0.1:${this.opts.appPort}`,
-        outbound: Object.fromEntries([...this.outbound].map(([s, l]) => [s, `${this.host}:${l.port}`])),
+        outbound: Object.fromEntries([...this.outbound].map(([s, o]) => [s, `${this.host}:${o.bound.port}`])),
         snapshot: this.snapshot,
       }),
     }, this.opts.adminPort ?? 0, this.host)
@@ -144,36 +148,30 @@ export class SidecarProxy {
   /** Builds everything for the new snapshot first; only then swaps it in. Throws to reject it. */
   async apply(snap: Snapshot): Promise<void> {
     if (snap.kind !== 'sidecar') throw new Error(`expected a sidecar snapshot, got ${snap.kind}`)
-    // Bind new listeners first: if one fails, nothing of this snapshot has been applied.
-    const bound: [QualifiedName, HttpListener | TcpListener][] = []
-    const moved: (HttpListener | TcpListener)[] = []      // drained once the listeners on their new ports are in
-    // Listeners switching protocol on their port come last: they are closed before the new one binds,
-    // so a port that cannot be bound refuses the snapshot before any of them is closed.
-    const plans = snap.outbound.map(ol => {
+    // Bind new ports first: if one fails, nothing of this snapshot has been applied.
+    const bound: [QualifiedName, Outbound][] = []
+    const moved: Outbound[] = []                          // drained once the listeners on their new ports are in
+    // A Service that changed protocol keeps its port: the new listener takes it over when the
+    // snapshot is applied, and the old one drains what it has (no bind, so it cannot fail).
+    const switched: [QualifiedName, HttpListener | TcpListener][] = []
+    for (const ol of snap.outbound) {
       const existing = this.outbound.get(ol.service)
       const port = this.portFor(ol.service, ol.localPort)
-      const samePort = existing !== undefined && (port === 0 || existing.port === port)
-      const sameProtocol = existing !== undefined && (existing instanceof TcpListener) === (ol.protocol === 'tcp')
-      return { ol, existing, port, samePort, switching: samePort && !sameProtocol, keep: samePort && sameProtocol }
-    }).sort((a, b) => Number(a.switching) - Number(b.switching))
-    for (const { ol, existing, port, samePort, keep } of plans) {
-      if (keep) continue
-      if (existing && samePort) { this.outbound.delete(ol.service); await existing.close(0) }   // the Service changed protocol
-      else if (existing) moved.push(existing)                                                // its localPort changed
-      const name = `outbound|${ol.service}`
-      const listener = ol.protocol === 'tcp' ? new TcpListener({ name, sniff: false, log: this.log })
-        : new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
-      if (listener instanceof HttpListener) {
-        listener.tracer = this.tracer
-        const callerTap = new CallerTap(this.tap, ol.service)
-        listener.callerTap = callerTap
-        listener.parserRefusals = callerTap
-      }
-      try { await listener.listen(port, this.host) } catch (err) {
-        await Promise.all(bound.map(([, l]) => l.close(0)))
+      const samePort = existing !== undefined && (port === 0 || existing.bound.port === port)
+      const sameProtocol = existing !== undefined && (existing.listener instanceof TcpListener) === (ol.protocol === 'tcp')
+      if (samePort && sameProtocol) continue
+      const listener = this.outboundListener(ol.service, ol.protocol === 'tcp')
+      if (samePort) { switched.push([ol.service, listener]); continue }
+      if (existing) moved.push(existing)                                                  // its localPort changed
+      const ports = new SwitchablePort()
+      try { await ports.listen(port, this.host) } catch (err) {
+        for (const [, o] of bound) { o.bound.close(); void o.listener.close(0) }
+        for (const [, l] of switched) void l.close(0)
+        void listener.close(0)
         throw new Error(`cannot listen for ${ol.service} on ${this.host}:${port}: ${(err as Error).message}`)
       }
-      bound.push([ol.service, listener])
+      ports.serve(listener)
+      bound.push([ol.service, { bound: ports, listener }])
     }
     this.clusters.update(snap.clusters)
     this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
@@ -188,14 +186,20 @@ export class SidecarProxy {
         authorization, rateLimits, caller: this.certificate.identity || this.client.identity || null, tap: this.tap,
       }))
     }
-    for (const [service, listener] of bound) this.outbound.set(service, listener)
-    for (const listener of moved) void listener.close(snap.mesh.drainTimeoutMs)   // in-flight requests finish there
-    for (const [service, router] of routers) (this.outbound.get(service) as HttpListener).router = router
-    for (const [service, router] of streams) (this.outbound.get(service) as TcpListener).router = router
+    for (const [service, o] of bound) this.outbound.set(service, o)
+    for (const o of moved) { o.bound.close(); void o.listener.close(snap.mesh.drainTimeoutMs) }   // in-flight requests finish there
+    for (const [service, listener] of switched) {
+      const old = this.outbound.get(service)!
+      old.bound.serve(listener)                                  // new connections: the new protocol
+      this.outbound.set(service, { bound: old.bound, listener })
+      void old.listener.close(snap.mesh.drainTimeoutMs)          // its open connections finish there
+    }
+    for (const [service, router] of routers) (this.outbound.get(service)!.listener as HttpListener).router = router
+    for (const [service, router] of streams) (this.outbound.get(service)!.listener as TcpListener).router = router
     const inboundLimits = snap.inbound.rateLimits ? new RateLimiter(snap.inbound.rateLimits, this.limits) : null
     this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls, snap.inbound.authorization ?? null, inboundLimits)
-    for (const [service, listener] of this.outbound) {
-      if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); void listener.close(snap.mesh.drainTimeoutMs) }
+    for (const [service, o] of this.outbound) {
+      if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); o.bound.close(); void o.listener.close(snap.mesh.drainTimeoutMs) }
     }
     this.probe.use(snap.inbound.healthCheck, snap.inbound.protocol)
     // Apps of http2 and grpc Services are reached over h2c.
@@ -208,12 +212,26 @@ export class SidecarProxy {
     this.client.stop()
     this.taps.clear()
     this.probe.stop()
-    await Promise.all([this.inbound.close(drainMs), ...[...this.outbound.values()].map(l => l.close(drainMs))])
+    for (const o of this.outbound.values()) o.bound.close()
+    await Promise.all([this.inbound.close(drainMs), ...[...this.outbound.values()].map(o => o.listener.close(drainMs))])
     this.admin?.close()
     this.clusters.close()
     this.appCluster.close()
     this.limits.close()
     this.tracer.close()
+  }
+
+  /** A listener for an upstream Service, served connections by its SwitchablePort. */
+  private outboundListener(service: QualifiedName, tcp: boolean): HttpListener | TcpListener {
+    const name = `outbound|${service}`
+    if (tcp) return new TcpListener({ name, sniff: false, log: this.log })
+    const listener = new HttpListener({ name, proto: 'http', edge: false, stripMeshHeaders: false })
+    listener.tracer = this.tracer
+    const callerTap = new CallerTap(this.tap, service)
+    listener.callerTap = callerTap
+    listener.parserRefusals = callerTap
+    listener.serveAccepted()
+    return listener
   }
 
   private portFor(service: QualifiedName, localPort: number | null): number {

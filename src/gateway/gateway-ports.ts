@@ -1,7 +1,9 @@
 // A Gateway's listeners grouped by port: one server per port, serving every listener of that port
 // (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough or terminated, routed by SNI). A port's
 // protocol (and TLS mode) is that of its first listener (by name); listeners of another protocol or
-// mode on the same port are skipped and logged.
+// mode on the same port are skipped and logged. The port itself is bound by a SwitchablePort that
+// hands the server its connections, so a port changing protocol is served by a new PortServer
+// without being closed.
 import type { ClientTrafficIR, ListenerIR, ListenerProtocol, StreamRouteIR } from '../ir/index.js'
 import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
@@ -17,6 +19,7 @@ import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
 import { listenerByHost } from './listener-by-host.js'
 import type { Cluster } from '../dataplane/upstream/cluster.js'
+import type { Socket } from 'node:net'
 
 export interface PortPlan {
   readonly port: number
@@ -47,7 +50,7 @@ export function terminatesTls(plan: PortPlan): boolean {
   return plan.protocol === 'HTTPS' || (plan.protocol === 'TLS' && (plan.listeners[0].tls?.mode ?? 'Terminate') === 'Terminate')
 }
 
-/** The server of one port and what its current snapshot gave it. */
+/** The server of one port and what its current snapshot gave it; its connections come through accept(). */
 export class PortServer {
   readonly http: HttpListener | null
   readonly tcp: TcpListener | null
@@ -56,7 +59,7 @@ export class PortServer {
   private readonly terminator: TlsTerminator | null
 
   /** Throws when the certificates of an HTTPS port cannot be loaded. */
-  constructor(readonly plan: PortPlan, log: (line: string) => void) {
+  constructor(public plan: PortPlan, log: (line: string) => void) {
     const ct = clientTrafficOf(plan)
     this.certs = terminatesTls(plan) ? newStore(plan, log) : null
     if (plan.protocol === 'HTTP' || plan.protocol === 'HTTPS') {
@@ -65,29 +68,31 @@ export class PortServer {
         name: `port ${plan.port}`, proto: plan.protocol === 'HTTPS' ? 'https' : 'http', edge: true, stripMeshHeaders: true, clientTraffic: ct,
         tls: this.certs ? { ...this.certs.serverOptions(), SNICallback: (name, cb) => cb(null, certs().contextFor(name)) } : undefined,
       })
+      this.http.serveAccepted()
       this.watchDefault()
       this.tcp = null
       this.terminator = null
     } else {
-      const tcp = new TcpListener({ name: `port ${plan.port}`, sniff: plan.protocol === 'TLS' && !this.certs, log, maxConnections: ct?.maxConnections })
+      const tcp = new TcpListener({ name: `port ${plan.port}`, sniff: plan.protocol === 'TLS' && !this.certs, log })
       this.tcp = tcp
       this.http = null
       this.terminator = this.certs ? new TlsTerminator(this.certs, (s, name) => tcp.acceptNamed(s, name)) : null
-      if (this.terminator) this.terminator.server.maxConnections = ct?.maxConnections ?? 10_000   // the TLS server is what listens
     }
   }
 
   get protocol(): ListenerProtocol { return this.plan.protocol }
 
-  listen(host: string): Promise<number> {
-    if (this.terminator) {
-      const srv = this.terminator.server
-      return new Promise((resolve, reject) => {
-        srv.once('error', reject)
-        srv.listen(this.plan.port, host, () => { srv.off('error', reject); resolve(this.plan.port) })
-      })
-    }
-    return (this.http ?? this.tcp!).listen(this.plan.port, host)
+  /** The port's connection limit (ClientTrafficPolicy), for the SwitchablePort that accepts for it. */
+  get maxConnections(): number { return clientTrafficOf(this.plan)?.maxConnections ?? 10_000 }
+
+  /** HTTP connections close with the client's side; stream ones pass half-closes on. */
+  get allowHalfOpen(): boolean { return this.http === null }
+
+  /** A new connection to this port. */
+  accept(socket: Socket): void {
+    if (this.http) this.http.accept(socket)
+    else if (this.terminator) this.terminator.accept(socket)
+    else this.tcp!.accept(socket)
   }
 
   /** Routes (and certificates) of a new snapshot; `certs` made beforehand so a bad file refuses the snapshot. */
@@ -100,6 +105,7 @@ export class PortServer {
     },
     clusters: ReadonlyMap<string, Cluster>,
   ): void {
+    this.plan = plan
     const names = plan.listeners.map(l => l.name).join(',')
     if (this.http) {
       // Listeners sharing a port keep their own routes and policies, picked per request by Host (so a

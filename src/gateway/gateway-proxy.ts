@@ -4,6 +4,7 @@ import type { Server } from 'node:http'
 import { startAdminServer } from '../dataplane/admin-server.js'
 import { ConfigClient } from '../dataplane/config-client.js'
 import type { CertificateStore } from '../dataplane/listener/tls-certificates.js'
+import { SwitchablePort } from '../dataplane/listener/switchable-port.js'
 import { ClusterSet } from '../dataplane/upstream/cluster-set.js'
 import { MeshCertificate } from '../dataplane/mtls/mesh-certificate.js'
 import { routeAuthorizers } from '../dataplane/authz/authorizer.js'
@@ -46,6 +47,8 @@ export class GatewayProxy {
   /** SecurityPolicies' key sets, API keys and audit logs, kept across snapshots. */
   private readonly security: SecurityRuntime
   private readonly listeners = new Map<number, PortServer>()
+  /** The bound ports, by number; each hands its connections to the port's server in `listeners`. */
+  private readonly ports = new Map<number, SwitchablePort>()
   private readonly client: ConfigClient
   private admin: Server | null = null
   private snapshot: GatewaySnapshot | null = null
@@ -97,33 +100,38 @@ export class GatewayProxy {
     if (snap.kind !== 'gateway') throw new Error(`expected a gateway snapshot, got ${snap.kind}`)
     const plans = planPorts(snap.gateway.listeners, this.log)
     const gates = await this.security.build(snap)
-    const bound: PortServer[] = []
+    const bound: [SwitchablePort, PortServer][] = []
+    // A port changing protocol keeps its socket: its new server takes it over when the snapshot is
+    // applied, and the old one drains what it has (no bind, so it cannot fail).
+    const switched: PortServer[] = []
     const stores = new Map<number, CertificateStore>()
     const undo = async () => {
       for (const s of stores.values()) s.close()
-      await Promise.all(bound.map(l => l.close(0)))
+      for (const [port] of bound) port.close()
+      await Promise.all([...bound.map(([, server]) => server.close(0)), ...switched.map(server => server.close(0))])
     }
-    // New ports are bound before any port changing protocol is closed: a port that cannot be bound
-    // refuses the snapshot while every listener of the last good one still serves.
-    const order = [...plans].sort((a, b) => Number(this.listeners.has(a.port)) - Number(this.listeners.has(b.port)))
-    for (const plan of order) {
+    // Every new port is bound before anything changes: a port that cannot be bound refuses the
+    // snapshot while every listener of the last good one still serves.
+    for (const plan of plans) {
       const existing = this.listeners.get(plan.port)
       try {
         if (existing && existing.protocol === plan.protocol) {
           if (terminatesTls(plan)) stores.set(plan.port, newStore(plan, this.log))
           continue
         }
-        if (existing) { this.listeners.delete(plan.port); await existing.close(0) }   // the port changed protocol
         const server = new PortServer(plan, this.log)
-        bound.push(server)
-        await server.listen(this.host)
+        if (existing) { switched.push(server); continue }
+        const port = new SwitchablePort()
+        bound.push([port, server])
+        await port.listen(plan.port, this.host)
+        port.serve(server)
       } catch (err) {
         await undo()
         throw new Error(`cannot listen on ${this.host}:${plan.port}: ${(err as Error).message}`)
       }
     }
     this.clusters.update(snap.clusters)
-    for (const server of bound) this.listeners.set(server.plan.port, server)
+    for (const [port, server] of bound) { this.ports.set(server.plan.port, port); this.listeners.set(server.plan.port, server) }
     const ctx = {
       gateway: snap.gateway.name, clusters: this.clusters.byService, metrics: this.metrics,
       authorization: routeAuthorizers(snap.routeAuthorization ?? {}), edge: true, listenerAuthorization: snap.authorization ?? {}, tap: this.tap,
@@ -131,14 +139,22 @@ export class GatewayProxy {
       security: gates.routes, listenerSecurity: gates.listeners,
     }
     this.tracer.configure(snap.mesh.tracing ?? DEFAULT_MESH.tracing)
+    for (const server of switched) {
+      const old = this.listeners.get(server.plan.port)!
+      this.listeners.set(server.plan.port, server)
+      void old.close(snap.mesh.drainTimeoutMs)                  // its open connections finish there
+    }
     for (const plan of plans) {
       const server = this.listeners.get(plan.port)!
       server.update(plan, stores.get(plan.port) ?? null, ctx, this.clusters.byService)
       if (server.http) { server.http.tracer = this.tracer; server.http.callerTap = this.callerTap; server.http.parserRefusals = this.callerTap }
+      const port = this.ports.get(plan.port)!
+      port.maxConnections = server.maxConnections
+      port.serve(server)                                         // a switched port: new connections get the new protocol
     }
     const wanted = new Set(plans.map(p => p.port))
     for (const [port, listener] of this.listeners) {
-      if (!wanted.has(port)) { this.listeners.delete(port); void listener.close(snap.mesh.drainTimeoutMs) }
+      if (!wanted.has(port)) { this.listeners.delete(port); this.ports.get(port)?.close(); this.ports.delete(port); void listener.close(snap.mesh.drainTimeoutMs) }
     }
     this.security.sweep()
     this.snapshot = snap
@@ -148,6 +164,7 @@ export class GatewayProxy {
   async stop(drainMs: number): Promise<void> {
     this.client.stop()                    // no snapshot applied while draining may bind a port again
     this.taps.clear()
+    for (const port of this.ports.values()) port.close()
     await Promise.all([...this.listeners.values()].map(l => l.close(drainMs)))
     this.limits.close()
     this.tracer.close()

@@ -22,6 +22,9 @@ export class TlsTerminator {
     this.watchDefault()
   }
 
+  /** A connection accepted elsewhere (the port's SwitchablePort): its handshake, then `serve`. */
+  accept(socket: Socket): void { this.server.emit('connection', socket) }
+
   /** New certificates (a new snapshot): new handshakes use them; open connections keep theirs. */
   use(certs: CertificateStore): void {
     this.certs = certs

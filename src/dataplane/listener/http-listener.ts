@@ -141,6 +141,8 @@ export class HttpListener {
   /** TLS listeners: Node's handler of handshaken connections, where the fast path hands connections back. */
   private nodeTlsHandler: ((s: Socket) => void) | null = null
   draining = false
+  /** Connections it is handed (accept()) close when the client closes its side, as its own server's do. */
+  readonly allowHalfOpen = false
 
   constructor(opts: HttpListenerOptions) {
     this.opts = opts
@@ -224,11 +226,16 @@ export class HttpListener {
     s.timeout = 0
   }
 
-  /** Serves a connection accepted elsewhere (a sidecar's inbound port that switches protocols). */
+  /** Serves a connection accepted elsewhere (a port that switches protocols: a sidecar's inbound
+   *  port, a SwitchablePort). */
   accept(socket: Socket): void {
-    if (this.opts.tls) { this.server.emit('connection', socket); return }
+    if (this.opts.tls) { this.track(socket); this.server.emit('connection', socket); return }   // tracked before its handshake, so a drain can end it
     detectProtocol(socket, s => this.serveHttp1(s), d => { if (this.draining) d.destroy(); else this.h2Server().emit('connection', d) })
   }
+
+  /** For a listener that never listens itself, only served connections through accept(): starts
+   *  the HTTP server's connection checks (header and request timeouts), as listen() would. */
+  serveAccepted(): void { this.server.emit('listening') }
 
   /** An HTTP/1.1 connection (plain, or past TLS): the fast path, which hands anything unusual to Node's server. */
   private serveHttp1(s: Socket): void {
@@ -304,8 +311,9 @@ export class HttpListener {
       if (this.h1Sweep !== null) { clearInterval(this.h1Sweep); this.h1Sweep = null }
       for (const s of this.h2Sessions) s.close()          // GOAWAY: in-flight streams finish
       const done = () => { clearTimeout(timer); resolve() }
-      if (this.front) {
-        this.front.close()
+      // A listener fed by accept() (its port kept by a SwitchablePort) waits for its own connections too.
+      if (this.front || !this.server.listening) {
+        this.front?.close()
         this.server.close()                               // stops its timeout checks; it never listened
         this.closeIdle()
         const poll = setInterval(() => { if (this.sockets.size === 0 && this.h2Sessions.size === 0) { clearInterval(poll); done() } }, 50)

@@ -26,6 +26,8 @@ export class TcpListener {
   /** A TLS port that listeners with different hostnames share: whether the listener a connection's
    *  SNI name selects refuses it. Null (one listener), or a name no listener claims: `refuseAll`. */
   refusesByName: ((serverName: string | null) => boolean | null) | null = null
+  /** Connections it is handed (accept()) pass half-closes on, as its own server's do. */
+  readonly allowHalfOpen = true
   private readonly sockets = new Set<Socket>()
   private readonly idleMs: number
   private readonly sniffMs: number

@@ -1,5 +1,6 @@
 // Concurrency limits per destination Service in one proxy: up to `maxRequests` active, then up to
 // `maxPendingRequests` waiting in a bounded FIFO, and past that an immediate 503 (overloaded).
+// A WebSocket tunnel counts as one active request from its admission until it closes.
 import type { CircuitBreakerIR } from '../../ir/index.js'
 
 export type Admit = () => void

@@ -2,7 +2,7 @@
 // timeouts, retry and fault, and one Service whose TrafficPolicy, a test chooses; in front of real
 // upstreams on 127.0.0.1. For resilience tests that need more than the static proxy's defaults.
 import type { AddressInfo, Server } from 'node:net'
-import { DEFAULT_TRAFFIC_POLICY, type RetryIR, type RouteTableIR, type TrafficPolicyIR, type FaultInjectionIR } from '../../ir/index.js'
+import { DEFAULT_CLIENT_TRAFFIC, DEFAULT_TRAFFIC_POLICY, type RetryIR, type RouteTableIR, type TrafficPolicyIR, type FaultInjectionIR } from '../../ir/index.js'
 import type { ClusterIR } from '../../snapshot/types.js'
 import { ProxyMetrics } from '../../telemetry/proxy-metrics.js'
 import { buildRouter } from '../build/build-router.js'
@@ -40,6 +40,9 @@ export class ResilienceProxy {
 
   /** Applies a new policy to the Service, as a config update does. */
   update(policy: Partial<TrafficPolicyIR>): void { this.clusters.update([this.cluster(this.ports, policy)]) }
+
+  /** The listener's idle timeout (ClientTrafficPolicy timeouts.idle), which also bounds a WebSocket tunnel. */
+  idleTimeout(ms: number): this { this.listener.configure({ ...DEFAULT_CLIENT_TRAFFIC, idleTimeoutMs: ms }); return this }
 
   get port(): number { return this.listener.port }
   get upstream() { return this.clusters.byService.get(SERVICE)! }

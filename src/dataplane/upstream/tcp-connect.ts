@@ -1,7 +1,8 @@
 // Opens a TCP connection to one endpoint of a cluster, picked by its balancer; a connect failure
 // (refused, reset, timed out) is retried on another endpoint, up to `retries` times. The endpoint's
 // stats see the connection as one request: started at connect, ended when the connection closes,
-// with the connect time as its latency (what least-request and EWMA compare).
+// with the connect time as its latency (what least-request and EWMA compare). With
+// `recordConnectFailures` each failed connect also counts against its endpoint for outlier detection.
 import type { Socket } from 'node:net'
 import { readyEvent } from '../mtls/dial.js'
 import type { Cluster } from './cluster.js'
@@ -12,11 +13,12 @@ export interface TcpConnectOptions {
   readonly hashKey: string | null
   readonly retries: number
   readonly connectTimeoutMs: number
+  readonly recordConnectFailures: boolean
 }
 
 export type TcpConnected = (err: Error | null, socket: Socket | null, endpoint: Endpoint | null) => void
 
-export const DEFAULT_TCP_CONNECT: TcpConnectOptions = { hashKey: null, retries: 2, connectTimeoutMs: 5000 }
+export const DEFAULT_TCP_CONNECT: TcpConnectOptions = { hashKey: null, retries: 2, connectTimeoutMs: 5000, recordConnectFailures: false }
 
 export function connectCluster(cluster: Cluster, opts: TcpConnectOptions, done: TcpConnected): void {
   const first = cluster.pick(opts.hashKey, null)
@@ -39,6 +41,7 @@ function attempt(cluster: Cluster, ep: Endpoint, left: number, opts: TcpConnectO
   const onError = (err: Error) => {
     clearTimeout(timer)
     end(false)
+    if (opts.recordConnectFailures) cluster.record(ep, false)
     const next = left > 0 ? cluster.pick(opts.hashKey, ep) : null
     if (next) attempt(cluster, next, left - 1, opts, done)
     else done(err, null, null)
