@@ -47,6 +47,16 @@ export function startBodyTaps(x: Exchange): void {
   x.req.once('error', () => { for (const t of taps) t.abort() })
 }
 
+/**
+ * Whether the client is gone: its response can no longer be sent. An HTTP/2 response has no
+ * `destroyed` of its own; the stream under it says whether the client reset it or left.
+ */
+export function clientGone(res: ServerResponse): boolean {
+  if (res.destroyed === true) return true
+  const stream = (res as unknown as { stream?: { destroyed: boolean; closed: boolean } }).stream
+  return stream !== undefined && (stream.destroyed || stream.closed)
+}
+
 /** Whether a request carries a body: framing headers on HTTP/1.1; on HTTP/2, an open stream. */
 export function requestHasBody(req: IncomingMessage): boolean {
   const h = req.headers

@@ -9,7 +9,7 @@ import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { endWithHeaders, ProxyError, respondError } from '../errors.js'
-import { requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
+import { clientGone, requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js'
@@ -71,7 +71,7 @@ class Forwarding implements AttemptOwner {
 
   start(): void {
     const { x, cluster } = this
-    if (x.res.destroyed) { this.finish(499); return }   // the client is already gone
+    if (clientGone(x.res)) { this.finish(499); return }  // the client left before the request got here
     cluster.budget.recordRequest()
     let timeoutMs = this.opts.timeoutMs
     const grpcTimeout = isGrpc(x.req.headers['content-type']) ? parseGrpcTimeout(x.req.headers['grpc-timeout']) : null
