@@ -43,7 +43,7 @@ export function startBodyTaps(x: Exchange): void {
   if (!taps) return
   x.bodyTaps = null
   x.req.on('data', (chunk: Buffer) => { for (const t of taps) t.data(chunk) })
-  x.req.once('end', () => { for (const t of taps) t.end() })
+  x.req.once('end', () => { const cut = bodyCut(x.req); for (const t of taps) if (cut) t.abort(); else t.end() })
   x.req.once('error', () => { for (const t of taps) t.abort() })
 }
 
@@ -55,6 +55,15 @@ export function clientGone(res: ServerResponse): boolean {
   if (res.destroyed === true) return true
   const stream = (res as unknown as { stream?: { destroyed: boolean; closed: boolean } }).stream
   return stream !== undefined && (stream.destroyed || stream.closed)
+}
+
+/**
+ * Whether a request body that just ended was cut off rather than finished. Node ends the body of an
+ * HTTP/2 stream the client reset (RST_STREAM, or its connection lost) as if it were complete, with
+ * only `aborted` telling them apart; an HTTP/1.1 body cut off never ends.
+ */
+export function bodyCut(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 2 && (req as { aborted?: boolean }).aborted === true
 }
 
 /** Whether a request carries a body: framing headers on HTTP/1.1; on HTTP/2, an open stream. */

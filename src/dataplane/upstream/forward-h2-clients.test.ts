@@ -1,15 +1,16 @@
-// The forwarding path with HTTP/2 clients that reset their streams: what reaches the upstream, and
-// that the request ends, over real sockets on 127.0.0.1.
+// The forwarding path with HTTP/2 clients that reset their streams or drop their connections: what
+// reaches the upstream, and that the request ends, over real sockets on 127.0.0.1.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect, createServer as createH2Server } from 'node:http2'
-import { DEFAULT_TRAFFIC_POLICY } from '../../ir/index.js'
+import { connect as netConnect, type Socket } from 'node:net'
+import { DEFAULT_TRAFFIC_POLICY, type FilterIR } from '../../ir/index.js'
 import { nowMs } from '../../lib/monotonic-clock.js'
 import { Exchange } from '../exchange.js'
 import { Cluster } from './cluster.js'
 import { forward } from './forward.js'
-import { listen } from './resilience-proxy.test-harness.js'
+import { listen, ResilienceProxy, SERVICE } from './resilience-proxy.test-harness.js'
 
 test('a request whose HTTP/2 client reset the stream before forwarding began is not sent upstream', async () => {
   let hits = 0
@@ -42,5 +43,112 @@ test('a request whose HTTP/2 client reset the stream before forwarding began is 
     cluster.close()
     upstream.closeAllConnections()
     upstream.close()
+  }
+})
+
+// HTTP/2 frames by hand: Node's own client ends a stream (END_STREAM) before resetting it, so only
+// raw frames send what other clients do on a cancel, RST_STREAM alone.
+function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9)
+  head.writeUIntBE(payload.length, 0, 3)
+  head[3] = type; head[4] = flags
+  head.writeUInt32BE(stream, 5)
+  return Buffer.concat([head, payload])
+}
+/** HPACK: POST / over http, :authority localhost, content-type application/grpc (literals, no Huffman). */
+const POST_HEADERS = Buffer.concat([
+  Buffer.from([0x83, 0x84, 0x86, 0x01, 9]), Buffer.from('localhost'),
+  Buffer.from([0x0f, 0x10, 16]), Buffer.from('application/grpc'),
+])
+const RST_CANCEL = Buffer.from([0, 0, 0, 8])
+
+/** What the upstream made of the request: the body passed on as complete, or cut off. */
+type Outcome = 'complete' | 'aborted'
+
+interface Upstream { port: number; started: Promise<unknown>; outcomes: Promise<Outcome[]>; close: () => void }
+
+/** Promises for `n` requests, each told when its body starts and how it ended. */
+function tracker(n: number) {
+  const started: (() => void)[] = [], settled: ((o: Outcome) => void)[] = []
+  const startedAll = Promise.all(Array.from({ length: n }, () => new Promise<void>(r => started.push(r))))
+  const outcomes = Promise.all(Array.from({ length: n }, () => new Promise<Outcome>(r => settled.push(r))))
+  let next = 0
+  return { startedAll, outcomes, take: () => { const i = next++; return { started: () => started[i]?.(), settle: (o: Outcome) => settled[i]?.(o) } } }
+}
+
+async function h1Upstream(requests = 1): Promise<Upstream> {
+  const t = tracker(requests)
+  const server = createServer((req, res) => {
+    const one = t.take()
+    req.once('data', one.started)
+    req.on('end', () => { one.settle('complete'); res.end() })
+    req.on('aborted', () => one.settle('aborted'))
+    req.on('error', () => {})
+  })
+  return { port: await listen(server), started: t.startedAll, outcomes: t.outcomes, close: () => { server.closeAllConnections(); server.close() } }
+}
+
+async function h2Upstream(): Promise<Upstream> {
+  const t = tracker(1)
+  const server = createH2Server()
+  server.on('stream', stream => {
+    const one = t.take()
+    stream.once('data', one.started)
+    stream.on('aborted', () => one.settle('aborted'))
+    stream.on('end', () => one.settle(stream.aborted ? 'aborted' : 'complete'))
+    stream.on('error', () => {})
+  })
+  return { port: await listen(server as never), started: t.startedAll, outcomes: t.outcomes, close: () => server.close() }
+}
+
+/** Opens an h2c connection, starts a POST with the first bytes of its body, and returns the socket. */
+function startUpload(port: number): Socket {
+  const client = netConnect(port, '127.0.0.1')
+  client.on('error', () => {})
+  client.on('data', () => {})
+  client.write(Buffer.concat([
+    Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0)),
+    frame(1, 0x4, 1, POST_HEADERS), frame(0, 0, 1, Buffer.from([0, 0, 0, 0, 3, 1, 2, 3])),
+  ]))
+  return client
+}
+
+const cutCases = [
+  { name: 'RST_STREAM, HTTP/1.1 upstream', protocol: 'http' as const, cut: 'reset' },
+  { name: 'RST_STREAM, h2c (grpc) upstream', protocol: 'grpc' as const, cut: 'reset' },
+  { name: 'connection lost, HTTP/1.1 upstream', protocol: 'http' as const, cut: 'drop' },
+  { name: 'connection lost, h2c (grpc) upstream', protocol: 'grpc' as const, cut: 'drop' },
+]
+for (const c of cutCases) {
+  test(`an HTTP/2 upload cut off by the client (${c.name}) is cut off upstream, never passed on as complete`, async () => {
+    const up = c.protocol === 'http' ? await h1Upstream() : await h2Upstream()
+    const proxy = await new ResilienceProxy([up.port], {}, {}, c.protocol).start()
+    const client = startUpload(proxy.port)
+    try {
+      await up.started
+      if (c.cut === 'reset') client.write(frame(3, 0, 1, RST_CANCEL))
+      else client.destroy()
+      assert.deepEqual(await up.outcomes, ['aborted'])
+    } finally {
+      client.destroy()
+      await proxy.stop()
+      up.close()
+    }
+  })
+}
+
+test('a request mirror of an HTTP/2 upload the client reset is cut off too, never passed on as complete', async () => {
+  const up = await h1Upstream(2)                       // the request and its mirrored copy
+  const mirror: FilterIR = { type: 'RequestMirror', requestMirror: { service: SERVICE, percent: 100 } }
+  const proxy = await new ResilienceProxy([up.port], {}, { filters: [mirror] }).start()
+  const client = startUpload(proxy.port)
+  try {
+    await up.started
+    client.write(frame(3, 0, 1, RST_CANCEL))
+    assert.deepEqual(await up.outcomes, ['aborted', 'aborted'])
+  } finally {
+    client.destroy()
+    await proxy.stop()
+    up.close()
   }
 })

@@ -9,7 +9,7 @@ import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { endWithHeaders, ProxyError, respondError } from '../errors.js'
-import { clientGone, requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
+import { bodyCut, clientGone, requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js'
@@ -119,7 +119,13 @@ class Forwarding implements AttemptOwner {
         sink.once('drain', () => req.resume())
       }
     })
-    req.once('end', () => { this.bodyEnded = true; if (this.sink && !this.sink.destroyed) this.sink.end() })
+    req.once('end', () => {
+      // A reset stream's body is not ended upstream, which would pass it on as complete: the upstream
+      // request is cut off too.
+      if (bodyCut(req)) { if (!this.finished) { this.upstream?.destroy(); this.finish(499) } return }
+      this.bodyEnded = true
+      if (this.sink && !this.sink.destroyed) this.sink.end()
+    })
     this.attempt(null)
   }
 

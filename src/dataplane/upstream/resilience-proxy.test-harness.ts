@@ -1,8 +1,8 @@
 // A proxy built from the sidecar's parts (HttpListener, buildRouter, ClusterSet) with one route whose
-// timeouts, retry and fault, and one Service whose TrafficPolicy, a test chooses; in front of real
+// timeouts, retry, fault and filters, and one Service whose TrafficPolicy, a test chooses; in front of real
 // upstreams on 127.0.0.1. For resilience tests that need more than the static proxy's defaults.
 import type { AddressInfo, Server } from 'node:net'
-import { DEFAULT_CLIENT_TRAFFIC, DEFAULT_TRAFFIC_POLICY, type RetryIR, type RouteTableIR, type TrafficPolicyIR, type FaultInjectionIR } from '../../ir/index.js'
+import { DEFAULT_CLIENT_TRAFFIC, DEFAULT_TRAFFIC_POLICY, type FilterIR, type RetryIR, type RouteTableIR, type TrafficPolicyIR, type FaultInjectionIR } from '../../ir/index.js'
 import type { ClusterIR } from '../../snapshot/types.js'
 import { ProxyMetrics } from '../../telemetry/proxy-metrics.js'
 import { buildRouter } from '../build/build-router.js'
@@ -17,6 +17,7 @@ export interface RouteOptions {
   readonly backendRequestMs?: number
   readonly retry?: RetryIR | null
   readonly fault?: FaultInjectionIR | null
+  readonly filters?: readonly FilterIR[]
 }
 
 export class ResilienceProxy {
@@ -58,7 +59,7 @@ export class ResilienceProxy {
 function routeTable(r: RouteOptions): RouteTableIR {
   return { hosts: [{ hostname: '*', entries: [{
     route: 'default/test', rule: 0, match: 0, path: { type: 'PathPrefix', value: '/' }, method: null, headers: [], queryParams: [],
-    filters: [], backends: [{ service: SERVICE, weight: 1, filters: [] }],
+    filters: r.filters ?? [], backends: [{ service: SERVICE, weight: 1, filters: [] }],
     timeouts: { requestMs: r.requestMs ?? null, backendRequestMs: r.backendRequestMs ?? 0 }, retry: r.retry ?? null, fault: r.fault ?? null,
   }] }] }
 }
