@@ -1,8 +1,12 @@
-// maxRequestBodyBytes for bodies whose size is not announced (chunked) or announced honestly but
-// sent longer: bytes are counted as the HTTP parser hands them over, without touching the stream's
-// flow (the upstream pipe reads it as before). Past the limit the client gets 413 (too_large) if no
-// response has started, and the connection is closed either way, which also aborts the upstream.
+// maxRequestBodyBytes for bodies whose size is not announced (chunked, HTTP/2) or announced honestly
+// but sent longer: bytes are counted as the parser hands them over, without touching the stream's
+// flow (the upstream pipe reads it as before). Past the limit the client gets 413 (too_large; for
+// gRPC, RESOURCE_EXHAUSTED) if no response has started, and the upload is stopped either way, which
+// also cuts off the upstream request: on HTTP/1.1 by closing the connection, on HTTP/2 by resetting
+// the request's stream alone, never the connection its neighbours share.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { ServerHttp2Stream } from 'node:http2'
+import { ProxyError, respondError } from '../errors.js'
 
 const BODY = 'too_large: request body exceeds maxRequestBodyBytes\n'
 export const OVERSIZED_BODY_RESPONSE = `HTTP/1.1 413 Payload Too Large\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n` +
@@ -18,6 +22,7 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
       seen += (chunk as Uint8Array).length
       if (seen > maxBytes) {
         over = true
+        if (req.httpVersionMajor === 2) { refuseStream(res, maxBytes); return false }
         const socket = req.socket
         if (!res.headersSent && socket.writable) {
           socket.end(OVERSIZED_BODY_RESPONSE)
@@ -28,4 +33,15 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
     }
     return push.call(this, chunk, encoding)
   }
+}
+
+/**
+ * The mesh's answer on the stream, then RST_STREAM (NO_ERROR once the answer is out, as HTTP/2
+ * lets a server that answered early stop an upload). A response already under way is reset.
+ */
+function refuseStream(res: ServerResponse, maxBytes: number): void {
+  const err = new ProxyError('too_large', `request body exceeds ${maxBytes} bytes`)
+  if (res.headersSent) { res.destroy(err); return }
+  respondError(res, err)
+  ;(res as unknown as { stream: ServerHttp2Stream }).stream.close()
 }

@@ -12,7 +12,7 @@ import { Cluster } from './cluster.js'
 import { forward } from './forward.js'
 import { listen, ResilienceProxy, SERVICE } from './resilience-proxy.test-harness.js'
 
-test('a request whose HTTP/2 client reset the stream before forwarding began is not sent upstream', async () => {
+test('a request whose HTTP/2 client reset the stream before forwarding began is not sent upstream', { timeout: 10_000 }, async () => {
   let hits = 0
   const upstream = createServer((_req, res) => { hits++; res.end('ok') })
   const cluster = new Cluster('default/up', {
@@ -120,7 +120,7 @@ const cutCases = [
   { name: 'connection lost, h2c (grpc) upstream', protocol: 'grpc' as const, cut: 'drop' },
 ]
 for (const c of cutCases) {
-  test(`an HTTP/2 upload cut off by the client (${c.name}) is cut off upstream, never passed on as complete`, async () => {
+  test(`an HTTP/2 upload cut off by the client (${c.name}) is cut off upstream, never passed on as complete`, { timeout: 10_000 }, async () => {
     const up = c.protocol === 'http' ? await h1Upstream() : await h2Upstream()
     const proxy = await new ResilienceProxy([up.port], {}, {}, c.protocol).start()
     const client = startUpload(proxy.port)
@@ -137,7 +137,7 @@ for (const c of cutCases) {
   })
 }
 
-test('a request mirror of an HTTP/2 upload the client reset is cut off too, never passed on as complete', async () => {
+test('a request mirror of an HTTP/2 upload the client reset is cut off too, never passed on as complete', { timeout: 10_000 }, async () => {
   const up = await h1Upstream(2)                       // the request and its mirrored copy
   const mirror: FilterIR = { type: 'RequestMirror', requestMirror: { service: SERVICE, percent: 100 } }
   const proxy = await new ResilienceProxy([up.port], {}, { filters: [mirror] }).start()

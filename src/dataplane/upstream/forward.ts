@@ -83,7 +83,13 @@ class Forwarding implements AttemptOwner {
       this.timer = setTimeout(() => this.fail(new ProxyError('timeout', `no response within ${timeoutMs}ms`)), timeoutMs)
     }
     // `on`, not `once`: the response is this request's alone, and once's wrapper costs two objects.
-    x.res.on('close', () => { if (!x.res.writableFinished) { this.upstream?.destroy(); this.finish(499) } })
+    // Closed before the request finished: the client left (499), or the listener answered it itself
+    // (a body over maxRequestBodyBytes) and the upstream's answer has nowhere to go.
+    x.res.on('close', () => {
+      if (this.finished) return
+      this.upstream?.destroy()
+      this.finish(x.res.writableFinished ? x.res.statusCode : 499)
+    })
     const breaker = cluster.breaker
     if (!breaker) { this.admitted = true; this.startBody(); return }
     this.breaker = breaker

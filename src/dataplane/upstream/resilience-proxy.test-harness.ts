@@ -3,6 +3,7 @@
 // upstreams on 127.0.0.1. For resilience tests that need more than the static proxy's defaults.
 import type { AddressInfo, Server } from 'node:net'
 import { DEFAULT_CLIENT_TRAFFIC, DEFAULT_TRAFFIC_POLICY, type FilterIR, type RetryIR, type RouteTableIR, type TrafficPolicyIR, type FaultInjectionIR } from '../../ir/index.js'
+import type { ClientTrafficIR } from '../../ir/client-traffic.js'
 import type { ClusterIR } from '../../snapshot/types.js'
 import { ProxyMetrics } from '../../telemetry/proxy-metrics.js'
 import { buildRouter } from '../build/build-router.js'
@@ -38,6 +39,9 @@ export class ResilienceProxy {
       endpoints: ports.map(p => ({ address: `127.0.0.1:${p}`, instance: null, labels: {}, mesh: false, identity: null })),
     }
   }
+
+  /** Applies a ClientTrafficPolicy to the listener, as a config update does. */
+  clientTraffic(ct: ClientTrafficIR): void { this.listener.configure(ct) }
 
   /** Applies a new policy to the Service, as a config update does. */
   update(policy: Partial<TrafficPolicyIR>): void { this.clusters.update([this.cluster(this.ports, policy)]) }
