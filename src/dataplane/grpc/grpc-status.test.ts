@@ -8,8 +8,15 @@ test('grpc-timeout parsing', () => {
     [undefined, null], ['', null], ['m', null], ['10x', null], ['-5m', null], ['1234567890S', null], ['1.5S', null],
   ]
   for (const [input, want] of cases) assert.equal(parseGrpcTimeout(input), want, String(input))
-  assert.equal(formatGrpcTimeout(249.7), '249m')
-  assert.equal(formatGrpcTimeout(-3), '0m')
+  const formats: [number, string][] = [
+    [249.7, '249m'], [-3, '0m'], [99_999_999, '99999999m'],
+    [100_000_000, '100000S'], [120_000_000, '120000S'],            // past 8 digits of ms: seconds
+    [1e11, '1666666M'], [6e12, '1666666H'], [1e20, '99999999H'],
+  ]
+  for (const [ms, want] of formats) {
+    assert.equal(formatGrpcTimeout(ms), want, String(ms))
+    assert.ok(parseGrpcTimeout(want) !== null, `${want} reads back`)
+  }
 })
 
 test('mesh reasons map to gRPC statuses', () => {

@@ -42,7 +42,17 @@ export function parseGrpcTimeout(value: string | string[] | undefined): number |
   }
 }
 
-/** Remaining time as a `grpc-timeout` value (ms precision), for the next hop. */
+/** The longest timer Node keeps (2^31-1 ms, ~24.8 days); a longer one would fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * Remaining time as a `grpc-timeout` value for the next hop: milliseconds while they fit the
+ * protocol's 8 digits (~27 hours), then the finest unit that does, rounded down.
+ */
 export function formatGrpcTimeout(ms: number): string {
-  return `${Math.max(0, Math.floor(ms))}m`
+  const m = Math.max(0, Math.floor(ms))
+  if (m < 1e8) return `${m}m`
+  if (m < 1e11) return `${Math.floor(m / 1000)}S`
+  if (m < 6e12) return `${Math.floor(m / 60_000)}M`
+  return `${Math.min(99_999_999, Math.floor(m / 3_600_000))}H`
 }

@@ -5,7 +5,7 @@
 import type { OutgoingHttpHeaders } from 'node:http'
 import type { ClientHttp2Stream } from 'node:http2'
 import { http2 } from '../../lib/lazy-http2.js'
-import { formatGrpcTimeout, isGrpc, parseGrpcTimeout } from '../grpc/grpc-status.js'
+import { formatGrpcTimeout, isGrpc, MAX_TIMER_MS, parseGrpcTimeout } from '../grpc/grpc-status.js'
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { endWithHeaders, ProxyError, respondError } from '../errors.js'
@@ -77,7 +77,8 @@ class Forwarding implements AttemptOwner {
     const grpcTimeout = isGrpc(x.req.headers['content-type']) ? parseGrpcTimeout(x.req.headers['grpc-timeout']) : null
     if (grpcTimeout !== null) {
       this.deadline = Date.now() + grpcTimeout
-      if (timeoutMs === 0 || grpcTimeout < timeoutMs) timeoutMs = Math.max(1, grpcTimeout)
+      // A deadline beyond the longest timer (days away) is passed on, but no timer is set for it.
+      if (grpcTimeout <= MAX_TIMER_MS && (timeoutMs === 0 || grpcTimeout < timeoutMs)) timeoutMs = Math.max(1, grpcTimeout)
     }
     if (timeoutMs > 0) {
       this.timer = setTimeout(() => this.fail(new ProxyError('timeout', `no response within ${timeoutMs}ms`)), timeoutMs)
