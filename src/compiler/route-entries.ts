@@ -81,6 +81,11 @@ export function compileHttpRouteEntries(cat: Catalog, sink: DiagnosticSink, rout
   return out
 }
 
+/** One path segment matched by `source`, or any segment when there is none. */
+function regexGroup(source: string | undefined): string {
+  return source === undefined ? '[^/]+' : `(?:${source})`
+}
+
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 }
@@ -89,7 +94,8 @@ function escapeRegex(s: string): string {
 export function grpcPath(m: GRPCMatch['method']): PathMatchIR {
   if (!m) return ROOT
   if (m.type === 'RegularExpression') {
-    return { type: 'RegularExpression', value: `/${m.service ?? '[^/]+'}/${m.method ?? '[^/]+'}` }
+    // Each field is an expression of its own: grouped, so that an alternation (`a|b`) stays inside it.
+    return { type: 'RegularExpression', value: `/${regexGroup(m.service)}/${regexGroup(m.method)}` }
   }
   if (m.service !== undefined && m.method !== undefined) return { type: 'Exact', value: `/${m.service}/${m.method}` }
   if (m.service !== undefined) return { type: 'PathPrefix', value: `/${m.service}/` }
