@@ -21,7 +21,7 @@ function call(port: number, grpcTimeout: string): Promise<IncomingHttpHeaders> {
   }).finally(() => session.close())
 }
 
-test('a gRPC deadline longer than the longest timer is not cut short, and every hop gets a grpc-timeout it can read', { timeout: 10_000 }, async () => {
+test('a gRPC deadline longer than the longest timer is not cut short, and every hop gets a grpc-timeout it can read', { timeout: 10_000 }, async t => {
   const seen: string[] = []
   const upstream = createServer()
   upstream.on('stream', (stream, headers) => {
@@ -35,15 +35,14 @@ test('a gRPC deadline longer than the longest timer is not cut short, and every 
     }, 20))
   })
   const proxy = await new ResilienceProxy([await listen(upstream as never)], {}, {}, 'grpc').start()
-  try {
-    for (const deadline of ['720H', '99999999H', '2000M', '99999999S']) {
-      const got = await call(proxy.port, deadline)
-      assert.equal(got['grpc-status'], '0', `${deadline}: ${String(got['x-trellis-reason'])}`)
-    }
-    assert.equal(seen.length, 4)
-    for (const value of seen) assert.ok(parseGrpcTimeout(value) !== null, `${value} is a grpc-timeout of at most 8 digits`)
-  } finally {
+  t.after(async () => {
     await proxy.stop()
     upstream.close()
+  })
+  for (const deadline of ['720H', '99999999H', '2000M', '99999999S']) {
+    const got = await call(proxy.port, deadline)
+    assert.equal(got['grpc-status'], '0', `${deadline}: ${String(got['x-trellis-reason'])}`)
   }
+  assert.equal(seen.length, 4)
+  for (const value of seen) assert.ok(parseGrpcTimeout(value) !== null, `${value} is a grpc-timeout of at most 8 digits`)
 })

@@ -57,20 +57,19 @@ const cases: { name: string; headers: Record<string, string>; want: Record<strin
   { name: 'gRPC', headers: { 'content-type': 'application/grpc', te: 'trailers' }, want: { ':status': 200, 'grpc-status': '8', 'x-trellis-reason': 'too_large' } },
 ]
 for (const c of cases) {
-  test(`an HTTP/2 ${c.name} body over maxRequestBodyBytes: the mesh's answer, the upstream request cut off, the connection kept`, { timeout: 10_000 }, async () => {
+  test(`an HTTP/2 ${c.name} body over maxRequestBodyBytes: the mesh's answer, the upstream request cut off, the connection kept`, { timeout: 10_000 }, async t => {
     const up = await upstream()
     const proxy = await new ResilienceProxy([up.port]).start()
     proxy.clientTraffic({ ...DEFAULT_CLIENT_TRAFFIC, maxRequestBodyBytes: 1000 })
     const session = connect(`http://127.0.0.1:${proxy.port}`)
-    try {
-      const got = await oversized(session, c.headers, up.started)  // the upstream request is under way
-      for (const [name, value] of Object.entries(c.want)) assert.equal(got[name], value, name)
-      assert.equal(await up.outcome, 'aborted')
-      assert.equal(await small(session), 'got 5', 'the same connection serves the next request')
-    } finally {
+    t.after(async () => {
       session.destroy()
       await proxy.stop()
       up.close()
-    }
+    })
+    const got = await oversized(session, c.headers, up.started)  // the upstream request is under way
+    for (const [name, value] of Object.entries(c.want)) assert.equal(got[name], value, name)
+    assert.equal(await up.outcome, 'aborted')
+    assert.equal(await small(session), 'got 5', 'the same connection serves the next request')
   })
 }

@@ -12,7 +12,7 @@ import { Cluster } from './cluster.js'
 import { forward } from './forward.js'
 import { listen, ResilienceProxy, SERVICE } from './resilience-proxy.test-harness.js'
 
-test('a request whose HTTP/2 client reset the stream before forwarding began is not sent upstream', { timeout: 10_000 }, async () => {
+test('a request whose HTTP/2 client reset the stream before forwarding began is not sent upstream', { timeout: 10_000 }, async t => {
   let hits = 0
   const upstream = createServer((_req, res) => { hits++; res.end('ok') })
   const cluster = new Cluster('default/up', {
@@ -30,20 +30,19 @@ test('a request whose HTTP/2 client reset the stream before forwarding began is 
     })
   })
   const session = connect(`http://127.0.0.1:${await listen(front as never)}`)
-  try {
-    const stream = session.request({ ':path': '/' })
-    stream.on('error', () => {})
-    await new Promise<void>(resolve => stream.once('ready', resolve))
-    stream.close(8)
-    assert.equal(await status, 499)
-    assert.equal(hits, 0)
-  } finally {
+  t.after(async () => {
     session.destroy()
     front.close()
     cluster.close()
     upstream.closeAllConnections()
     upstream.close()
-  }
+  })
+  const stream = session.request({ ':path': '/' })
+  stream.on('error', () => {})
+  await new Promise<void>(resolve => stream.once('ready', resolve))
+  stream.close(8)
+  assert.equal(await status, 499)
+  assert.equal(hits, 0)
 })
 
 // HTTP/2 frames by hand: Node's own client ends a stream (END_STREAM) before resetting it, so only
@@ -120,35 +119,33 @@ const cutCases = [
   { name: 'connection lost, h2c (grpc) upstream', protocol: 'grpc' as const, cut: 'drop' },
 ]
 for (const c of cutCases) {
-  test(`an HTTP/2 upload cut off by the client (${c.name}) is cut off upstream, never passed on as complete`, { timeout: 10_000 }, async () => {
+  test(`an HTTP/2 upload cut off by the client (${c.name}) is cut off upstream, never passed on as complete`, { timeout: 10_000 }, async t => {
     const up = c.protocol === 'http' ? await h1Upstream() : await h2Upstream()
     const proxy = await new ResilienceProxy([up.port], {}, {}, c.protocol).start()
     const client = startUpload(proxy.port)
-    try {
-      await up.started
-      if (c.cut === 'reset') client.write(frame(3, 0, 1, RST_CANCEL))
-      else client.destroy()
-      assert.deepEqual(await up.outcomes, ['aborted'])
-    } finally {
+    t.after(async () => {
       client.destroy()
       await proxy.stop()
       up.close()
-    }
+    })
+    await up.started
+    if (c.cut === 'reset') client.write(frame(3, 0, 1, RST_CANCEL))
+    else client.destroy()
+    assert.deepEqual(await up.outcomes, ['aborted'])
   })
 }
 
-test('a request mirror of an HTTP/2 upload the client reset is cut off too, never passed on as complete', { timeout: 10_000 }, async () => {
+test('a request mirror of an HTTP/2 upload the client reset is cut off too, never passed on as complete', { timeout: 10_000 }, async t => {
   const up = await h1Upstream(2)                       // the request and its mirrored copy
   const mirror: FilterIR = { type: 'RequestMirror', requestMirror: { service: SERVICE, percent: 100 } }
   const proxy = await new ResilienceProxy([up.port], {}, { filters: [mirror] }).start()
   const client = startUpload(proxy.port)
-  try {
-    await up.started
-    client.write(frame(3, 0, 1, RST_CANCEL))
-    assert.deepEqual(await up.outcomes, ['aborted', 'aborted'])
-  } finally {
+  t.after(async () => {
     client.destroy()
     await proxy.stop()
     up.close()
-  }
+  })
+  await up.started
+  client.write(frame(3, 0, 1, RST_CANCEL))
+  assert.deepEqual(await up.outcomes, ['aborted', 'aborted'])
 })
