@@ -195,7 +195,7 @@ export class HttpListener {
     const srv: Http2SecureServer = http2().createSecureServer({
       ...tls, allowHTTP1: true, settings: { maxConcurrentStreams: ct.http2MaxConcurrentStreams }, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
     }, onRequest as never)
-    srv.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+    srv.on('session', (s: Http2Session) => this.trackH2(s))
     // Node's own handler of a handshaken connection: h2 sessions, and HTTP/1.1 through Node's server.
     // HTTP/1.1 goes to the fast path instead, which hands what it does not take back to this handler.
     const nodeHandler = srv.listeners('secureConnection')[0] as (s: Socket) => void
@@ -277,8 +277,17 @@ export class HttpListener {
   private h2Server(): Http2Server {
     if (this.h2) return this.h2
     const h2 = http2().createServer({ settings: { maxConcurrentStreams: this.ct.http2MaxConcurrentStreams } }, this.onRequestFn as never)
-    h2.on('session', (s: Http2Session) => { this.h2Sessions.add(s); s.once('close', () => this.h2Sessions.delete(s)) })
+    h2.on('session', (s: Http2Session) => this.trackH2(s))
     return (this.h2 = h2)
+  }
+
+  /** An HTTP/2 connection: tracked for draining, and closed (GOAWAY) after the idle timeout without
+   *  traffic, as HTTP/1.1 keep-alive connections are; streams still open then finish first. */
+  private trackH2(s: Http2Session): void {
+    this.h2Sessions.add(s)
+    s.once('close', () => this.h2Sessions.delete(s))
+    const idleMs = this.ct.idleTimeoutMs
+    if (idleMs > 0) s.setTimeout(idleMs, () => s.close())
   }
 
   listen(port: number, host: string): Promise<number> {
