@@ -24,6 +24,9 @@ export class CircuitBreaker {
     this.drain()
   }
 
+  /** Requests allowed active at once. */
+  get maxRequests(): number { return this.maxActive }
+
   get open(): boolean { return this.active >= this.maxActive && this.pending.length >= this.maxPending }
 
   /** Calls `admit` now or once a slot frees; returns false when the request must be rejected. */

@@ -38,6 +38,7 @@ export class ClusterSet {
       ['trellis_cluster_panic', 'gauge', '1 while no endpoint is eligible and traffic goes to all.', c => (c.panic ? 1 : 0)],
       ['trellis_upstream_connections_opened_total', 'counter', 'HTTP/1.1 connections opened to instances of the Service.', c => c.connectionsOpened],
       ['trellis_upstream_connections_idle', 'gauge', 'Idle keep-alive HTTP/1.1 connections to instances of the Service.', c => c.connectionsIdle],
+      ['trellis_mirror_copies_skipped_total', 'counter', 'Request mirror copies to the Service not sent: too many were still open.', c => c.mirrorsSkipped],
     ]
     const out: string[] = []
     for (const [name, type, help, value] of rows) {

@@ -28,6 +28,9 @@ export class Cluster {
   panic = false
   /** Retries sent to this Service (the budget counts refusals). */
   retries = 0
+  /** Request mirror copies to this Service still open, and those not sent because too many were. */
+  mirrorsInFlight = 0
+  mirrorsSkipped = 0
   private readonly byKey = new Map<string, Endpoint>()
   private budgetKey = ''
   /** Upstream HTTP/1.1 sockets opened to endpoints no longer listed (keeps the total monotonic). */
