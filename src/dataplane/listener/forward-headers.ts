@@ -145,6 +145,16 @@ export function trailerObject(raw: readonly string[]): Record<string, string> {
   return out
 }
 
+/** The same for trailers an HTTP/2 upstream sent (an object): pseudo-headers dropped as well. */
+export function h2TrailerObject(trailers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {}
+  for (const name in trailers) {
+    if (name.charCodeAt(0) === 58 || HOP_BY_HOP.has(name) || name === 'content-length') continue
+    out[name] = trailers[name]
+  }
+  return out
+}
+
 /** The last `hops` entries of an x-forwarded-for value, or undefined when none is left. */
 export function trustedEntries(xff: string, hops: number): string | undefined {
   const kept = xff.split(',').slice(-hops).map(e => e.trim()).filter(e => e !== '')

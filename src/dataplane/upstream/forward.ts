@@ -10,7 +10,7 @@ import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
 import { endWithHeaders, ProxyError, respondError } from '../errors.js'
 import { bodyCut, clientGone, requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
-import { forwardResponseHeaders } from '../listener/forward-headers.js'
+import { forwardResponseHeaders, h2TrailerObject } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js'
 import type { Cluster } from './cluster.js'
@@ -225,7 +225,7 @@ class Forwarding implements AttemptOwner {
         return
       }
       x.res.writeHead(status, out)
-      stream.on('trailers', trailers => x.res.addTrailers(withoutPseudo(trailers) as OutgoingHttpHeaders))
+      stream.on('trailers', trailers => x.res.addTrailers(h2TrailerObject(trailers)))
       stream.pipe(x.res)
       stream.once('end', () => { end(status < 500); this.finish(status) })
     })

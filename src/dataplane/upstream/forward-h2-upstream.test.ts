@@ -1,0 +1,56 @@
+// The h2c upstream path (http2 and grpc Services) through a real proxy on 127.0.0.1: trailers an
+// upstream sends reach HTTP/1.1 and HTTP/2 clients without framing or hop-by-hop fields.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { request, type IncomingHttpHeaders } from 'node:http'
+import { connect, createServer } from 'node:http2'
+import { listen, ResilienceProxy } from './resilience-proxy.test-harness.js'
+
+function h1Call(port: number): Promise<{ body: string; trailers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/test.Echo/Unary', agent: false,
+      headers: { 'content-type': 'application/grpc', te: 'trailers' } }, res => {
+      let body = ''
+      res.setEncoding('latin1')
+      res.on('data', (c: string) => { body += c })
+      res.on('end', () => resolve({ body, trailers: res.trailers }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+function h2Call(port: number): Promise<{ body: string; trailers: IncomingHttpHeaders }> {
+  const session = connect(`http://127.0.0.1:${port}`)
+  return new Promise<{ body: string; trailers: IncomingHttpHeaders }>((resolve, reject) => {
+    const s = session.request({ ':method': 'POST', ':path': '/test.Echo/Unary', 'content-type': 'application/grpc', te: 'trailers' })
+    let body = '', trailers: IncomingHttpHeaders = {}
+    s.setEncoding('latin1')
+    s.on('data', (c: string) => { body += c })
+    s.on('trailers', t => { trailers = { ...t } })
+    s.on('end', () => resolve({ body, trailers }))
+    s.on('error', reject)
+    s.end()
+  }).finally(() => session.close())
+}
+
+test('trailers from an h2c upstream reach HTTP/1.1 and HTTP/2 clients without content-length or hop-by-hop fields', { timeout: 10_000 }, async t => {
+  const upstream = createServer()
+  upstream.on('stream', stream => {
+    stream.resume()
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true })
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'content-length': '5', te: 'trailers', 'x-app': 'kept' }))
+    stream.end('hello')
+  })
+  const proxy = await new ResilienceProxy([await listen(upstream as never)], {}, {}, 'grpc').start()
+  t.after(async () => { await proxy.stop(); upstream.close() })
+  for (const [client, call] of [['HTTP/1.1', h1Call], ['HTTP/2', h2Call]] as const) {
+    const got = await call(proxy.port)
+    assert.equal(got.body, 'hello', client)
+    assert.equal(got.trailers['grpc-status'], '0', client)
+    assert.equal(got.trailers['x-app'], 'kept', client)
+    assert.equal(got.trailers['content-length'], undefined, client)
+    assert.equal(got.trailers.te, undefined, client)
+  }
+})
