@@ -27,7 +27,7 @@ export function meshReasonOf(res: ServerResponse): Reason | null {
 /** Writes the mesh's own response for a failure; if the response already started, cuts it off.
  *  A gRPC request gets a trailers-only gRPC status instead of an HTTP error body. */
 export function respondError(res: ServerResponse, err: ProxyError): void {
-  if (res.headersSent) { res.destroy(err); return }
+  if (res.headersSent) { cutOff(res, err); return }
   (res as { [MESH_REASON]?: Reason })[MESH_REASON] = err.reason
   if (isGrpc(res.req?.headers['content-type'])) {
     endWithHeaders(res, 200, {
@@ -43,6 +43,15 @@ export function respondError(res: ServerResponse, err: ProxyError): void {
     'x-trellis-reason': err.reason,
   })
   res.end(body)
+}
+
+/**
+ * Cuts off a response already under way, so that the client sees it fail rather than end: HTTP/1.1
+ * loses its connection, an HTTP/2 stream is reset with INTERNAL_ERROR. Destroying an HTTP/2 response
+ * without an error would reset it with NO_ERROR, which clients read as the end of a complete response.
+ */
+export function cutOff(res: ServerResponse, err: ProxyError): void {
+  res.destroy(err)
 }
 
 /**

@@ -6,7 +6,7 @@
 // the request's stream alone, never the connection its neighbours share.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
-import { ProxyError, respondError } from '../errors.js'
+import { cutOff, ProxyError, respondError } from '../errors.js'
 
 const BODY = 'too_large: request body exceeds maxRequestBodyBytes\n'
 export const OVERSIZED_BODY_RESPONSE = `HTTP/1.1 413 Payload Too Large\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n` +
@@ -41,7 +41,7 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
  */
 function refuseStream(res: ServerResponse, maxBytes: number): void {
   const err = new ProxyError('too_large', `request body exceeds ${maxBytes} bytes`)
-  if (res.headersSent) { res.destroy(err); return }
+  if (res.headersSent) { cutOff(res, err); return }
   respondError(res, err)
   ;(res as unknown as { stream: ServerHttp2Stream }).stream.close()
 }

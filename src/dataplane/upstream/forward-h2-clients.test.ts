@@ -149,3 +149,20 @@ test('a request mirror of an HTTP/2 upload the client reset is cut off too, neve
   client.write(frame(3, 0, 1, RST_CANCEL))
   assert.deepEqual(await up.outcomes, ['aborted', 'aborted'])
 })
+
+test('an HTTP/2 client whose response the upstream cuts off midway sees the stream fail, not end', { timeout: 10_000 }, async t => {
+  const upstream = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })        // chunked: no length to check
+    res.write(Buffer.alloc(500), () => setImmediate(() => res.socket?.destroy()))
+  })
+  const proxy = await new ResilienceProxy([await listen(upstream)]).start()
+  const session = connect(`http://127.0.0.1:${proxy.port}`)
+  t.after(async () => { session.destroy(); await proxy.stop(); upstream.close() })
+  const outcome = await new Promise<string>(resolve => {
+    const s = session.request({ ':path': '/' })
+    s.resume()
+    s.on('end', () => resolve('ended as if complete'))
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  })
+  assert.equal(outcome, 'ERR_HTTP2_STREAM_ERROR')
+})

@@ -1,5 +1,6 @@
 // The h2c upstream path (http2 and grpc Services) through a real proxy on 127.0.0.1: trailers an
-// upstream sends reach HTTP/1.1 and HTTP/2 clients without framing or hop-by-hop fields.
+// upstream sends reach HTTP/1.1 and HTTP/2 clients without framing or hop-by-hop fields, and a
+// response cut off by a lost upstream connection fails for them rather than ending.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request, type IncomingHttpHeaders } from 'node:http'
@@ -53,4 +54,40 @@ test('trailers from an h2c upstream reach HTTP/1.1 and HTTP/2 clients without co
     assert.equal(got.trailers['content-length'], undefined, client)
     assert.equal(got.trailers.te, undefined, client)
   }
+})
+
+/** GET through the proxy; resolves with how the response ended: 'complete', or the client's error. */
+function h1Outcome(port: number): Promise<string> {
+  return new Promise(resolve => {
+    const req = request({ host: '127.0.0.1', port, path: '/', agent: false }, res => {
+      res.resume()
+      res.on('end', () => resolve('complete'))
+      res.on('error', err => resolve(err.message))
+    })
+    req.on('error', err => resolve(err.message))
+    req.end()
+  })
+}
+
+function h2Outcome(port: number): Promise<string> {
+  const session = connect(`http://127.0.0.1:${port}`)
+  return new Promise<string>(resolve => {
+    const s = session.request({ ':path': '/' })
+    s.resume()
+    s.on('end', () => resolve('complete'))
+    s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
+  }).finally(() => session.destroy())
+}
+
+test('a response whose h2c upstream connection is lost midway fails for HTTP/1.1 and HTTP/2 clients instead of ending', { timeout: 10_000 }, async t => {
+  const upstream = createServer()
+  upstream.on('stream', stream => {
+    stream.on('error', () => {})
+    stream.respond({ ':status': 200 })
+    stream.write(Buffer.alloc(500), () => setImmediate(() => stream.session?.destroy()))
+  })
+  const proxy = await new ResilienceProxy([await listen(upstream as never)], {}, {}, 'http2').start()
+  t.after(async () => { await proxy.stop(); upstream.close() })
+  assert.equal(await h1Outcome(proxy.port), 'aborted')
+  assert.equal(await h2Outcome(proxy.port), 'ERR_HTTP2_STREAM_ERROR')
 })

@@ -8,7 +8,7 @@ import { http2 } from '../../lib/lazy-http2.js'
 import { formatGrpcTimeout, isGrpc, MAX_TIMER_MS, parseGrpcTimeout } from '../grpc/grpc-status.js'
 import { h2RequestHeaders, withoutPseudo } from './h2-headers.js'
 import { backoffDelayMs } from '../../lib/backoff.js'
-import { endWithHeaders, ProxyError, respondError } from '../errors.js'
+import { cutOff, endWithHeaders, ProxyError, respondError } from '../errors.js'
 import { bodyCut, clientGone, requestHasBody, startBodyTaps, type Exchange } from '../exchange.js'
 import { forwardResponseHeaders, h2TrailerObject } from '../listener/forward-headers.js'
 import { RetryPolicy, type AttemptFailure } from '../resilience/retry-policy.js'
@@ -226,13 +226,26 @@ class Forwarding implements AttemptOwner {
       }
       x.res.writeHead(status, out)
       stream.on('trailers', trailers => x.res.addTrailers(h2TrailerObject(trailers)))
-      stream.pipe(x.res)
-      stream.once('end', () => { end(status < 500); this.finish(status) })
+      // Ended here, not by pipe: a stream whose connection was lost mid-response also ends (with a
+      // reset code), and the client must see that response fail rather than complete.
+      stream.pipe(x.res, { end: false })
+      stream.once('end', () => {
+        const code = stream.rstCode
+        if (code !== undefined && code !== constants.NGHTTP2_NO_ERROR) {
+          end(false)
+          cutOff(x.res, new ProxyError('upstream_reset', `${cluster.service}: response cut off (${code})`))
+          this.finish(502)
+          return
+        }
+        x.res.end()
+        end(status < 500)
+        this.finish(status)
+      })
     })
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (this.finished) return
       end(false)
-      if (responded) { x.res.destroy(); this.finish(502); return }
+      if (responded) { cutOff(x.res, new ProxyError('upstream_reset', `${cluster.service}: response cut off`)); this.finish(502); return }
       // A refused stream or a session that never connected reached no app.
       const kind: AttemptFailure = CONNECT_ERRORS.has(err.code ?? '') || /REFUSED_STREAM|ECONNREFUSED/.test(`${err.message} ${(err as { cause?: Error }).cause?.message ?? ''}`)
         ? 'connect-failure' : 'reset'

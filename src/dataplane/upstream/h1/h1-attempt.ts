@@ -2,7 +2,7 @@
 // (write/end/destroy/'drain', fed by Forwarding.feed) and the receiver of the parsed response, which
 // it streams to the client with back-pressure: the upstream socket pauses while the client is slow.
 // Not an EventEmitter: the body's only event is 'drain', kept in a list made when first needed.
-import { ProxyError } from '../../errors.js'
+import { cutOff, ProxyError } from '../../errors.js'
 import type { Exchange } from '../../exchange.js'
 import { forwardRawResponseHeaders, responseHeaderObject, trailerObject } from '../../listener/forward-headers.js'
 import type { AttemptFailure, RetryPolicy } from '../../resilience/retry-policy.js'
@@ -183,7 +183,7 @@ export class H1Attempt implements H1Exchange {
     const o = this.owner
     if (this.discard || this.settled || o.finished) return
     this.report(false)
-    if (this.streaming) { o.x.res.destroy(); o.finish(this.status); return }
+    if (this.streaming) { cutOff(o.x.res, new ProxyError('upstream_reset', `${o.service}: response cut off`)); o.finish(this.status); return }
     if (o.retryAfter(kind, this.ep)) return
     const refused = kind === 'connect-failure'
     const code = (err as NodeJS.ErrnoException).code ?? err.message
