@@ -1,11 +1,12 @@
 // The h2c upstream path (http2 and grpc Services) through a real proxy on 127.0.0.1: trailers an
 // upstream sends reach HTTP/1.1 and HTTP/2 clients without framing or hop-by-hop fields, and a
-// response cut off by a lost upstream connection fails for them rather than ending.
+// response cut off by a lost upstream connection fails for them rather than ending; a try that timed
+// out is retried once, not twice.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { request, type IncomingHttpHeaders } from 'node:http'
 import { connect, createServer } from 'node:http2'
-import { listen, ResilienceProxy } from './resilience-proxy.test-harness.js'
+import { listen, ResilienceProxy, routeRetry } from './resilience-proxy.test-harness.js'
 
 function h1Call(port: number): Promise<{ body: string; trailers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
@@ -90,4 +91,33 @@ test('a response whose h2c upstream connection is lost midway fails for HTTP/1.1
   t.after(async () => { await proxy.stop(); upstream.close() })
   assert.equal(await h1Outcome(proxy.port), 'aborted')
   assert.equal(await h2Outcome(proxy.port), 'ERR_HTTP2_STREAM_ERROR')
+})
+
+test('an h2c try that times out is retried once: one more stream upstream, one answer to the client', { timeout: 10_000 }, async t => {
+  let streams = 0
+  let release!: () => void
+  const released = new Promise<void>(resolve => { release = resolve })
+  const upstream = createServer()
+  upstream.on('stream', stream => {
+    stream.on('error', () => {})
+    stream.resume()
+    if (++streams === 1) return                        // the first try never answers
+    stream.respond({ ':status': 200 })
+    stream.write(`answer ${streams}`)
+    void released.then(() => { if (!stream.destroyed) stream.end() })
+  })
+  const proxy = await new ResilienceProxy([await listen(upstream as never)], {}, { retry: routeRetry(1, [504], 10, 200) }, 'http2').start()
+  const session = connect(`http://127.0.0.1:${proxy.port}`)
+  t.after(async () => { release(); session.destroy(); await proxy.stop(); upstream.close() })
+  const body = await new Promise<string>((resolve, reject) => {
+    const s = session.request({ ':path': '/' })
+    let text = ''
+    s.setEncoding('utf8')
+    s.on('response', () => release())
+    s.on('data', (c: string) => { text += c })
+    s.on('end', () => resolve(text))
+    s.on('error', reject)
+  })
+  assert.equal(body, 'answer 2')
+  assert.equal(streams, 2)
 })

@@ -192,10 +192,13 @@ class Forwarding implements AttemptOwner {
     }
     this.upstream = stream
     let responded = false
+    // Given up by this proxy (timed out): its reset is not another failure to retry or answer.
+    let givenUp = false
     const tryTimeout = this.retry.perTryTimeoutMs || this.opts.attemptTimeoutMs
     if (tryTimeout > 0) {
       stream.setTimeout(tryTimeout, () => {
         if (responded) return
+        givenUp = true
         end(false)
         stream.close(constants.NGHTTP2_CANCEL)
         if (!this.retryAfter('timeout', ep)) this.fail(new ProxyError('timeout', `${cluster.service} did not answer within ${tryTimeout}ms`))
@@ -243,7 +246,7 @@ class Forwarding implements AttemptOwner {
       })
     })
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (this.finished) return
+      if (this.finished || givenUp) return
       end(false)
       if (responded) { cutOff(x.res, new ProxyError('upstream_reset', `${cluster.service}: response cut off`)); this.finish(502); return }
       // A refused stream or a session that never connected reached no app.
@@ -255,7 +258,7 @@ class Forwarding implements AttemptOwner {
     })
     stream.on('close', () => {
       if (this.finished) { end(null); return }        // no-op once the outcome was recorded
-      if (responded) return
+      if (responded || givenUp) return
       end(false)
       const code = stream.rstCode
       // Closed without an answer: reset, or cleanly (NO_ERROR) by an upstream that sends nothing more,
