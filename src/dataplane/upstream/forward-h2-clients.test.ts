@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { connect, createServer as createH2Server } from 'node:http2'
 import { connect as netConnect, type Socket } from 'node:net'
+import * as grpc from '@grpc/grpc-js'
 import { DEFAULT_TRAFFIC_POLICY, type FilterIR } from '../../ir/index.js'
 import { nowMs } from '../../lib/monotonic-clock.js'
 import { Exchange } from '../exchange.js'
@@ -54,11 +55,14 @@ function frame(type: number, flags: number, stream: number, payload: Buffer): Bu
   head.writeUInt32BE(stream, 5)
   return Buffer.concat([head, payload])
 }
-/** HPACK: POST / over http, :authority localhost, content-type application/grpc (literals, no Huffman). */
-const POST_HEADERS = Buffer.concat([
-  Buffer.from([0x83, 0x84, 0x86, 0x01, 9]), Buffer.from('localhost'),
-  Buffer.from([0x0f, 0x10, 16]), Buffer.from('application/grpc'),
-])
+/** HPACK: POST `path` over http, :authority localhost, content-type application/grpc, te: trailers
+ *  (literals without indexing, no Huffman). */
+function postHeaders(path: string): Buffer {
+  return Buffer.concat([
+    Buffer.from([0x83, 0x04, path.length]), Buffer.from(path), Buffer.from([0x86, 0x01, 9]), Buffer.from('localhost'),
+    Buffer.from([0x0f, 0x10, 16]), Buffer.from('application/grpc'), Buffer.from([0x00, 2]), Buffer.from('te'), Buffer.from([8]), Buffer.from('trailers'),
+  ])
+}
 const RST_CANCEL = Buffer.from([0, 0, 0, 8])
 
 /** What the upstream made of the request: the body passed on as complete, or cut off. */
@@ -100,14 +104,14 @@ async function h2Upstream(): Promise<Upstream> {
   return { port: await listen(server as never), started: t.startedAll, outcomes: t.outcomes, close: () => server.close() }
 }
 
-/** Opens an h2c connection, starts a POST with the first bytes of its body, and returns the socket. */
-function startUpload(port: number): Socket {
+/** Opens an h2c connection, starts a POST with a first gRPC message, and returns the socket. */
+function startUpload(port: number, path = '/'): Socket {
   const client = netConnect(port, '127.0.0.1')
   client.on('error', () => {})
   client.on('data', () => {})
   client.write(Buffer.concat([
     Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n'), frame(4, 0, 0, Buffer.alloc(0)),
-    frame(1, 0x4, 1, POST_HEADERS), frame(0, 0, 1, Buffer.from([0, 0, 0, 0, 3, 1, 2, 3])),
+    frame(1, 0x4, 1, postHeaders(path)), frame(0, 0, 1, Buffer.from([0, 0, 0, 0, 3, 1, 2, 3])),
   ]))
   return client
 }
@@ -165,4 +169,31 @@ test('an HTTP/2 client whose response the upstream cuts off midway sees the stre
     s.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message))
   })
   assert.equal(outcome, 'ERR_HTTP2_STREAM_ERROR')
+})
+
+test('a gRPC client stream its client cancels is cancelled at the server, never half-closed first', { timeout: 10_000 }, async t => {
+  const server = new grpc.Server()
+  const seen: string[] = []
+  let started!: () => void, cancelled!: () => void
+  const streaming = new Promise<void>(resolve => { started = resolve })
+  const done = new Promise<void>(resolve => { cancelled = resolve })
+  const bytes = (b: Buffer) => b
+  server.addService({ upload: { path: '/test.Files/Upload', requestStream: true, responseStream: false,
+    requestSerialize: bytes, requestDeserialize: bytes, responseSerialize: bytes, responseDeserialize: bytes } } as unknown as grpc.ServiceDefinition, {
+    upload: (call: grpc.ServerReadableStream<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      call.on('data', () => { seen.push('message'); started() })
+      call.on('end', () => { seen.push('half-closed'); cb(null, Buffer.alloc(0)) })   // an app would commit here
+      call.on('cancelled', () => { seen.push('cancelled'); cancelled() })
+      call.on('error', () => {})
+    },
+  } as unknown as grpc.UntypedServiceImplementation)
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))))
+  const proxy = await new ResilienceProxy([port], {}, {}, 'grpc').start()
+  const client = startUpload(proxy.port, '/test.Files/Upload')
+  t.after(async () => { client.destroy(); await proxy.stop(); server.forceShutdown() })
+  await streaming
+  client.write(frame(3, 0, 1, RST_CANCEL))
+  await done
+  assert.deepEqual(seen, ['message', 'cancelled'])
 })

@@ -30,6 +30,13 @@ export type Done = (status: number, x: Exchange) => void
 
 export const REPLAY_LIMIT = 64 * 1024
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'])
+/**
+ * An h2 stream this proxy gives up is destroyed with an error: RST_STREAM (INTERNAL_ERROR) alone.
+ * Without one the reset carries NO_ERROR, and close(code) first ends a request body still open
+ * (END_STREAM): either way an upstream may take the request as complete (a gRPC server sees a
+ * client stream half-closed) before it learns of the reset.
+ */
+const CANCELLED = new Error('request given up by the proxy')
 
 /** `hashKey`: the request's RingHash key, when its cluster balances by one. */
 export function forward(x: Exchange, cluster: Cluster, opts: ForwardOptions, done: Done, hashKey: string | null = null): void {
@@ -88,7 +95,7 @@ class Forwarding implements AttemptOwner {
     // (a body over maxRequestBodyBytes) and the upstream's answer has nowhere to go.
     x.res.on('close', () => {
       if (this.finished) return
-      this.upstream?.destroy()
+      this.cancelUpstream()
       this.finish(x.res.writableFinished ? x.res.statusCode : 499)
     })
     const breaker = cluster.breaker
@@ -129,7 +136,7 @@ class Forwarding implements AttemptOwner {
     req.once('end', () => {
       // A reset stream's body is not ended upstream, which would pass it on as complete: the upstream
       // request is cut off too.
-      if (bodyCut(req)) { if (!this.finished) { this.upstream?.destroy(); this.finish(499) } return }
+      if (bodyCut(req)) { if (!this.finished) { this.cancelUpstream(); this.finish(499) } return }
       this.bodyEnded = true
       if (this.sink && !this.sink.destroyed) this.sink.end()
     })
@@ -200,7 +207,7 @@ class Forwarding implements AttemptOwner {
         if (responded) return
         givenUp = true
         end(false)
-        stream.close(constants.NGHTTP2_CANCEL)
+        stream.destroy(CANCELLED)
         if (!this.retryAfter('timeout', ep)) this.fail(new ProxyError('timeout', `${cluster.service} did not answer within ${tryTimeout}ms`))
       })
     }
@@ -272,6 +279,14 @@ class Forwarding implements AttemptOwner {
     if (!this.bodyless) this.feed(stream)
   }
 
+  /** Gives up the current attempt: its HTTP/1.1 connection is closed, its h2 stream reset. */
+  private cancelUpstream(): void {
+    const up = this.upstream
+    if (up === null) return
+    if (up instanceof H1Attempt) up.destroy()
+    else up.destroy(CANCELLED)
+  }
+
   get service(): string { return this.cluster.service }
 
   /** The response head goes to the client: the request timeout (until the response starts) is met.
@@ -317,7 +332,7 @@ class Forwarding implements AttemptOwner {
   fail(err: ProxyError): void {
     if (this.finished) return
     if (err.reason === 'timeout') this.timedOut = true
-    this.upstream?.destroy()
+    this.cancelUpstream()
     respondError(this.x.res, err)
     this.finish(err.status)
   }
