@@ -224,6 +224,10 @@ export class HttpListener {
     s.maxHeadersCount = 0   // no silent truncation (it could drop Host); the count is checked per request, bytes bound it
     s.maxConnections = c.maxConnections
     s.timeout = 0
+    // HTTP/2 settings are sent when a connection opens: new connections get the new limit.
+    const settings = { maxConcurrentStreams: c.http2MaxConcurrentStreams }
+    if (this.opts.tls) (s as unknown as Http2SecureServer).updateSettings(settings)
+    else this.h2?.updateSettings(settings)
   }
 
   /** Serves a connection accepted elsewhere (a port that switches protocols: a sidecar's inbound

@@ -1,9 +1,10 @@
-// ClientTrafficPolicy's idle timeout for HTTP/2 (h2c) connections, through a real proxy on
-// 127.0.0.1: an idle connection is closed with GOAWAY, a request in flight still gets its answer.
+// ClientTrafficPolicy for HTTP/2 (h2c) connections, through a real proxy on 127.0.0.1: an idle
+// connection is closed with GOAWAY while a request in flight still gets its answer, and a changed
+// http2MaxConcurrentStreams is what new connections are told.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { connect, type ClientHttp2Session } from 'node:http2'
+import { connect, type ClientHttp2Session, type Settings } from 'node:http2'
 import { DEFAULT_CLIENT_TRAFFIC } from '../../ir/client-traffic.js'
 import { listen, ResilienceProxy } from '../upstream/resilience-proxy.test-harness.js'
 
@@ -48,4 +49,22 @@ test('an idle HTTP/2 connection is closed after the idle timeout; a slower reque
   assert.deepEqual(await slow, { status: 200, body: 'slow' }, 'the request in flight is answered')
   await closed
   assert.ok(goaway, 'closed with GOAWAY')
+})
+
+/** The SETTINGS a new connection to `port` is sent. */
+function serverSettings(port: number): Promise<Settings> {
+  const session = connect(`http://127.0.0.1:${port}`)
+  return new Promise<Settings>((resolve, reject) => {
+    session.once('remoteSettings', resolve)
+    session.once('error', reject)
+  }).finally(() => session.destroy())
+}
+
+test('a changed http2MaxConcurrentStreams applies to new HTTP/2 connections', { timeout: 10_000 }, async t => {
+  const upstream = createServer((_req, res) => res.end('ok'))
+  const proxy = await new ResilienceProxy([await listen(upstream)]).start()
+  t.after(async () => { await proxy.stop(); upstream.close() })
+  assert.equal((await serverSettings(proxy.port)).maxConcurrentStreams, DEFAULT_CLIENT_TRAFFIC.http2MaxConcurrentStreams)
+  proxy.clientTraffic({ ...DEFAULT_CLIENT_TRAFFIC, http2MaxConcurrentStreams: 7 })
+  assert.equal((await serverSettings(proxy.port)).maxConcurrentStreams, 7)
 })
