@@ -197,3 +197,39 @@ test('a gRPC client stream its client cancels is cancelled at the server, never 
   await done
   assert.deepEqual(seen, ['message', 'cancelled'])
 })
+
+for (const protocol of ['http', 'http2'] as const) {
+  test(`an upstream answer (${protocol}) to a request the listener has already answered itself is dropped, not a crash`, { timeout: 10_000 }, async t => {
+    const h1 = createServer((_req, res) => res.end('late'))
+    const h2 = createH2Server()
+    h2.on('stream', s => { s.on('error', () => {}); s.respond({ ':status': 200 }); s.end('late') })
+    const upstreamPort = protocol === 'http' ? await listen(h1) : await listen(h2 as never)
+    const cluster = new Cluster('default/up', {
+      service: 'default/up', protocol, port: 80, policy: DEFAULT_TRAFFIC_POLICY, healthCheck: null,
+      endpoints: [{ address: `127.0.0.1:${upstreamPort}`, instance: null, labels: {}, mesh: false, identity: null }],
+    })
+    // The front forwards the request, then answers it itself (as a body over the size limit is
+    // answered) while the client's upload is still open, so the stream stays open meanwhile.
+    let forwarded!: (status: number) => void
+    const status = new Promise<number>(resolve => { forwarded = resolve })
+    const front = createH2Server((req, res) => {
+      const x = new Exchange(req as unknown as IncomingMessage, res as unknown as ServerResponse, '/', null, {}, nowMs(), '127.0.0.1')
+      forward(x, cluster, { timeoutMs: 0, attemptTimeoutMs: 0, retry: null }, s => forwarded(s))
+      res.writeHead(413)
+      res.end()
+    })
+    const session = connect(`http://127.0.0.1:${await listen(front as never)}`)
+    t.after(async () => {
+      session.destroy(); front.close(); cluster.close()
+      h1.closeAllConnections(); h1.close(); h2.close()
+    })
+    const got = await new Promise<unknown>((resolve, reject) => {
+      const s = session.request({ ':method': 'POST', ':path': '/' })
+      s.on('response', h => resolve(h[':status']))
+      s.on('error', reject)
+      s.write('part of a body')
+    })
+    assert.equal(got, 413)
+    assert.equal(await status, 413, 'recorded with the answer the client got')
+  })
+}

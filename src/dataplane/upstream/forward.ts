@@ -215,6 +215,7 @@ class Forwarding implements AttemptOwner {
       responded = true
       const status = Number(headers[':status'] ?? 502)
       if (this.finished) { stream.close(); end(status < 500); return }
+      if (x.res.headersSent) { end(status < 500); this.answered(); return }
       const grpcStatus = headers['grpc-status'] === undefined ? -1 : Number(headers['grpc-status'])
       // The callee's app never saw it; only a mesh proxy's word counts, an app's is dropped below.
       const meshUnavailable = status === 503 && ep.meshProxy && headers['x-trellis-reason'] === 'unavailable'
@@ -277,6 +278,14 @@ class Forwarding implements AttemptOwner {
       }
     })
     if (!this.bodyless) this.feed(stream)
+  }
+
+  /** The listener answered the request itself meanwhile (a body over the size limit): the upstream's
+   *  answer has nowhere to go, so the attempt is given up and the request ends with that answer. */
+  answered(): void {
+    if (this.finished) return
+    this.cancelUpstream()
+    this.finish(this.x.res.statusCode)
   }
 
   /** Gives up the current attempt: its HTTP/1.1 connection is closed, its h2 stream reset. */

@@ -27,6 +27,8 @@ export interface AttemptOwner {
   finish(status: number): void
   /** The response head is about to go to the client. */
   responseStarted(): void
+  /** The client already has an answer from the listener itself: give the attempt up and finish. */
+  answered(): void
 }
 
 const LAST_CHUNK = '0\r\n\r\n'
@@ -133,6 +135,7 @@ export class H1Attempt implements H1Exchange {
     const o = this.owner
     this.status = status
     if (o.finished || this.settled) { this.discard = true; this.report(status < 500); return }
+    if (o.x.res.headersSent) { this.discard = true; this.report(status < 500); o.answered(); return }
     // A callee sidecar whose app refused the connection answers 503 `unavailable`: the app never saw
     // the request, so an idempotent one goes to another endpoint whatever the retry policy says. An
     // app's own x-trellis-reason says nothing of the kind, and is dropped below.
