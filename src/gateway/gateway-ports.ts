@@ -2,8 +2,8 @@
 // (HTTP; HTTPS with certificates by SNI; TCP; TLS passthrough or terminated, routed by SNI). A port's
 // protocol (and TLS mode) is that of its first listener (by name); listeners of another protocol or
 // mode on the same port are skipped and logged. The port itself is bound by a SwitchablePort that
-// hands the server its connections, so a port changing protocol is served by a new PortServer
-// without being closed.
+// hands the server its connections, so a port changing protocol, or TLS mode, is served by a new
+// PortServer without being closed.
 import type { ClientTrafficIR, ListenerIR, ListenerProtocol, StreamRouteIR } from '../ir/index.js'
 import { buildRouter } from '../dataplane/build/build-router.js'
 import type { RouteBuildContext } from '../dataplane/build/compiled-route.js'
@@ -45,6 +45,13 @@ export function planPorts(listeners: readonly ListenerIR[], log: (line: string) 
   return [...byPort].map(([port, ls]) => ({ port, protocol: ls[0].protocol, listeners: ls }))
 }
 
+/** What a port's server is made for: its protocol and, for TLS, its mode (Terminate puts a TLS server
+ *  in front of the stream listener, Passthrough routes by the ClientHello's SNI). A port whose kind
+ *  changes gets a new PortServer, and the old one drains. */
+export function portKind(plan: PortPlan): string {
+  return plan.protocol === 'TLS' ? `TLS ${plan.listeners[0].tls?.mode ?? 'Terminate'}` : plan.protocol
+}
+
 /** Ports whose TLS ends at the gateway: HTTPS, and TLS listeners in Terminate mode. */
 export function terminatesTls(plan: PortPlan): boolean {
   return plan.protocol === 'HTTPS' || (plan.protocol === 'TLS' && (plan.listeners[0].tls?.mode ?? 'Terminate') === 'Terminate')
@@ -80,7 +87,7 @@ export class PortServer {
     }
   }
 
-  get protocol(): ListenerProtocol { return this.plan.protocol }
+  get kind(): string { return portKind(this.plan) }
 
   /** The port's connection limit (ClientTrafficPolicy), for the SwitchablePort that accepts for it. */
   get maxConnections(): number { return clientTrafficOf(this.plan)?.maxConnections ?? 10_000 }

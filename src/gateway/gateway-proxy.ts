@@ -18,7 +18,7 @@ import { TapHub } from '../telemetry/tap-hub.js'
 import { takeStats } from '../telemetry/series-delta.js'
 import { TapControl } from '../dataplane/tap/tap-control.js'
 import { GatewayTap } from '../dataplane/tap/gateway-tap.js'
-import { newStore, planPorts, PortServer, terminatesTls } from './gateway-ports.js'
+import { newStore, planPorts, portKind, PortServer, terminatesTls } from './gateway-ports.js'
 import { SecurityRuntime } from './security/security-runtime.js'
 
 export interface GatewayOptions {
@@ -101,8 +101,8 @@ export class GatewayProxy {
     const plans = planPorts(snap.gateway.listeners, this.log)
     const gates = await this.security.build(snap)
     const bound: [SwitchablePort, PortServer][] = []
-    // A port changing protocol keeps its socket: its new server takes it over when the snapshot is
-    // applied, and the old one drains what it has (no bind, so it cannot fail).
+    // A port changing protocol (or TLS mode) keeps its socket: its new server takes it over when the
+    // snapshot is applied, and the old one drains what it has (no bind, so it cannot fail).
     const switched: PortServer[] = []
     const stores = new Map<number, CertificateStore>()
     const undo = async () => {
@@ -115,7 +115,7 @@ export class GatewayProxy {
     for (const plan of plans) {
       const existing = this.listeners.get(plan.port)
       try {
-        if (existing && existing.protocol === plan.protocol) {
+        if (existing && existing.kind === portKind(plan)) {
           if (terminatesTls(plan)) stores.set(plan.port, newStore(plan, this.log))
           continue
         }

@@ -1,10 +1,16 @@
 // A listener that changes protocol on its port (an upstream Service turning tcp or back, a Gateway
-// port turning TCP) keeps the port: connections open before the change finish under the old
-// protocol (up to the Mesh's drainTimeout), and new connections get the new one at once.
+// port turning TCP, a Gateway TLS port switching between Passthrough and Terminate) keeps the port:
+// connections open before the change finish under the old protocol (up to the Mesh's
+// drainTimeout), and new connections get the new one at once.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer, request, type Server, type ServerResponse } from 'node:http'
-import { connect, type AddressInfo, type Socket } from 'node:net'
+import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { connect as connectTls, createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import { makeCert } from './harness/certs.js'
 import { TestMesh } from './harness/mesh.js'
 import { docs, resource, service, workload } from './harness/fixtures.js'
 import { eventually } from './harness/http.js'
@@ -170,5 +176,77 @@ test('a Gateway port turning TCP keeps its socket: a request in flight finishes 
   } finally {
     app.server.closeAllConnections()
     app.server.close()
+  }
+})
+
+/** A TCP server answering every chunk with `name:` + the chunk, plain or (with `tls`) over TLS. */
+async function echoServer(name: string, tls: { cert: Buffer; key: Buffer } | null): Promise<{ server: Server; port: number }> {
+  const onSocket = (s: Socket) => { s.on('data', d => s.write(`${name}:${d}`)); s.on('error', () => s.destroy()) }
+  const server = (tls ? createTlsServer(tls, onSocket) : createNetServer(onSocket)) as unknown as Server
+  await new Promise<void>(r => server.listen(0, '127.0.0.1', () => r()))
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
+/** Sends `msg` on an open connection and resolves with the first answer. */
+function say(s: Socket, msg: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onClose = () => reject(new Error(`closed before answering ${msg}`))
+    s.once('data', d => { s.off('close', onClose); resolve(d.toString()) })
+    s.once('close', onClose)
+    s.write(msg)
+  })
+}
+
+test('a Gateway TLS port switching between Passthrough and Terminate serves new connections in the new mode; connections opened before finish in the old one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trellis-tls-mode-'))
+  // One name, two certificates: the client sees which side ended its TLS.
+  const appCert = makeCert(dir, 'app', 'app.example.com', ['app.example.com'], 'the-app')
+  const gatewayCert = makeCert(dir, 'gateway', 'app.example.com', ['app.example.com'], 'the-gateway')
+  const tlsApp = await echoServer('tls', appCert)
+  const plainApp = await echoServer('plain', null)
+  const port = await freePort()
+  const cfg = (mode: 'Passthrough' | 'Terminate') => docs(MESH,
+    resource('Service', 'tls-app', `{ protocol: tcp, port: 443, endpoints: [{ address: "127.0.0.1:${tlsApp.port}" }] }`),
+    resource('Service', 'plain-app', `{ protocol: tcp, port: 443, endpoints: [{ address: "127.0.0.1:${plainApp.port}" }] }`),
+    resource('Certificate', 'gateway-cert', `{ certFile: ${gatewayCert.certFile}, keyFile: ${gatewayCert.keyFile} }`),
+    `${GATEWAY_API}\nkind: Gateway\nmetadata: { name: tls-edge }\nspec: { listeners: [{ name: tls, port: ${port}, protocol: TLS, tls: ${
+      mode === 'Passthrough' ? '{ mode: Passthrough }' : '{ mode: Terminate, certificateRefs: [{ name: gateway-cert }] }'} }] }\n`,
+    `apiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TLSRoute\nmetadata: { name: tls-app }\nspec: { parentRefs: [{ name: tls-edge }], hostnames: [app.example.com], rules: [{ backendRefs: [{ name: ${
+      mode === 'Passthrough' ? 'tls-app' : 'plain-app'}, port: 443 }] }] }\n`)
+  /** A new TLS connection to the port: who answered its handshake, and what answers its bytes. */
+  const open = () => new Promise<TLSSocket>((resolve, reject) => {
+    const s = connectTls({ port, host: '127.0.0.1', servername: 'app.example.com', ca: [appCert.cert, gatewayCert.cert] })
+    s.once('secureConnect', () => { s.off('error', reject); s.on('error', () => {}); resolve(s) })
+    s.once('error', reject)
+  })
+  const endedBy = (s: TLSSocket) => s.getPeerCertificate().subject.O
+  try {
+    await mesh.apply(cfg('Passthrough'))
+    const gw = await mesh.gateway('tls-edge')
+    const passthrough = await eventually('the port passes TLS through', () => open().catch(() => null))
+    assert.equal(endedBy(passthrough), 'the-app')
+    assert.equal(await say(passthrough, 'one'), 'tls:one')
+
+    let v = await mesh.apply(cfg('Terminate'))
+    await eventually('the gateway acked Terminate', async () => gw.ackedVersion >= v)
+    const terminated = await open()
+    assert.equal(endedBy(terminated), 'the-gateway', 'a new connection has its TLS ended at the gateway')
+    assert.equal(await say(terminated, 'two'), 'plain:two', 'and its plaintext sent on')
+    assert.equal(await say(passthrough, 'still'), 'tls:still', 'the connection opened before goes on, passed through')
+    passthrough.end()
+    await new Promise(r => passthrough.once('close', r))
+
+    v = await mesh.apply(cfg('Passthrough'))
+    await eventually('the gateway acked Passthrough', async () => gw.ackedVersion >= v)
+    const back = await open()
+    assert.equal(endedBy(back), 'the-app', 'new connections are passed through again')
+    assert.equal(await say(back, 'three'), 'tls:three')
+    assert.equal(await say(terminated, 'still'), 'plain:still', 'the terminated connection goes on, terminated')
+    back.destroy()
+    terminated.end()
+    await new Promise(r => terminated.once('close', r))
+  } finally {
+    for (const app of [tlsApp, plainApp]) app.server.close()
+    rmSync(dir, { recursive: true, force: true })
   }
 })

@@ -1,11 +1,11 @@
 // A TCP listener: each connection is routed by a swappable StreamRouter (plain TCP: one route;
 // TLS passthrough: by the SNI name of the ClientHello, read here without terminating TLS), then
-// joined to an endpoint of the chosen cluster byte for byte. Sniffing is bounded in bytes
-// (MAX_SNIFF_BYTES) and time; garbage, an unknown name or no endpoint closes the connection.
+// joined to an endpoint of the chosen cluster byte for byte, through the Service's circuit breaker
+// and outlier detection (forward-stream.ts). Sniffing is bounded in bytes (MAX_SNIFF_BYTES) and
+// time; garbage, an unknown name, no endpoint or a full circuit breaker closes the connection.
 import { createServer, type Server, type Socket } from 'node:net'
 import type { StreamRouter } from '../build/stream-router.js'
-import { connectCluster, DEFAULT_TCP_CONNECT } from '../upstream/tcp-connect.js'
-import { pipeSockets } from './pipe-sockets.js'
+import { forwardStream } from '../upstream/forward-stream.js'
 import { MAX_SNIFF_BYTES, parseClientHelloSni } from './sni.js'
 
 export interface TcpListenerOptions {
@@ -32,11 +32,15 @@ export class TcpListener {
   private readonly idleMs: number
   private readonly sniffMs: number
   private readonly log: (line: string) => void
+  /** `log` with the listener's name first, for forwardStream. */
+  private readonly streamLog: (line: string) => void
 
   constructor(private readonly opts: TcpListenerOptions) {
     this.idleMs = opts.idleTimeoutMs ?? 3_600_000
     this.sniffMs = opts.sniffTimeoutMs ?? 5000
-    this.log = opts.log ?? (() => {})
+    const log = opts.log ?? (() => {})
+    this.log = log
+    this.streamLog = line => log(`${opts.name}: ${line}`)
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, s => this.onConnection(s))
     this.server.maxConnections = opts.maxConnections ?? 10_000
   }
@@ -122,11 +126,6 @@ export class TcpListener {
       client.destroy()
       return
     }
-    connectCluster(target.cluster, DEFAULT_TCP_CONNECT, (err, upstream) => {
-      if (err || !upstream) { this.log(`${this.opts.name}: ${target.service}: ${err?.message}`); client.destroy(); return }
-      if (client.destroyed) { upstream.destroy(); return }
-      pipeSockets(client, upstream, this.idleMs, head)
-      client.resume()
-    })
+    forwardStream(target.cluster, client, head, this.idleMs, this.streamLog)
   }
 }

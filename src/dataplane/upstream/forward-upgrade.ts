@@ -13,9 +13,8 @@ import { pipeSockets } from '../listener/pipe-sockets.js'
 import type { CircuitBreaker } from '../resilience/circuit-breaker.js'
 import type { Cluster } from './cluster.js'
 import type { Endpoint } from './endpoint.js'
-import { connectCluster, DEFAULT_TCP_CONNECT, type TcpConnectOptions } from './tcp-connect.js'
+import { connectCluster, TUNNEL_CONNECT } from './tcp-connect.js'
 
-const UPGRADE_CONNECT: TcpConnectOptions = { ...DEFAULT_TCP_CONNECT, recordConnectFailures: true }
 /** "HTTP/1.1 101": enough of the answer to know its status. */
 const STATUS_LINE_BYTES = 12
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})$/
@@ -71,7 +70,7 @@ class UpgradeForwarding {
 
   private connect(): void {
     this.phase = 'connecting'
-    connectCluster(this.cluster, UPGRADE_CONNECT, (err, upstream, ep) => {
+    connectCluster(this.cluster, TUNNEL_CONNECT, (err, upstream, ep) => {
       if (this.phase !== 'connecting') { upstream?.destroy(); return }     // the client left meanwhile
       if (err || !upstream || !ep) { this.refuse(new ProxyError('unavailable', `${this.cluster.service}: ${err?.message ?? 'no connection'}`)); return }
       this.upstream = upstream

@@ -19,6 +19,8 @@ export interface TcpConnectOptions {
 export type TcpConnected = (err: Error | null, socket: Socket | null, endpoint: Endpoint | null) => void
 
 export const DEFAULT_TCP_CONNECT: TcpConnectOptions = { hashKey: null, retries: 2, connectTimeoutMs: 5000, recordConnectFailures: false }
+/** Tunnels to a Service (WebSocket upgrades, TCP connections): connect failures count for outlier detection. */
+export const TUNNEL_CONNECT: TcpConnectOptions = { ...DEFAULT_TCP_CONNECT, recordConnectFailures: true }
 
 export function connectCluster(cluster: Cluster, opts: TcpConnectOptions, done: TcpConnected): void {
   const first = cluster.pick(opts.hashKey, null)
