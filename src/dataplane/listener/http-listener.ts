@@ -28,7 +28,7 @@ import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
-import { headersWithClaims, headersWithout } from './claim-routing.js'
+import { dropClientCopies, headersWithClaims, headersWithout } from './claim-routing.js'
 import { closingResponse } from './closing-response.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
@@ -84,6 +84,9 @@ export interface ListenerPolicies {
   readonly security: RequestGate | null
   /** Headers its routes match on that its SecurityPolicies fill from claims (claim-routing.ts); null: none. */
   readonly claimRouted: readonly string[] | null
+  /** Every header its SecurityPolicies (the listener's, its routes' own) fill from claims: client
+   *  copies are removed from all its requests (claim-routing.ts); null: none. */
+  readonly claimFilled: readonly string[] | null
 }
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
@@ -122,6 +125,8 @@ export class HttpListener {
   policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** Headers this listener's routes match on that its SecurityPolicies fill from claims; null: none. */
   claimRouted: readonly string[] | null = null
+  /** Every header this listener's SecurityPolicies fill from claims: never taken from the client; null: none. */
+  claimFilled: readonly string[] | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
   /** Heads the HTTP parser refuses, for taps (a Gateway, a sidecar's inbound and outbound sides). */
@@ -412,6 +417,7 @@ export class HttpListener {
     const policies = this.policiesOf(host)
     const router = policies.router
     const claimed = policies.claimRouted
+    if (policies.claimFilled !== null) dropClientCopies(x.headers, policies.claimFilled)
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null
       : router.match(host, x.path, x.query, req.method ?? 'GET', claimed === null ? req.headers : headersWithout(req.headers, claimed))
@@ -481,6 +487,7 @@ export class HttpListener {
     const host = req.headers.host ?? ''
     const policies = this.policiesOf(host)
     const claimed = policies.claimRouted
+    if (policies.claimFilled !== null) dropClientCopies(x.headers, policies.claimFilled)
     const matchHeaders = claimed === null ? req.headers : headersWithout(req.headers, claimed)
     const route = policies.router?.match(host, x.path, x.query, req.method ?? 'GET', matchHeaders) ?? null
     const gate = route?.gate ?? policies.security
