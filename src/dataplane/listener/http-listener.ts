@@ -30,6 +30,7 @@ import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
 import { dropClientCopies, headersWithClaims, headersWithout } from './claim-routing.js'
 import { closingResponse } from './closing-response.js'
+import { closeLingering, isLingering, lingerAfterResponse } from './lingering-close.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
 import { fastHttp1Enabled } from './h1/fast-path-switch.js'
@@ -402,7 +403,11 @@ export class HttpListener {
     if (this.draining) res.shouldKeepAlive = false
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
-      if (x.status === 413) res.shouldKeepAlive = false
+      if (x.status === 413) {
+        res.shouldKeepAlive = false
+        // Node's own HTTP/1.1 server would destroy the connection while the body still arrives.
+        if (req.httpVersionMajor === 1 && !(req instanceof H1Request)) lingerAfterResponse(req.socket)
+      }
       const tap = this.callerTap !== null && this.callerTap.active ? this.callerTap : null
       const seen = tap !== null || this.rejected !== null ? this.refused(req, res) : null
       if (tap !== null && seen !== null) tap.watch(seen, null)
@@ -524,6 +529,8 @@ function peerAddress(req: IncomingMessage): string {
  *  ERR_SSL_…): such a socket has no TLS session to carry an answer, so writing one would never
  *  finish and the connection would be held for good. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: number; reason: string } | null {
+  // Answered already: the parser, still fed until then, refused more of the same bytes (or their end).
+  if (isLingering(socket)) return null
   const code = err.code ?? ''
   if (!socket.writable || !(code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT')) { socket.destroy(); return null }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
@@ -531,6 +538,8 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: nu
   const status = tooLarge ? 431 : timeout ? 408 : 400
   const reason = tooLarge ? 'too_large' : timeout ? 'timeout' : 'bad_request'
   const text = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request'
-  socket.end(closingResponse(status, text, reason, err.code ?? 'malformed request'))
+  // The client may still be sending the head it refused: what follows is read and dropped for a
+  // while, so the answer is not lost to a reset.
+  closeLingering(socket, closingResponse(status, text, reason, err.code ?? 'malformed request'))
   return { status, reason }
 }
