@@ -51,7 +51,9 @@ export interface RequestHandler {
   readonly services?: readonly string[]
 }
 
-/** `trellis tap` at a calling proxy: told of each request while `active`, with the route it matched. */
+/** `trellis tap` at a calling proxy: told of each request while `active`, with the route it matched
+ *  (`x.matched`), and told again when its verified claims move it to another route; only the watch
+ *  whose route is still `x.matched` when the response is done summarizes it. */
 export interface CallerTapHook {
   readonly active: boolean
   watch(x: Exchange, route: RequestHandler | null): void
@@ -426,13 +428,22 @@ export class HttpListener {
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null
       : router.match(host, x.path, x.query, req.method ?? 'GET', claimed === null ? req.headers : headersWithout(req.headers, claimed))
+    x.matched = route
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
     const gate = route?.gate ?? policies.security
     if (gate === null) this.authorize(x, router !== null, route, policies)
     else {
       gate.handle(x, route?.route ?? null,
-        () => this.authorize(x, router !== null, claimed === null ? route : this.routeByClaims(x, host, route, gate, policies), policies))
+        () => this.authorize(x, router !== null, claimed === null ? route : this.requestRouteByClaims(x, host, route, gate, policies), policies))
     }
+  }
+
+  /** routeByClaims for a request: a tap watching it for the route first matched lets it go
+   *  (x.matched changed), and watches it again for the route it went to. */
+  private requestRouteByClaims(x: Exchange, host: string, route: RequestHandler | null, gate: RequestGate, policies: ListenerPolicies): RequestHandler | null {
+    const final = this.routeByClaims(x, host, route, gate, policies)
+    if (final !== route && this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, final)
+    return final
   }
 
   /** Once `gate` has set the claim headers routes match on: the route they pick, when `gate` judges
@@ -443,6 +454,7 @@ export class HttpListener {
     const again = router.match(host, x.path, x.query, x.req.method ?? 'GET', headersWithClaims(x.req.headers, x.headers, policies.claimRouted))
     if (again === null || again === route || (again.gate ?? policies.security) !== gate) return route
     x.route = again.route ?? null
+    x.matched = again
     return again
   }
 
