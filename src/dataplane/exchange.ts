@@ -1,6 +1,7 @@
 // One request's state as it moves through a listener's chain. Created once per request with a
 // fixed shape; filters mutate `path` and `headers` before the upstream request is made.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
+import type { RequestHandler } from './listener/http-listener.js'
 
 export class Exchange {
   /** Response headers added by filters (ResponseHeaderModifier), applied when the response starts. */
@@ -9,6 +10,9 @@ export class Exchange {
   bodyTaps: BodyTap[] | null = null
   /** The matched route's name, once routed (span attributes). */
   route: string | null = null
+  /** The route the request goes to, for taps: the one first matched, then the one its verified
+   *  claims picked, if they moved it (claim-based routing); null: none. */
+  matched: RequestHandler | null = null
   /** The Service of the backend picked for the request, once picked (`trellis tap` at the caller). */
   service: string | null = null
   /** Who authenticated at a Gateway's SecurityPolicy (JWT `sub`, API key name); null: nobody. */

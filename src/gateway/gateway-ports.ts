@@ -13,7 +13,7 @@ import { mergeRateLimits, type RateLimitsIR } from '../ir/rate-limit.js'
 import { RateLimiter, type RateLimitState } from '../dataplane/ratelimit/rate-limiter.js'
 import { buildStreamRouter, sortBySpecificity } from '../dataplane/build/stream-router.js'
 import { HttpListener, type RequestGate } from '../dataplane/listener/http-listener.js'
-import { claimRoutedHeaders } from '../dataplane/listener/claim-routing.js'
+import { claimFilledHeaders, claimRoutedHeaders } from '../dataplane/listener/claim-routing.js'
 import { TcpListener } from '../dataplane/listener/tcp-listener.js'
 import { CertificateStore } from '../dataplane/listener/tls-certificates.js'
 import { TlsTerminator } from './tls-terminate.js'
@@ -125,6 +125,8 @@ export class PortServer {
       this.http.limiter = limits ? new RateLimiter(limits, ctx.limitState) : null
       this.http.security = plan.listeners.map(l => ctx.listenerSecurity.get(l.name)).find(g => g !== undefined) ?? null
       this.http.claimRouted = plan.listeners.length === 1 ? claimRoutedHeaders(plan.listeners[0].routes, this.http.security, ctx.security) : null
+      // A Host no listener claims meets the port's policies: client copies of any listener's claim headers go.
+      this.http.claimFilled = claimFilledHeaders(plan.listeners.map(l => l.routes), plan.listeners.map(l => ctx.listenerSecurity.get(l.name) ?? null), ctx.security)
       const routeCtx = { ...ctx, listener: `${ctx.gateway}|${names}`, scheme: plan.protocol === 'HTTPS' ? 'https' as const : 'http' as const, port: plan.port }
       this.http.policiesByHost = plan.listeners.length === 1 ? null : listenerByHost(plan.listeners.map(l => {
         const own = ctx.listenerAuthorization[l.name], ownLimits = ctx.listenerRateLimits[l.name]
@@ -137,6 +139,7 @@ export class PortServer {
             limiter: ownLimits ? new RateLimiter(ownLimits, ctx.limitState) : null,
             security,
             claimRouted: claimRoutedHeaders(l.routes, security, ctx.security),
+            claimFilled: claimFilledHeaders([l.routes], [security], ctx.security),
           },
         }
       }))

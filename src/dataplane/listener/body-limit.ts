@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ServerHttp2Stream } from 'node:http2'
 import { cutOff, ProxyError, respondError } from '../errors.js'
+import { closeLingering } from './lingering-close.js'
 
 const BODY = 'too_large: request body exceeds maxRequestBodyBytes\n'
 export const OVERSIZED_BODY_RESPONSE = `HTTP/1.1 413 Payload Too Large\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${BODY.length}\r\n` +
@@ -24,10 +25,9 @@ export function limitBody(req: IncomingMessage, res: ServerResponse, maxBytes: n
         over = true
         if (req.httpVersionMajor === 2) { refuseStream(res, maxBytes); return false }
         const socket = req.socket
-        if (!res.headersSent && socket.writable) {
-          socket.end(OVERSIZED_BODY_RESPONSE)
-          setTimeout(() => socket.destroy(), 1000).unref()
-        } else socket.destroy()
+        // The rest of the upload is read and dropped for a while, so the 413 is not lost to a reset.
+        if (!res.headersSent && socket.writable) closeLingering(socket, OVERSIZED_BODY_RESPONSE)
+        else socket.destroy()
         return false
       }
     }

@@ -3,7 +3,9 @@
 // client could otherwise choose a route its token does not), then picked again once the policy has
 // set the header from the token, as Envoy Gateway recomputes the route after JWT authentication;
 // the new route is taken only when the same policy judges it. Only listeners whose routes match on
-// such a header pay for this, and header objects are copied only for them.
+// such a header pay for this, and header objects are copied only for them. Client copies of every
+// header a policy on the listener fills from claims are removed from what is forwarded, on every
+// route (claimFilledHeaders).
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http'
 import type { RouteTableIR } from '../../ir/index.js'
 import type { RequestGate } from './http-listener.js'
@@ -23,6 +25,29 @@ export function claimRoutedHeaders(
   }
   const both = [...filled].filter(name => matched.has(name)).sort()
   return both.length === 0 ? null : both
+}
+
+/** Every header a SecurityPolicy on these routes fills from claims: the listener's policies, and the
+ *  routes' own. Client copies are removed from every request on the listener, whichever policy ends
+ *  up judging it (or none): a route whose own policy replaces the listener's, or that has none, must
+ *  not pass on a forged copy to an app that trusts the header because the mesh fills it on other
+ *  routes. Null when there are none. */
+export function claimFilledHeaders(
+  tables: readonly RouteTableIR[], listenerGates: readonly (RequestGate | null)[], routeGates: ReadonlyMap<string, RequestGate> | undefined,
+): readonly string[] | null {
+  const filled = new Set<string>()
+  for (const gate of listenerGates) for (const name of gate?.claimHeaders ?? []) filled.add(name)
+  for (const table of tables) {
+    for (const host of table.hosts) {
+      for (const e of host.entries) for (const name of routeGates?.get(e.route)?.claimHeaders ?? []) filled.add(name)
+    }
+  }
+  return filled.size === 0 ? null : [...filled].sort()
+}
+
+/** Removes client copies of `names` from the headers a request is forwarded with. */
+export function dropClientCopies(forwarded: OutgoingHttpHeaders, names: readonly string[]): void {
+  for (let i = 0; i < names.length; i++) if (forwarded[names[i]] !== undefined) delete forwarded[names[i]]
 }
 
 /** `headers` without `names`: the same object when it carries none of them, else a copy. */

@@ -28,8 +28,9 @@ import { edgeCaller, type Authorizer } from '../authz/authorizer.js'
 import { isGatewayIdentity } from '../../identity/spiffe.js'
 import type { TlsServerOptions } from './tls-certificates.js'
 import { handBack, isWebSocketUpgrade, rejectUpgrade } from './upgrade.js'
-import { headersWithClaims, headersWithout } from './claim-routing.js'
+import { dropClientCopies, headersWithClaims, headersWithout } from './claim-routing.js'
 import { closingResponse } from './closing-response.js'
+import { closeLingering, isLingering, lingerAfterResponse } from './lingering-close.js'
 import { H1ServerConnection, type H1Host } from './h1/server-connection.js'
 import { H1Request } from './h1/server-request.js'
 import { fastHttp1Enabled } from './h1/fast-path-switch.js'
@@ -50,7 +51,9 @@ export interface RequestHandler {
   readonly services?: readonly string[]
 }
 
-/** `trellis tap` at a calling proxy: told of each request while `active`, with the route it matched. */
+/** `trellis tap` at a calling proxy: told of each request while `active`, with the route it matched
+ *  (`x.matched`), and told again when its verified claims move it to another route; only the watch
+ *  whose route is still `x.matched` when the response is done summarizes it. */
 export interface CallerTapHook {
   readonly active: boolean
   watch(x: Exchange, route: RequestHandler | null): void
@@ -84,6 +87,9 @@ export interface ListenerPolicies {
   readonly security: RequestGate | null
   /** Headers its routes match on that its SecurityPolicies fill from claims (claim-routing.ts); null: none. */
   readonly claimRouted: readonly string[] | null
+  /** Every header its SecurityPolicies (the listener's, its routes' own) fill from claims: client
+   *  copies are removed from all its requests (claim-routing.ts); null: none. */
+  readonly claimFilled: readonly string[] | null
 }
 export interface Router { match(host: string, path: string, query: string | null, method: string, headers: IncomingMessage['headers']): RequestHandler | null }
 
@@ -122,6 +128,8 @@ export class HttpListener {
   policiesByHost: ((host: string | null) => ListenerPolicies | null) | null = null
   /** Headers this listener's routes match on that its SecurityPolicies fill from claims; null: none. */
   claimRouted: readonly string[] | null = null
+  /** Every header this listener's SecurityPolicies fill from claims: never taken from the client; null: none. */
+  claimFilled: readonly string[] | null = null
   /** A caller's listener (a sidecar's outbound side, a Gateway): requests it answers itself, for taps. */
   callerTap: CallerTapHook | null = null
   /** Heads the HTTP parser refuses, for taps (a Gateway, a sidecar's inbound and outbound sides). */
@@ -397,7 +405,11 @@ export class HttpListener {
     if (this.draining) res.shouldKeepAlive = false
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
-      if (x.status === 413) res.shouldKeepAlive = false
+      if (x.status === 413) {
+        res.shouldKeepAlive = false
+        // Node's own HTTP/1.1 server would destroy the connection while the body still arrives.
+        if (req.httpVersionMajor === 1 && !(req instanceof H1Request)) lingerAfterResponse(req.socket)
+      }
       const tap = this.callerTap !== null && this.callerTap.active ? this.callerTap : null
       const seen = tap !== null || this.rejected !== null ? this.refused(req, res) : null
       if (tap !== null && seen !== null) tap.watch(seen, null)
@@ -412,16 +424,26 @@ export class HttpListener {
     const policies = this.policiesOf(host)
     const router = policies.router
     const claimed = policies.claimRouted
+    if (policies.claimFilled !== null) dropClientCopies(x.headers, policies.claimFilled)
     // Matching is pure, so doing it first changes nothing but lets a route's SecurityPolicy apply.
     const route = router === null ? null
       : router.match(host, x.path, x.query, req.method ?? 'GET', claimed === null ? req.headers : headersWithout(req.headers, claimed))
+    x.matched = route
     if (this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, route)
     const gate = route?.gate ?? policies.security
     if (gate === null) this.authorize(x, router !== null, route, policies)
     else {
       gate.handle(x, route?.route ?? null,
-        () => this.authorize(x, router !== null, claimed === null ? route : this.routeByClaims(x, host, route, gate, policies), policies))
+        () => this.authorize(x, router !== null, claimed === null ? route : this.requestRouteByClaims(x, host, route, gate, policies), policies))
     }
+  }
+
+  /** routeByClaims for a request: a tap watching it for the route first matched lets it go
+   *  (x.matched changed), and watches it again for the route it went to. */
+  private requestRouteByClaims(x: Exchange, host: string, route: RequestHandler | null, gate: RequestGate, policies: ListenerPolicies): RequestHandler | null {
+    const final = this.routeByClaims(x, host, route, gate, policies)
+    if (final !== route && this.callerTap !== null && this.callerTap.active) this.callerTap.watch(x, final)
+    return final
   }
 
   /** Once `gate` has set the claim headers routes match on: the route they pick, when `gate` judges
@@ -432,6 +454,7 @@ export class HttpListener {
     const again = router.match(host, x.path, x.query, x.req.method ?? 'GET', headersWithClaims(x.req.headers, x.headers, policies.claimRouted))
     if (again === null || again === route || (again.gate ?? policies.security) !== gate) return route
     x.route = again.route ?? null
+    x.matched = again
     return again
   }
 
@@ -481,6 +504,7 @@ export class HttpListener {
     const host = req.headers.host ?? ''
     const policies = this.policiesOf(host)
     const claimed = policies.claimRouted
+    if (policies.claimFilled !== null) dropClientCopies(x.headers, policies.claimFilled)
     const matchHeaders = claimed === null ? req.headers : headersWithout(req.headers, claimed)
     const route = policies.router?.match(host, x.path, x.query, req.method ?? 'GET', matchHeaders) ?? null
     const gate = route?.gate ?? policies.security
@@ -517,6 +541,8 @@ function peerAddress(req: IncomingMessage): string {
  *  ERR_SSL_…): such a socket has no TLS session to carry an answer, so writing one would never
  *  finish and the connection would be held for good. */
 function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: number; reason: string } | null {
+  // Answered already: the parser, still fed until then, refused more of the same bytes (or their end).
+  if (isLingering(socket)) return null
   const code = err.code ?? ''
   if (!socket.writable || !(code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT')) { socket.destroy(); return null }
   const tooLarge = err.code === 'HPE_HEADER_OVERFLOW'
@@ -524,6 +550,8 @@ function onClientError(err: NodeJS.ErrnoException, socket: Duplex): { status: nu
   const status = tooLarge ? 431 : timeout ? 408 : 400
   const reason = tooLarge ? 'too_large' : timeout ? 'timeout' : 'bad_request'
   const text = tooLarge ? 'Request Header Fields Too Large' : timeout ? 'Request Timeout' : 'Bad Request'
-  socket.end(closingResponse(status, text, reason, err.code ?? 'malformed request'))
+  // The client may still be sending the head it refused: what follows is read and dropped for a
+  // while, so the answer is not lost to a reset.
+  closeLingering(socket, closingResponse(status, text, reason, err.code ?? 'malformed request'))
   return { status, reason }
 }

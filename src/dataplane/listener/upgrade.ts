@@ -5,6 +5,7 @@ import type { IncomingMessage, Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ProxyError } from '../errors.js'
+import { closeLingering } from './lingering-close.js'
 
 const DROP = new Set(['connection', 'upgrade', 'http2-settings'])
 
@@ -31,7 +32,6 @@ export function handBack(server: Server, req: IncomingMessage, socket: Socket, h
 export function rejectUpgrade(socket: Duplex, err: ProxyError): void {
   if (socket.destroyed) return
   const body = `${err.reason}: ${err.message}\n`
-  socket.end(`HTTP/1.1 ${err.status} Error\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+  closeLingering(socket, `HTTP/1.1 ${err.status} Error\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
     `x-trellis-reason: ${err.reason}\r\nconnection: close\r\n\r\n${body}`)
-  setTimeout(() => socket.destroy(), 1000).unref()
 }

@@ -40,7 +40,7 @@ for (const c of cases) {
     const tap = new CallerTap(hub, c.listener)
     assert.equal(tap.active, true)
     const res = new FakeResponse()
-    const x = { req: { method: 'POST' }, res, path: '/orders/7', client: '10.0.0.1', startMs: nowMs(), route: null, service: c.picked ?? null } as unknown as Exchange
+    const x = { req: { method: 'POST' }, res, path: '/orders/7', client: '10.0.0.1', startMs: nowMs(), route: null, matched: c.route, service: c.picked ?? null } as unknown as Exchange
     tap.watch(x, c.route)
     x.path = '/rewritten'
     if (c.reason === null) res.end()
@@ -81,4 +81,22 @@ test('no close listener is added for a request whose Services no tap asks about'
   tap.watch({ req: { method: 'GET' }, res, path: '/', client: '10.0.0.1', startMs: 0, route: null, service: null } as unknown as Exchange, route('default/r', ['default/a']))
   assert.equal(res.listenerCount('close'), 0)
   stop()
+})
+
+test('caller tap: a request its claims move to another route is summarized for that route\'s Services only', () => {
+  const hub = new TapHub()
+  const got: Record<string, TapEvent[]> = {}
+  for (const s of ['default/a', 'default/b']) hub.watchAnswers(s, { offer: e => { (got[s] ??= []).push(e) } })
+  const tap = new CallerTap(hub, null)
+  const res = new FakeResponse()
+  const first = route('default/open', ['default/a']), moved = route('default/gold', ['default/b'])
+  const x = { req: { method: 'GET' }, res, path: '/', client: '10.0.0.1', startMs: nowMs(), route: null, matched: first, service: null } as unknown as Exchange
+  tap.watch(x, first)
+  x.matched = moved
+  x.route = moved.route!
+  tap.watch(x, moved)
+  respondError(res as never, new ProxyError('denied', 'test'))
+  assert.deepEqual(Object.keys(got), ['default/b'])
+  assert.equal(got['default/b'].length, 1)
+  assert.equal(got['default/b'][0].route, 'default/gold')
 })

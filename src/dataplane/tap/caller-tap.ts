@@ -45,7 +45,8 @@ export class CallerTap implements CallerTapHook, ParserRefusalTap {
     // A pick only narrows the route's Services, so a request none of them is tapped for is skipped now.
     if (!this.hub.answersWanted(route !== null ? route.services ?? [] : this.own)) return
     const path = tapPath(x)
-    x.res.once('close', () => this.answered(x, route, path))
+    // Its verified claims may move the request to another route; it is then watched again for that one.
+    x.res.once('close', () => { if (x.matched === route) this.answered(x, route, path) })
   }
 
   parserRefused(socket: Duplex, status: number, reason: string): void {

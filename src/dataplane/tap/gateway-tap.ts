@@ -23,7 +23,8 @@ export class GatewayTap implements CallerTapHook, ParserRefusalTap {
     if (this.hub.answering) this.answers.watch(x, route)
     if (!this.hub.active) return
     const path = tapPath(x)
-    x.res.once('close', () => this.served(x, route, path))
+    // Its verified claims may move the request to another route; it is then watched again for that one.
+    x.res.once('close', () => { if (x.matched === route) this.served(x, route, path) })
   }
 
   parserRefused(socket: Duplex, status: number, reason: string): void {

@@ -12,6 +12,7 @@ import { H1Request, type BodySource } from './server-request.js'
 import { H1Response, type ResponseSink } from './server-response.js'
 import { OVERSIZED_BODY_RESPONSE } from '../body-limit.js'
 import { closingResponse } from '../closing-response.js'
+import { closeLingering } from '../lingering-close.js'
 import { nowMs } from '../../../lib/monotonic-clock.js'
 
 /** The listener a connection serves. */
@@ -77,11 +78,13 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
    *  the answer (idleSinceMs), the request timeout from headStartMs. */
   get droppingBody(): boolean { return (this.phase === Phase.Body || this.phase === Phase.Trailers) && this.responseDone }
 
-  /** Answers 408 and closes (a head or body that did not arrive in time). */
+  /** Answers 408 and closes (a head or body that did not arrive in time); a response already under
+   *  way is cut off. */
   timeOut(): void {
     const res = this.res
-    if (res === null || !res.headersSent) this.socket.end(TIMEOUT_RESPONSE)
-    this.closeSoon()
+    if (res === null || !res.headersSent) { this.closeSoon(TIMEOUT_RESPONSE); return }
+    this.phase = Phase.Closed
+    setTimeout(destroySocket, 1000, this.socket).unref()
   }
 
   close(): void { this.socket.destroy() }
@@ -186,7 +189,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
 
   private badBody(): void {
     const res = this.res
-    if (res !== null && !res.headersSent && this.socket.writable) { this.socket.end(BAD_BODY_RESPONSE); this.closeSoon() }
+    if (res !== null && !res.headersSent && this.socket.writable) this.closeSoon(BAD_BODY_RESPONSE)
     else this.socket.destroy()
   }
 
@@ -197,7 +200,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     const res = this.res
     this.keepAlive = false
     if (res !== null && res.writableEnded) return           // answered already: the connection closes after it
-    if (res !== null && !res.headersSent && this.socket.writable) { this.socket.end(OVERSIZED_BODY_RESPONSE); this.closeSoon() }
+    if (res !== null && !res.headersSent && this.socket.writable) this.closeSoon(OVERSIZED_BODY_RESPONSE)
     else this.socket.destroy()
   }
 
@@ -211,7 +214,7 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     this.responseDone = true
     res.finish()
     // Closed after this answer: ended, and destroyed soon even if the client never closes its side.
-    if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.socket.end(); this.closeSoon(); return }
+    if (!this.keepAlive || !res.shouldKeepAlive || this.host.draining) { this.closeSoon(null); return }
     // The body is still coming (the answer did not wait for it): read and drop the rest, then go on.
     if (!this.bodyDone) { this.idleSinceMs = nowMs(); (this.req as H1Request).dump(); return }
     this.next(null)
@@ -250,9 +253,12 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
     this.host.forget(this)
   }
 
-  private closeSoon(): void {
+  /** Ends the connection (with `answer` first, if any), reading and dropping what the client still
+   *  sends for a while (lingering-close.ts), so the answer is not lost to a reset. */
+  private closeSoon(answer: string | null): void {
     this.phase = Phase.Closed
-    setTimeout(() => this.socket.destroy(), 1000).unref()
+    this.pending = null
+    closeLingering(this.socket, answer)
   }
 
   private handOver(bytes: Buffer): void {
@@ -270,3 +276,4 @@ export class H1ServerConnection implements BodySource, ResponseSink, ChunkSink {
 }
 
 function noop(): void {}
+function destroySocket(socket: Socket): void { socket.destroy() }
