@@ -38,7 +38,7 @@ export function compileTrafficPolicy(spec: TrafficPolicySpec): TrafficPolicyIR {
     } : null,
     faultInjection: fi ? {
       delay: fi.delay ? { percent: fi.delay.percent, durationMs: fi.delay.duration } : null,
-      abort: fi.abort ? { percent: fi.abort.percent, status: fi.abort.status } : null,
+      abort: fi.abort ? { percent: fi.abort.percent, status: fi.abort.status, grpcStatus: fi.abort.grpcStatus ?? null } : null,
     } : null,
   }
 }

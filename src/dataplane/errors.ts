@@ -12,8 +12,11 @@ const STATUS: Record<Reason, number> = {
 }
 
 export class ProxyError extends Error {
-  constructor(readonly reason: Reason, message: string, readonly status = STATUS[reason], options?: { cause?: unknown }) {
+  /** The gRPC status a gRPC request gets; null: the one its reason maps to. */
+  readonly grpcStatus: number | null
+  constructor(readonly reason: Reason, message: string, readonly status = STATUS[reason], options?: { cause?: unknown; grpcStatus?: number }) {
     super(message, options)
+    this.grpcStatus = options?.grpcStatus ?? null
   }
 }
 
@@ -31,7 +34,7 @@ export function respondError(res: ServerResponse, err: ProxyError): void {
   (res as { [MESH_REASON]?: Reason })[MESH_REASON] = err.reason
   if (isGrpc(res.req?.headers['content-type'])) {
     endWithHeaders(res, 200, {
-      'content-type': 'application/grpc', 'grpc-status': String(grpcStatusFor(err.reason)),
+      'content-type': 'application/grpc', 'grpc-status': String(err.grpcStatus ?? grpcStatusFor(err.reason)),
       'grpc-message': encodeURIComponent(`${err.reason}: ${err.message}`), 'x-trellis-reason': err.reason,
     })
     return

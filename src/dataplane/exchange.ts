@@ -61,13 +61,21 @@ export function clientGone(res: ServerResponse): boolean {
   return stream !== undefined && (stream.destroyed || stream.closed)
 }
 
+/** HTTP/2 requests whose stream the proxy closed itself before their body was all in. */
+const cutByProxy = new WeakSet<IncomingMessage>()
+
+/** Marks a request whose stream the proxy is about to close before the client finished its body
+ *  (a request timeout), so that its body, which Node then ends, is not taken for complete. */
+export function markBodyCut(req: IncomingMessage): void { cutByProxy.add(req) }
+
 /**
  * Whether a request body that just ended was cut off rather than finished. Node ends the body of an
- * HTTP/2 stream the client reset (RST_STREAM, or its connection lost) as if it were complete, with
- * only `aborted` telling them apart; an HTTP/1.1 body cut off never ends.
+ * HTTP/2 stream that closed early as if it were complete: one the client reset (RST_STREAM, or its
+ * connection lost), which `aborted` tells, and one the proxy closed after answering, which it
+ * marked (markBodyCut). An HTTP/1.1 body cut off never ends.
  */
 export function bodyCut(req: IncomingMessage): boolean {
-  return req.httpVersionMajor === 2 && (req as { aborted?: boolean }).aborted === true
+  return req.httpVersionMajor === 2 && ((req as { aborted?: boolean }).aborted === true || cutByProxy.has(req))
 }
 
 /** Whether a request carries a body: framing headers on HTTP/1.1; on HTTP/2, an open stream. */

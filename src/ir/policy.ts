@@ -42,7 +42,8 @@ export interface OutlierDetectionIR {
 
 export interface FaultInjectionIR {
   readonly delay: { readonly percent: number; readonly durationMs: number } | null
-  readonly abort: { readonly percent: number; readonly status: number } | null
+  /** `grpcStatus` answers gRPC requests; null: the gRPC status `status` maps to (grpc-status.ts). */
+  readonly abort: { readonly percent: number; readonly status: number; readonly grpcStatus: number | null } | null
 }
 
 export interface TrafficPolicyIR {

@@ -50,6 +50,7 @@ const fields: Field[] = [
   { path: 'spec.outlierDetection.consecutiveErrors', apiVersion: TRELLIS, kind: 'TrafficPolicy', spec: `${toService}\noutlierDetection:\n  consecutiveErrors: V`, min: 1, max: 1000 },
   { path: 'spec.outlierDetection.maxEjectionPercent', apiVersion: TRELLIS, kind: 'TrafficPolicy', spec: `${toService}\noutlierDetection:\n  maxEjectionPercent: V`, min: 0, max: 100 },
   { path: 'spec.faultInjection.abort.status', apiVersion: TRELLIS, kind: 'TrafficPolicy', spec: `${toService}\nfaultInjection:\n  abort:\n    percent: 1\n    status: V`, min: 200, max: 599 },
+  { path: 'spec.faultInjection.abort.grpcStatus', apiVersion: TRELLIS, kind: 'TrafficPolicy', spec: `${toService}\nfaultInjection:\n  abort:\n    percent: 1\n    status: 503\n    grpcStatus: V`, min: 1, max: 16 },
   { path: 'spec.limits.0.requests', apiVersion: TRELLIS, kind: 'RateLimitPolicy', spec: 'targetRef: { kind: Gateway, name: g }\nlimits:\n  - key: ip\n    per: 1s\n    requests: V', min: 1, max: 1_000_000_000 },
   { path: 'spec.audit.maxSizeBytes', apiVersion: TRELLIS, kind: 'SecurityPolicy', spec: 'targetRef: { kind: Gateway, name: g }\naudit:\n  file: audit.log\n  maxSizeBytes: V', min: 1024, max: 1024 ** 4 },
   { path: 'spec.audit.maxFiles', apiVersion: TRELLIS, kind: 'SecurityPolicy', spec: 'targetRef: { kind: Gateway, name: g }\naudit:\n  file: audit.log\n  maxFiles: V', min: 1, max: 100 },

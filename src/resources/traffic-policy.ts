@@ -81,7 +81,7 @@ export const trafficPolicySpec = refine(obj({
   })),
   faultInjection: opt(obj({
     delay: opt(obj({ percent: num(0, 100), duration: duration() })),
-    abort: opt(obj({ percent: num(0, 100), status: int(200, 599) })),
+    abort: opt(obj({ percent: num(0, 100), status: int(200, 599), grpcStatus: opt(int(1, 16)) })),
   })),
 }), checkTargets)
 export type TrafficPolicySpec = Infer<typeof trafficPolicySpec>

@@ -1,9 +1,11 @@
 // Fault injection through a real proxy on 127.0.0.1: a client that leaves during an injected delay
-// gets nothing sent upstream on its behalf, over HTTP/1.1 and HTTP/2.
+// gets nothing sent upstream on its behalf, over HTTP/1.1 and HTTP/2; an injected abort answers a
+// gRPC client with the gRPC status the abort's HTTP status maps to, or its own grpcStatus.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, request, type ServerResponse } from 'node:http'
-import { connect } from 'node:http2'
+import { connect, createServer as createH2Server } from 'node:http2'
+import * as grpc from '@grpc/grpc-js'
 import { listen, ResilienceProxy } from '../upstream/resilience-proxy.test-harness.js'
 
 const DELAY = { delay: { percent: 100, durationMs: 300 }, abort: null }
@@ -69,4 +71,64 @@ test('an HTTP/1.1 client that leaves during an injected delay sends nothing upst
     await proxy.stop()
     up.close()
   }
+})
+
+/** One unary gRPC call through the proxy: the status the client reads, and x-trellis-reason. */
+function grpcCall(port: number): Promise<{ code: number; reason: unknown }> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure())
+  const bytes = (b: Buffer) => b
+  return new Promise<{ code: number; reason: unknown }>(resolve => {
+    client.makeUnaryRequest('/test.Echo/Unary', bytes, bytes, Buffer.from('hi'), (err: grpc.ServiceError | null) => {
+      resolve({ code: err?.code ?? grpc.status.OK, reason: err?.metadata.get('x-trellis-reason')[0] })
+    })
+  }).finally(() => client.close())
+}
+
+test('an injected abort answers a gRPC call with the gRPC status of its HTTP status, or its grpcStatus', { timeout: 20_000 }, async t => {
+  let hits = 0
+  const upstream = createH2Server()
+  upstream.on('stream', stream => { hits++; stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '0' }, { endStream: true }) })
+  const port = await listen(upstream as never)
+  t.after(() => upstream.close())
+  const cases = [
+    { status: 400, grpcStatus: null, want: grpc.status.INTERNAL },
+    { status: 401, grpcStatus: null, want: grpc.status.UNAUTHENTICATED },
+    { status: 403, grpcStatus: null, want: grpc.status.PERMISSION_DENIED },
+    { status: 404, grpcStatus: null, want: grpc.status.UNIMPLEMENTED },
+    { status: 429, grpcStatus: null, want: grpc.status.UNAVAILABLE },
+    { status: 500, grpcStatus: null, want: grpc.status.UNKNOWN },
+    { status: 502, grpcStatus: null, want: grpc.status.UNAVAILABLE },
+    { status: 503, grpcStatus: null, want: grpc.status.UNAVAILABLE },
+    { status: 504, grpcStatus: null, want: grpc.status.UNAVAILABLE },
+    { status: 503, grpcStatus: grpc.status.NOT_FOUND, want: grpc.status.NOT_FOUND },
+    { status: 400, grpcStatus: grpc.status.RESOURCE_EXHAUSTED, want: grpc.status.RESOURCE_EXHAUSTED },
+  ]
+  for (const c of cases) {
+    const fault = { delay: null, abort: { percent: 100, status: c.status, grpcStatus: c.grpcStatus } }
+    const proxy = await new ResilienceProxy([port], {}, { fault }, 'grpc').start()
+    try {
+      const got = await grpcCall(proxy.port)
+      assert.deepEqual(got, { code: c.want, reason: 'fault_injected' }, `status ${c.status}, grpcStatus ${c.grpcStatus}`)
+    } finally {
+      await proxy.stop()
+    }
+  }
+  assert.equal(hits, 0, 'no aborted call reached the upstream')
+})
+
+test('an injected abort answers an HTTP client with its configured status, whatever its grpcStatus', async t => {
+  const up = await streamingUpstream()
+  const fault = { delay: null, abort: { percent: 100, status: 404, grpcStatus: grpc.status.NOT_FOUND } }
+  const proxy = await new ResilienceProxy([up.port], {}, { fault }).start()
+  t.after(async () => { await proxy.stop(); up.close() })
+  const got = await new Promise<{ status: number; reason: unknown }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: proxy.port, path: '/', agent: false }, res => {
+      resolve({ status: res.statusCode ?? 0, reason: res.headers['x-trellis-reason'] })
+      res.resume()
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  assert.deepEqual(got, { status: 404, reason: 'fault_injected' })
+  assert.deepEqual(up.paths, [])
 })

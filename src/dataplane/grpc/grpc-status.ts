@@ -16,6 +16,18 @@ const BY_REASON: Record<Reason, number> = {
 
 export function grpcStatusFor(reason: Reason): number { return BY_REASON[reason] }
 
+/** The gRPC status a client reads from an HTTP status, as gRPC maps them (doc/http-grpc-status-mapping.md). */
+export function grpcStatusForHttp(status: number): number {
+  switch (status) {
+    case 400: return GRPC.INTERNAL
+    case 401: return GRPC.UNAUTHENTICATED
+    case 403: return GRPC.PERMISSION_DENIED
+    case 404: return GRPC.UNIMPLEMENTED
+    case 429: case 502: case 503: case 504: return GRPC.UNAVAILABLE
+    default: return GRPC.UNKNOWN
+  }
+}
+
 /** retryOn names for gRPC statuses. */
 export const GRPC_RETRY_NAMES: Readonly<Record<string, number>> = {
   cancelled: GRPC.CANCELLED, 'deadline-exceeded': GRPC.DEADLINE_EXCEEDED, internal: GRPC.INTERNAL,

@@ -2,7 +2,7 @@
 // ALPN, with certificates picked by SNI) whose route table
 // can be swapped atomically: requests in flight keep the table they started with. It applies the
 // listener's ClientTrafficPolicy before routing: size limits (431/414/413), header/idle/request
-// timeouts, path rules, trusted x-forwarded-for hops, max connections. Protocol errors from the
+// timeouts (HTTP/2 requests: h2-request-timeout.ts), path rules, trusted x-forwarded-for hops, max connections. Protocol errors from the
 // parser (ambiguous framing, oversized headers) are answered here, never forwarded.
 // Upgrade: `websocket` is tunnelled by the matched route; any other upgrade (h2c) is ignored: the
 // request is handed back to the HTTP parser without its upgrade headers and served normally.
@@ -19,6 +19,7 @@ import { DEFAULT_CLIENT_TRAFFIC, type ClientTrafficIR } from '../../ir/client-tr
 import { ProxyError, respondError } from '../errors.js'
 import { Exchange } from '../exchange.js'
 import { limitBody } from './body-limit.js'
+import { H2RequestTimeouts } from './h2-request-timeout.js'
 import { clientAddress, forwardRequestHeaders, trustedClientAddress, type ForwardContext } from './forward-headers.js'
 import { normalizePath, type PathRules } from './normalize-path.js'
 import { peerIdentityOf } from '../mtls/peer-identity.js'
@@ -146,6 +147,8 @@ export class HttpListener {
   private readonly h1Connections = new Set<H1ServerConnection>()
   private readonly h1Host: H1Host
   private h1Sweep: NodeJS.Timeout | null = null
+  /** The request timeout of HTTP/2 requests, which Node's servers apply to HTTP/1.1 only. */
+  private readonly h2Timeouts = new H2RequestTimeouts(() => this.ct.requestTimeoutMs)
   /** TLS listeners: Node's handler of handshaken connections, where the fast path hands connections back. */
   private nodeTlsHandler: ((s: Socket) => void) | null = null
   draining = false
@@ -330,6 +333,7 @@ export class HttpListener {
       }, drainMs)
       timer.unref()
       if (this.h1Sweep !== null) { clearInterval(this.h1Sweep); this.h1Sweep = null }
+      this.h2Timeouts.stop()
       for (const s of this.h2Sessions) s.close()          // GOAWAY: in-flight streams finish
       const done = () => { clearTimeout(timer); resolve() }
       // A listener fed by accept() (its port kept by a SwitchablePort) waits for its own connections too.
@@ -403,6 +407,7 @@ export class HttpListener {
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     if (this.draining) res.shouldKeepAlive = false
+    if (req.httpVersionMajor === 2 && this.ct.requestTimeoutMs > 0) this.h2Timeouts.track(res)
     const x = this.admit(req, res)
     if (x instanceof ProxyError) {
       if (x.status === 413) {

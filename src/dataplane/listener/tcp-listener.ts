@@ -1,12 +1,13 @@
 // A TCP listener: each connection is routed by a swappable StreamRouter (plain TCP: one route;
 // TLS passthrough: by the SNI name of the ClientHello, read here without terminating TLS), then
 // joined to an endpoint of the chosen cluster byte for byte, through the Service's circuit breaker
-// and outlier detection (forward-stream.ts). Sniffing is bounded in bytes (MAX_SNIFF_BYTES) and
-// time; garbage, an unknown name, no endpoint or a full circuit breaker closes the connection.
+// and outlier detection (forward-stream.ts). Sniffing is bounded in bytes (MAX_SNIFF_BYTES), work
+// (each byte read once: client-hello-reader.ts) and time; garbage, an unknown name, no endpoint or
+// a full circuit breaker closes the connection.
 import { createServer, type Server, type Socket } from 'node:net'
 import type { StreamRouter } from '../build/stream-router.js'
 import { forwardStream } from '../upstream/forward-stream.js'
-import { MAX_SNIFF_BYTES, parseClientHelloSni } from './sni.js'
+import { ClientHelloReader } from './client-hello-reader.js'
 
 export interface TcpListenerOptions {
   readonly name: string
@@ -93,7 +94,7 @@ export class TcpListener {
   }
 
   private sniff(client: Socket): void {
-    let buf: Buffer = Buffer.alloc(0)
+    const hello = new ClientHelloReader()
     const timer = setTimeout(() => stop('no ClientHello in time'), this.sniffMs)
     const stop = (why: string) => {
       clearTimeout(timer)
@@ -102,17 +103,13 @@ export class TcpListener {
       client.destroy()
     }
     const onData = (chunk: Buffer) => {
-      buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
-      const r = parseClientHelloSni(buf)
-      if (r.kind === 'more') {
-        if (buf.length > MAX_SNIFF_BYTES) stop('ClientHello too large')
-        return
-      }
+      const r = hello.push(chunk)
+      if (r.kind === 'more') return
       clearTimeout(timer)
       client.off('data', onData)
       if (r.kind === 'invalid') { stop(r.why); return }
       client.pause()
-      this.dispatch(client, r.serverName, buf)
+      this.dispatch(client, r.serverName, hello.bytes)
     }
     client.on('data', onData)
     client.resume()

@@ -8,6 +8,7 @@ import type { ClusterIR } from '../../snapshot/types.js'
 import { ProxyMetrics } from '../../telemetry/proxy-metrics.js'
 import { buildRouter } from '../build/build-router.js'
 import { HttpListener } from '../listener/http-listener.js'
+import type { TlsServerOptions } from '../listener/tls-certificates.js'
 import { ClusterSet } from './cluster-set.js'
 
 export const SERVICE = 'default/up'
@@ -23,10 +24,14 @@ export interface RouteOptions {
 
 export class ResilienceProxy {
   readonly clusters = new ClusterSet()
-  private readonly listener = new HttpListener({ name: LISTENER, proto: 'http', edge: false, stripMeshHeaders: false })
+  private readonly listener: HttpListener
 
+  /** With `tls`, the listener terminates TLS (h2 and http/1.1 by ALPN); without, it is plain (HTTP/1.1 and h2c). */
   constructor(readonly ports: number[], readonly policy: Partial<TrafficPolicyIR> = {}, readonly route: RouteOptions = {},
-      readonly protocol: ClusterIR['protocol'] = 'http') {
+      readonly protocol: ClusterIR['protocol'] = 'http', tls: TlsServerOptions | null = null) {
+    this.listener = tls === null
+      ? new HttpListener({ name: LISTENER, proto: 'http', edge: false, stripMeshHeaders: false })
+      : new HttpListener({ name: LISTENER, proto: 'https', edge: false, stripMeshHeaders: false, tls })
     this.clusters.update([this.cluster(ports, policy)])
     this.listener.router = buildRouter(routeTable(route), {
       listener: LISTENER, clusters: this.clusters.byService, metrics: new ProxyMetrics(), scheme: 'http', port: 0,
