@@ -95,6 +95,17 @@ test('an unsampled trace is propagated but not recorded; a malformed traceparent
   assert.equal(spansOf(traceId).length, 0, 'nothing recorded for the unsampled trace')
 })
 
+test('tracestate travels with the trace it came with, and is dropped when a new trace starts', async () => {
+  const state = 'vendor=opaque-value'
+  const kept = await get(`${gw}/state`, { traceparent: `00-${'d'.repeat(32)}-${'e'.repeat(16)}-01`, tracestate: state })
+  assert.equal(kept.json().headers.tracestate, state)
+  for (const traceparent of [undefined, 'not-a-trace', `00-${'0'.repeat(32)}-${'e'.repeat(16)}-01`, `00-${'D'.repeat(32)}-${'e'.repeat(16)}-01`]) {
+    const r = await get(`${gw}/state`, { ...(traceparent === undefined ? {} : { traceparent }), tracestate: state })
+    assert.equal(r.json().headers.tracestate, undefined, `with traceparent ${traceparent}`)
+    assert.notEqual(parentOf(r.json().headers.traceparent)[1], 'd'.repeat(32))
+  }
+})
+
 test('with sampling 0 new traces are not recorded, yet every hop still passes a traceparent', async () => {
   await mesh.apply(config(gwPort, endpoint, 0))
   await mesh.settled()

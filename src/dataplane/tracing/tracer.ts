@@ -31,6 +31,9 @@ export class Tracer {
     const traceId = parent ? parent.traceId : newTraceId()
     const spanId = newSpanId()
     x.headers.traceparent = formatTraceParent(traceId, spanId, sampled)
+    // A `tracestate` belongs to the trace that arrived with it: when that trace is missing or
+    // malformed and a new one starts here, its vendor state must not ride along (W3C Trace Context).
+    if (parent === null && x.headers.tracestate !== undefined) delete x.headers.tracestate
     const exporter = this.exporter
     if (!sampled || exporter === null || !x.res) return      // (an Upgrade has no response object)
     const startNs = wallClockNs()
