@@ -1,4 +1,6 @@
 // Tables for `trellis stat`.
+import { terminalSafe } from './terminal-text.js'
+
 interface Signals { requests: number; rps: number; successRate: number | null; latencyMs: { p50: number; p95: number; p99: number } | null }
 type Overview = { windowMs: number; items: (Signals & { service: string })[] }
 type Detail = {
@@ -15,7 +17,7 @@ export function renderStats(body: Overview | Detail): string {
     `${short(s.service)}: ${cells(s).slice(0, 5).map((c, i) => `${SIGNALS[i].toLowerCase()} ${c}`).join(', ')}, ${s.requests} requests in ${seconds(body.windowMs)} (seen by ${s.source === 'inbound' ? 'its sidecars' : 'its callers'})`,
     '',
     table(['ROUTE', ...SIGNALS], body.routes.map(r => [short(r.route), ...cells(r)])),
-    table(['CALLER', ...SIGNALS], body.callers.map(c => [c.caller ?? '(plaintext)', ...cells(c)])),
+    table(['CALLER', ...SIGNALS], body.callers.map(c => [c.caller === null ? '(plaintext)' : terminalSafe(c.caller), ...cells(c)])),
   ]
   if (s.source === 'inbound') out.push(table(['INSTANCE', ...SIGNALS], body.instances.map(i => [short(i.instance), ...cells(i)])))
   return out.join('\n')
@@ -39,4 +41,4 @@ function table(head: readonly string[], rows: readonly string[][]): string {
 
 function seconds(ms: number): string { return `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` }
 
-function short(name: string): string { return name.startsWith('default/') ? name.slice('default/'.length) : name }
+function short(name: string): string { return terminalSafe(name.startsWith('default/') ? name.slice('default/'.length) : name) }

@@ -3,8 +3,9 @@
 import { request } from 'undici'
 import { findControlPlane } from '../controlplane/admin-client.js'
 import type { TapCliOptions } from './tap.js'
+import { terminalSafe } from './terminal-text.js'
 
-interface TapLine {
+export interface TapLine {
   type: string
   time?: string; method?: string; path?: string; status?: number; latencyMs?: number; route?: string | null
   /** A request: the x-trellis-reason of an answer the mesh made (null: the app answered). The end: why it ended. */
@@ -63,25 +64,30 @@ export async function runTap(service: string | undefined, opts: TapCliOptions): 
 function show(l: TapLine, json: boolean, atGateway: boolean): void {
   if (l.type === 'start') {
     const n = l.proxies?.length ?? 0
-    if (l.gateway !== undefined) process.stderr.write(`tapping gateway ${l.gateway}: ${n === 0 ? 'its proxy is not connected yet' : l.proxies!.join(', ')}\n`)
-    else process.stderr.write(`tapping ${l.service}: ${n === 0 ? 'no sidecar serves it yet' : `${n} sidecar${n === 1 ? '' : 's'} (${l.proxies!.join(', ')})`}\n`)
+    const proxies = terminalSafe(l.proxies?.join(', ') ?? '')
+    if (l.gateway !== undefined) process.stderr.write(`tapping gateway ${terminalSafe(l.gateway)}: ${n === 0 ? 'its proxy is not connected yet' : proxies}\n`)
+    else process.stderr.write(`tapping ${terminalSafe(String(l.service))}: ${n === 0 ? 'no sidecar serves it yet' : `${n} sidecar${n === 1 ? '' : 's'} (${proxies})`}\n`)
   } else if (l.type === 'end') {
-    process.stderr.write(`tap ended (${l.reason}): ${l.requests} requests${l.dropped ? `, ${l.dropped} dropped` : ''}\n`)
+    process.stderr.write(`tap ended (${terminalSafe(String(l.reason))}): ${l.requests} requests${l.dropped ? `, ${l.dropped} dropped` : ''}\n`)
   } else if (l.type === 'request') {
-    if (json) { process.stdout.write(JSON.stringify(l) + '\n'); return }
-    const d = l.destination
-    if (atGateway) {
-      process.stdout.write([
+    process.stdout.write(json ? JSON.stringify(l) + '\n' : formatTapRequest(l, atGateway))
+  }
+}
+
+/** One request as a table line. Every field may carry what a client or an app sent (a caller's
+ *  route name, a path), so the line is made safe for the terminal as a whole. */
+export function formatTapRequest(l: TapLine, atGateway: boolean): string {
+  const d = l.destination
+  const fields = atGateway
+    ? [
         l.time, l.method || '-', l.path || '-', l.status, `${l.latencyMs}ms`, `src=${l.source?.address ?? '?'}`, `dst=${d?.service ?? '-'}`,
         `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
-      ].join('  ') + '\n')
-      return
-    }
-    process.stdout.write([
-      l.time, l.method || '-', l.path || '-', l.status, `${l.latencyMs}ms`,
-      `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,
-      d?.instance ? `dst=${d.instance} (${d.identity})` : `dst=${d?.service} (answered by ${l.proxy})`,
-      `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
-    ].join('  ') + '\n')
-  }
+      ]
+    : [
+        l.time, l.method || '-', l.path || '-', l.status, `${l.latencyMs}ms`,
+        `src=${l.source?.identity ?? `(plaintext ${l.source?.address ?? '?'})`}`,
+        d?.instance ? `dst=${d.instance} (${d.identity})` : `dst=${d?.service} (answered by ${l.proxy})`,
+        `route=${l.route ?? '-'}`, ...(l.reason ? [`reason=${l.reason}`] : []),
+      ]
+  return terminalSafe(fields.join('  ')) + '\n'
 }
