@@ -59,8 +59,8 @@ export class ProxyMetrics {
 
   /** The series for a label set; the same object is returned for the same labels across rebuilds. */
   requestSeries(labels: SeriesLabels): RequestSeries {
-    let key = `listener="${escape(labels.listener)}",route="${escape(labels.route)}",backend="${escape(labels.backend)}"`
-    if (labels.caller !== undefined) key += `,caller="${escape(labels.caller)}"`
+    let key = `listener="${escapeLabelValue(labels.listener)}",route="${escapeLabelValue(labels.route)}",backend="${escapeLabelValue(labels.backend)}"`
+    if (labels.caller !== undefined) key += `,caller="${escapeLabelValue(labels.caller)}"`
     let s = this.series.get(key)
     if (!s) { s = new RequestSeries(key, labels); this.series.set(key, s) }
     return s
@@ -111,4 +111,5 @@ export class ProxyMetrics {
   }
 }
 
-function escape(v: string): string { return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') }
+/** A Prometheus label value: backslash, double quote and newline escaped. */
+export function escapeLabelValue(v: string): string { return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') }

@@ -6,6 +6,7 @@ import type { Exchange } from '../exchange.js'
 import { ProxyError, respondError } from '../errors.js'
 import { LocalBuckets } from './token-bucket.js'
 import { RedisBuckets } from './redis-buckets.js'
+import { escapeLabelValue } from '../../telemetry/proxy-metrics.js'
 
 /** One proxy's buckets: local ones and a Redis client per store URL. */
 export class RateLimitState {
@@ -30,7 +31,7 @@ export class RateLimitState {
       '# HELP trellis_rate_limited_total Requests refused by a RateLimitPolicy.', '# TYPE trellis_rate_limited_total counter',
       `trellis_rate_limited_total ${this.limited}`,
       '# HELP trellis_rate_limit_redis_ready 1 while the Redis store answers.', '# TYPE trellis_rate_limit_redis_ready gauge',
-      ...[...this.redis.values()].map(r => `trellis_rate_limit_redis_ready{store="${r.url}"} ${r.ready ? 1 : 0}`),
+      ...[...this.redis.values()].map(r => `trellis_rate_limit_redis_ready{store="${escapeLabelValue(r.shown)}"} ${r.ready ? 1 : 0}`),
       '# HELP trellis_rate_limit_redis_fallbacks_total Decisions made by local buckets because Redis did not answer.',
       '# TYPE trellis_rate_limit_redis_fallbacks_total counter', `trellis_rate_limit_redis_fallbacks_total ${this.fallbacks}`,
     ].join('\n') + '\n'

@@ -29,7 +29,14 @@ export class RedisBuckets {
   fallbacks = 0
   private closed = false
 
-  constructor(readonly url: string, private readonly log: (line: string) => void) { this.connect() }
+  /** The URL as logs and /metrics show it: without a password, which the URL may carry
+   *  (redis://:PASSWORD@HOST:PORT) and the client uses, but which must not leak to a scrape. */
+  readonly shown: string
+
+  constructor(readonly url: string, private readonly log: (line: string) => void) {
+    this.shown = withoutCredentials(url)
+    this.connect()
+  }
 
   get ready(): boolean { return this.client?.status === 'ready' }
 
@@ -50,8 +57,8 @@ export class RedisBuckets {
       }) as TakingRedis
       c.defineCommand('trellisTake', { numberOfKeys: 1, lua: TAKE })
       let warned = false
-      c.on('error', (err: Error) => { if (!warned) { warned = true; this.log(`rate limits: Redis ${this.url} unreachable (${err.message}); using local limits until it is back`) } })
-      c.on('ready', () => { if (warned) this.log(`rate limits: Redis ${this.url} is back`); warned = false })
+      c.on('error', (err: Error) => { if (!warned) { warned = true; this.log(`rate limits: Redis ${this.shown} unreachable (${err.message}); using local limits until it is back`) } })
+      c.on('ready', () => { if (warned) this.log(`rate limits: Redis ${this.shown} is back`); warned = false })
       this.client = c
     }).catch(err => { this.log(`rate limits: cannot load the Redis client: ${(err as Error).message}`) })
   }
@@ -60,4 +67,9 @@ export class RedisBuckets {
     this.closed = true
     this.client?.disconnect()
   }
+}
+
+function withoutCredentials(url: string): string {
+  const start = url.indexOf('//') + 2, at = url.lastIndexOf('@')
+  return start >= 2 && at >= start ? url.slice(0, start) + url.slice(at + 1) : url
 }
