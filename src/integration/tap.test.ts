@@ -145,3 +145,18 @@ test('a tap of an unknown Service, or without the admin token, is refused', asyn
   assert.equal(res.status, 1)
   assert.match(res.stderr, /admin token required/)
 })
+
+test('a route name an app sends itself never reaches a tap: only its proxy names the route', async () => {
+  // Subscribed at the callees alone, as while a tap is starting and the callers do not tag yet.
+  const events: { route: string | null }[] = []
+  const stops = apiSidecars.map(s => s.tap.subscribe({ offer: e => events.push(e) }))
+  try {
+    assert.equal(webSidecar.tap.tagging, false)
+    const r = await get(`${web}/forged`, { 'x-trellis-route': 'default/forged\u009b2J' })
+    assert.equal(r.status, 200)
+    await eventually('the callee summarized the request', async () => events.length >= 1)
+    assert.equal(events[0].route, null)
+  } finally {
+    for (const stop of stops) stop()
+  }
+})

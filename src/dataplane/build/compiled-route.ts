@@ -139,6 +139,8 @@ export class CompiledRoute {
   private proceed(x: Exchange): void {
     if (this.redirect) { this.redirect(x); this.noBackendSeries.observe(x.res.statusCode, nowMs() - x.startMs); return }
     if (this.tagger.tagging) x.headers[ROUTE_HEADER] = this.entry.route
+    // Only this proxy names the route it matched: an app's own header would show in the callee's tap as one.
+    else if (x.headers[ROUTE_HEADER] !== undefined) delete x.headers[ROUTE_HEADER]
     if (this.requestEdit) this.requestEdit(x.headers)
     if (this.rewrite) this.rewrite(x)
     for (let m = 0; m < this.mirrors.length; m++) this.mirrors[m](x)
