@@ -51,21 +51,27 @@ export function probe(ep: { host: string; port: number; peer?: MeshPeer | null }
   if (protocol === 'grpc') return probeGrpcHealth(ep.host, ep.port, cfg.timeoutMs, peer)
   return new Promise(resolve => {
     let settled = false
-    const done = (ok: boolean) => { if (!settled) { settled = true; resolve(ok) } }
+    let timer: NodeJS.Timeout | null = null
+    const done = (ok: boolean) => { if (!settled) { settled = true; if (timer !== null) clearTimeout(timer); resolve(ok) } }
     if (cfg.path === null) {
       const s = dial(ep.host, ep.port, peer, null)
-      s.setTimeout(cfg.timeoutMs, () => { s.destroy(); done(false) })
+      timer = setTimeout(() => { s.destroy(); done(false) }, cfg.timeoutMs)   // covers a slow TLS handshake too
+      timer.unref()
       s.once(readyEvent(peer), () => { s.destroy(); done(true) })
       s.once('error', () => done(false))
       return
     }
-    const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET', agent: false, timeout: cfg.timeoutMs,
+    const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET', agent: false,
       createConnection: peer ? () => dial(ep.host, ep.port, peer, 'http/1.1') : undefined,
       headers: { 'user-agent': 'trellis-health-check', connection: 'close' } }, res => {
-      res.resume()
+      // The status decides; the body is not read, so a huge or endless one costs nothing.
       done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300)
+      req.destroy()
     })
-    req.on('timeout', () => { req.destroy(); done(false) })
+    // A deadline for the whole check, not an idle timeout: a target trickling its headers a byte
+    // at a time must fail the check rather than hold it (and every later check) forever.
+    timer = setTimeout(() => { req.destroy(); done(false) }, cfg.timeoutMs)
+    timer.unref()
     req.on('error', () => done(false))
     req.end()
   })
