@@ -20,6 +20,9 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(per * 2))
 return wait`
 
+/** Pause between PINGs to a Redis that stopped answering. */
+const STALL_RECHECK_MS = 500
+
 type TakingRedis = Redis & { trellisTake(key: string, cap: number, per: number): Promise<number> }
 
 export class RedisBuckets {
@@ -28,6 +31,13 @@ export class RedisBuckets {
   /** Requests decided by the local fallback because Redis did not answer. */
   fallbacks = 0
   private closed = false
+  /**
+   * Set when a command failed on a connection that still looks open (a hung or overloaded Redis):
+   * requests then use local limits at once, rather than each waiting out the command timeout and
+   * queueing more commands, until a PING answers again.
+   */
+  private stalled = false
+  private stallTimer: NodeJS.Timeout | null = null
 
   /** The URL as logs and /metrics show it: without a password, which the URL may carry
    *  (redis://:PASSWORD@HOST:PORT) and the client uses, but which must not leak to a scrape. */
@@ -38,13 +48,36 @@ export class RedisBuckets {
     this.connect()
   }
 
-  get ready(): boolean { return this.client?.status === 'ready' }
+  get ready(): boolean { return this.client?.status === 'ready' && !this.stalled }
 
   /** Calls back with the wait in ms (0 = allowed), or null when Redis could not decide. */
   take(key: string, requests: number, perMs: number, done: (waitMs: number | null) => void): void {
     const c = this.client
-    if (c === null || c.status !== 'ready') { this.connect(); this.fallbacks++; done(null); return }
-    c.trellisTake(`trellis:rl:${key}`, requests, perMs).then(w => done(Number(w)), () => { this.fallbacks++; done(null) })
+    if (c === null || c.status !== 'ready' || this.stalled) { this.connect(); this.fallbacks++; done(null); return }
+    c.trellisTake(`trellis:rl:${key}`, requests, perMs).then(w => done(Number(w)), () => { this.fallbacks++; this.stall(); done(null) })
+  }
+
+  private stall(): void {
+    if (this.stalled || this.closed) return
+    this.stalled = true
+    this.log(`rate limits: Redis ${this.shown} did not answer; using local limits until it does`)
+    this.checkStalled()
+  }
+
+  /** One PING at a time until one answers; the pause between tries is a timer, not a request's wait. */
+  private checkStalled(): void {
+    this.stallTimer = null
+    const c = this.client
+    if (this.closed || c === null) return
+    c.ping().then(() => {
+      if (!this.stalled) return
+      this.stalled = false
+      this.log(`rate limits: Redis ${this.shown} answers again`)
+    }, () => {
+      if (this.closed) return
+      this.stallTimer = setTimeout(() => this.checkStalled(), STALL_RECHECK_MS)
+      this.stallTimer.unref()
+    })
   }
 
   private connect(): void {
@@ -65,6 +98,7 @@ export class RedisBuckets {
 
   close(): void {
     this.closed = true
+    if (this.stallTimer !== null) clearTimeout(this.stallTimer)
     this.client?.disconnect()
   }
 }

@@ -3,7 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { connect } from 'node:net'
 import { freePort } from '../../supervisor/free-port.js'
 
-export interface TestRedis { readonly url: string; readonly port: number; stop(): Promise<void> }
+export interface TestRedis {
+  readonly url: string; readonly port: number; stop(): Promise<void>
+  /** SIGSTOP / SIGCONT: a Redis whose connections stay open but that answers nothing. */
+  pause(): void; resume(): void
+}
 
 export async function startRedis(): Promise<TestRedis> {
   const port = await freePort()
@@ -15,6 +19,8 @@ export async function startRedis(): Promise<TestRedis> {
   }
   return {
     url: `redis://127.0.0.1:${port}`, port,
+    pause: () => { proc.kill('SIGSTOP') },
+    resume: () => { proc.kill('SIGCONT') },
     stop: () => new Promise<void>(resolve => {
       if (proc.exitCode !== null) return resolve()
       proc.once('exit', () => resolve())
