@@ -3,11 +3,14 @@ import assert from 'node:assert/strict'
 import { buildHashKeyExtractor, findCookie } from './hash-key.js'
 
 test('hash key extractor by hashOn', () => {
-  const headers = { 'x-user': 'alice', cookie: 'a=1; session="s-42"; b=2', 'x-multi': ['p', 'q'] }
+  const headers = { 'x-user': 'alice', cookie: 'a=1; session="s-42"; b=2; e=; q=""', 'x-multi': ['p', 'q'], 'x-empty': '' }
   const cases = [
     { name: 'header', hashOn: { header: 'x-user', cookie: null, sourceIP: false }, want: 'alice' },
     { name: 'header case-insensitive', hashOn: { header: 'X-User', cookie: null, sourceIP: false }, want: 'alice' },
     { name: 'missing header', hashOn: { header: 'x-none', cookie: null, sourceIP: false }, want: null },
+    { name: 'empty header', hashOn: { header: 'x-empty', cookie: null, sourceIP: false }, want: null },
+    { name: 'empty cookie', hashOn: { header: null, cookie: 'e', sourceIP: false }, want: null },
+    { name: 'empty quoted cookie', hashOn: { header: null, cookie: 'q', sourceIP: false }, want: null },
     { name: 'multi-valued header', hashOn: { header: 'x-multi', cookie: null, sourceIP: false }, want: 'p, q' },
     { name: 'cookie (quotes removed)', hashOn: { header: null, cookie: 'session', sourceIP: false }, want: 's-42' },
     { name: 'missing cookie', hashOn: { header: null, cookie: 'nope', sourceIP: false }, want: null },

@@ -5,21 +5,25 @@ import type { HashOnIR } from '../../ir/policy.js'
 
 export type HashKeyExtractor = (headers: IncomingHttpHeaders, clientIP: string) => string | null
 
-/** Null when there is nothing to hash on (the balancer then picks at random). */
+/**
+ * Null when there is nothing to hash on (the balancer then picks at random). An empty header or
+ * cookie value counts as absent: hashing it would send every such request to one endpoint.
+ */
 export function buildHashKeyExtractor(hashOn: HashOnIR | null): HashKeyExtractor | null {
   if (hashOn === null) return null
   if (hashOn.header !== null) {
     const name = hashOn.header.toLowerCase()
     return headers => {
       const v = headers[name]
-      return v === undefined ? null : typeof v === 'string' ? v : v.join(', ')
+      return v === undefined || v === '' ? null : typeof v === 'string' ? v : v.join(', ')
     }
   }
   if (hashOn.cookie !== null) {
     const cookie = hashOn.cookie
     return headers => {
       const c = headers.cookie
-      return c === undefined ? null : findCookie(c, cookie)
+      const v = c === undefined ? null : findCookie(c, cookie)
+      return v === '' ? null : v
     }
   }
   if (hashOn.sourceIP) return (_headers, clientIP) => clientIP
