@@ -61,8 +61,10 @@ export function probe(ep: { host: string; port: number; peer?: MeshPeer | null }
       s.once('error', () => done(false))
       return
     }
-    const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET', agent: false,
-      createConnection: peer ? () => dial(ep.host, ep.port, peer, 'http/1.1') : undefined,
+    // No `agent` option: Node ignores `createConnection` when one is given (even `false`), and a mesh
+    // endpoint would then get plaintext on its mTLS port. A connection of its own per check either way.
+    const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET',
+      createConnection: () => dial(ep.host, ep.port, peer, 'http/1.1'),
       headers: { 'user-agent': 'trellis-health-check', connection: 'close' } }, res => {
       // The status decides; the body is not read, so a huge or endless one costs nothing.
       done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300)
