@@ -27,6 +27,7 @@ import { inboundObserver } from './build/inbound-observer.js'
 import { TapControl } from './tap/tap-control.js'
 import { CallerTap } from './tap/caller-tap.js'
 import { InboundParserRefusals } from './tap/parser-refusal.js'
+import { healthCheckRequest } from './upstream/health-check-request.js'
 
 export interface SidecarOptions {
   readonly workload: QualifiedName
@@ -196,7 +197,7 @@ export class SidecarProxy {
     }
     for (const [service, router] of routers) (this.outbound.get(service)!.listener as HttpListener).router = router
     for (const [service, router] of streams) (this.outbound.get(service)!.listener as TcpListener).router = router
-    const inboundLimits = snap.inbound.rateLimits ? new RateLimiter(snap.inbound.rateLimits, this.limits) : null
+    const inboundLimits = snap.inbound.rateLimits ? new RateLimiter(snap.inbound.rateLimits, this.limits, healthCheckRequest(snap.inbound.healthCheck, snap.inbound.protocol)) : null
     this.inbound.configure(snap.inbound.protocol, snap.inbound.clientTraffic ?? null, snap.mesh.mtls, snap.inbound.authorization ?? null, inboundLimits)
     for (const [service, o] of this.outbound) {
       if (!routers.has(service) && !streams.has(service)) { this.outbound.delete(service); o.bound.close(); void o.listener.close(snap.mesh.drainTimeoutMs) }

@@ -2,6 +2,7 @@
 // anything else — NOT_SERVING, an error status, no answer within the timeout — fails.
 import { http2 } from '../../lib/lazy-http2.js'
 import { dial, type MeshPeer } from '../mtls/dial.js'
+import { HEALTH_CHECK_USER_AGENT } from '../upstream/health-check-request.js'
 
 // HealthCheckRequest{service: ""} is an empty message: a 5-byte frame header with length 0.
 const EMPTY_REQUEST = Buffer.alloc(5)
@@ -22,7 +23,7 @@ export function probeGrpcHealth(host: string, port: number, timeoutMs: number, p
     session.on('error', () => done(false))
     const stream = session.request({
       ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers',
-      'user-agent': 'trellis-health-check',
+      'user-agent': HEALTH_CHECK_USER_AGENT,
     })
     const chunks: Buffer[] = []
     let status: string | undefined

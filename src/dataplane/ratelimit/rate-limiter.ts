@@ -7,6 +7,7 @@ import { ProxyError, respondError } from '../errors.js'
 import { LocalBuckets } from './token-bucket.js'
 import { RedisBuckets } from './redis-buckets.js'
 import { escapeLabelValue } from '../../telemetry/proxy-metrics.js'
+import { HEALTH_CHECK_USER_AGENT, type HealthCheckRequest } from '../upstream/health-check-request.js'
 
 /** One proxy's buckets: local ones and a Redis client per store URL. */
 export class RateLimitState {
@@ -43,7 +44,12 @@ interface CompiledLimit { readonly ir: RateLimitIR; readonly header: string | nu
 export class RateLimiter {
   private readonly limits: CompiledLimit[]
 
-  constructor(ir: RateLimitsIR, private readonly state: RateLimitState) {
+  /**
+   * `healthCheck`: at a sidecar's inbound port, the check callers' proxies send to the Services it
+   * serves. From an authenticated mesh caller it is not counted: callers check every instance each
+   * interval, and would otherwise be limited by their own checks (and see the checks fail with 429).
+   */
+  constructor(ir: RateLimitsIR, private readonly state: RateLimitState, private readonly healthCheck: HealthCheckRequest | null = null) {
     this.limits = ir.limits.map(l => ({
       ir: l, header: l.key.startsWith('header:') ? l.key.slice(7) : null, redis: l.store === 'local' ? null : state.redisFor(l.store),
     }))
@@ -55,7 +61,13 @@ export class RateLimiter {
    * `consumer` key; without one the client address stands in. Local-only limits answer synchronously.
    */
   admit(x: Exchange, caller: string | null, done: (waitMs: number) => void): void {
+    if (caller !== null && this.healthCheck !== null && this.isHealthCheck(x)) { done(0); return }
     this.next(0, x, caller !== null && caller !== 'anonymous' ? caller : x.client, 0, done)
+  }
+
+  private isHealthCheck(x: Exchange): boolean {
+    const hc = this.healthCheck!
+    return x.path === hc.path && x.req.method === hc.method && x.req.headers['user-agent'] === HEALTH_CHECK_USER_AGENT
   }
 
   private next(i: number, x: Exchange, consumer: string, wait: number, done: (waitMs: number) => void): void {

@@ -6,6 +6,7 @@ import { dial, readyEvent, type MeshPeer } from '../mtls/dial.js'
 import type { HealthCheckIR } from '../../ir/index.js'
 import type { Endpoint } from './endpoint.js'
 import { probeGrpcHealth } from '../grpc/grpc-health.js'
+import { HEALTH_CHECK_USER_AGENT } from './health-check-request.js'
 
 export class HealthChecker {
   private timers = new Map<Endpoint, NodeJS.Timeout>()
@@ -65,7 +66,7 @@ export function probe(ep: { host: string; port: number; peer?: MeshPeer | null }
     // endpoint would then get plaintext on its mTLS port. A connection of its own per check either way.
     const req = request({ host: ep.host, port: ep.port, path: cfg.path, method: 'GET',
       createConnection: () => dial(ep.host, ep.port, peer, 'http/1.1'),
-      headers: { 'user-agent': 'trellis-health-check', connection: 'close' } }, res => {
+      headers: { 'user-agent': HEALTH_CHECK_USER_AGENT, connection: 'close' } }, res => {
       // The status decides; the body is not read, so a huge or endless one costs nothing.
       done((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300)
       req.destroy()
