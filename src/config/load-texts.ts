@@ -6,6 +6,7 @@ import type { Diagnostic } from '../ir/diagnostic.js'
 import { formatPath } from '../compiler/diagnostics.js'
 import { loadSubset } from './load-subset.js'
 import { makeLocate } from './locate.js'
+import { MAX_NESTING_DEPTH, tooDeepAt } from './nesting-depth.js'
 import { documentText, isPlainObject, makeResource } from './resource.js'
 import type { FieldPath, LoadedResource, SourceText } from './source.js'
 import { parseProblem, unresolvedAlias } from './yaml-problems.js'
@@ -83,11 +84,25 @@ function withoutBom(src: SourceText): SourceText {
   return src.text.charCodeAt(0) === 0xfeff ? { ...src, text: src.text.slice(1) } : src
 }
 
+/** A text nested too deeply for the readers is refused whole, with where it gets too deep. */
+function refuseTooDeep(src: SourceText, out: LoadResult): boolean {
+  const at = tooDeepAt(src.text)
+  if (at === null) return false
+  const before = src.text.slice(0, at)
+  const line = before.split('\n').length + (src.lineOffset ?? 0), col = at - before.lastIndexOf('\n')
+  out.diagnostics.push({
+    severity: 'error', code: 'YAML_TOO_DEEP', file: src.file, line, col, path: '', resource: '',
+    message: `lists and mappings nest more than ${MAX_NESTING_DEPTH} levels deep here`, hint: 'no Trellis resource nests this deeply; check the document for a runaway [ or {',
+  })
+  return true
+}
+
 /** Parses every source; syntax errors become diagnostics, empty documents are skipped. */
 export function loadTexts(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
   for (const given of sources) {
     const src = withoutBom(given)
+    if (refuseTooDeep(src, out)) continue
     const fast = loadSubset(src)
     if (!fast) loadWithYaml(src, out)
     else for (const r of fast) out.resources.push(r)
@@ -98,6 +113,9 @@ export function loadTexts(sources: readonly SourceText[]): LoadResult {
 /** loadTexts with every text through yaml: the reference the fast path must equal (tests). */
 export function loadTextsWithYaml(sources: readonly SourceText[]): LoadResult {
   const out: LoadResult = { resources: [], diagnostics: [] }
-  for (const src of sources) loadWithYaml(withoutBom(src), out)
+  for (const given of sources) {
+    const src = withoutBom(given)
+    if (!refuseTooDeep(src, out)) loadWithYaml(src, out)
+  }
   return out
 }

@@ -29,6 +29,15 @@ export class ConfigState {
     return this.commitIfValid(new Map(stored.map(r => [r.key, r])), [])
   }
 
+  /** Start-up: as restore, but stored documents that no longer compile (a newer Trellis may check
+   *  more) are kept, not served: nothing goes live until they are fixed or deleted, and the next
+   *  save writes them back instead of replacing the user's config with an empty one. */
+  restoreAtStart(stored: readonly StoredResource[]): ApplyResult {
+    const result = this.restore(stored)
+    if (!result.ok) this.resources = new Map(stored.map(r => [r.key, r]))
+    return result
+  }
+
   apply(sources: readonly SourceText[], mode: 'apply' | 'delete' | 'replace'): ApplyResult {
     const loaded = loadTexts(sources)
     const loadErrors = loaded.diagnostics.filter(d => d.severity === 'error')

@@ -85,8 +85,11 @@ export class ControlPlane {
   async start(): Promise<void> {
     this.authority = await loadMeshCa(this.opts.store, this.opts.stateDir, this.creds, this.log)
     const state = await this.opts.store.load()
-    const restored = this.config.restore(state.resources)
-    if (!restored.ok) for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)
+    const restored = this.config.restoreAtStart(state.resources)
+    if (!restored.ok) {
+      for (const e of restored.errors) this.log(`stored config rejected: ${formatDiagnostic(e)}`)
+      this.log(`the stored config is kept in ${this.opts.store.url} but not served; fix or delete the documents above with trellis apply / trellis delete`)
+    }
     this.registry.restore(state.instances, Date.now())
     // Versions never go back: proxies that acked version N before a restart must see N+1 next.
     this.version = (state.version ?? 0) + 1

@@ -16,9 +16,13 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk)
   }
   if (!size) return {}
-  try { return JSON.parse(Buffer.concat(chunks).toString('utf8')) } catch {
+  let body: unknown
+  try { body = JSON.parse(Buffer.concat(chunks).toString('utf8')) } catch {
     throw new HttpError(400, 'request body is not valid JSON')
   }
+  // Every endpoint reads fields of the body: `null`, `5`, `"x"` or `[]` is the client's mistake, not a 500.
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object')
+  return body
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -55,6 +55,9 @@ const KIND_GROUPS: Record<string, readonly string[]> = {
   mesh: ['Mesh'], resources: [],
 }
 
+/** What `trellis get` reads, for the error that names an unknown one. */
+export const GET_TYPES = [...Object.keys(KIND_GROUPS), 'instances', 'proxies'].sort()
+
 /** Accepts plural group names (`routes`), kinds (`HTTPRoute`) and their plurals (`httproutes`). */
 export function kindsFor(group: string): readonly string[] | null {
   const g = group.toLowerCase()

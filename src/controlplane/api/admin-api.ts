@@ -4,7 +4,7 @@ import type { SourceText } from '../../config/index.js'
 import { formatDiagnostic } from '../../ir/index.js'
 import type { ControlPlane } from '../control-plane.js'
 import { HttpError, readJson, sendJson } from '../http-util.js'
-import { instanceViews, kindsFor, proxyView, resourceViews } from '../views.js'
+import { GET_TYPES, instanceViews, kindsFor, proxyView, resourceViews } from '../views.js'
 import { handleObserveApi } from './observe-api.js'
 
 export async function handleAdminApi(cp: ControlPlane, req: IncomingMessage, res: ServerResponse, url: URL, method: string): Promise<void> {
@@ -61,7 +61,7 @@ export async function handleAdminApi(cp: ControlPlane, req: IncomingMessage, res
   if (what === 'instances') return sendJson(res, 200, { items: instanceViews(cp.config.ir, cp.registry.list()) })
   const [group, name] = what.split('/')
   const kinds = kindsFor(group)
-  if (!kinds) throw new HttpError(404, `unknown resource type "${group}"`)
+  if (!kinds) throw new HttpError(404, `unknown resource type "${group}"; known: ${GET_TYPES.join(', ')} (or a kind such as httproutes)`)
   let items = resourceViews(cp.config.list(), kinds, cp.currentVersion)
   if (name) items = items.filter(i => (i as { metadata?: { name?: string } }).metadata?.name === name)
   if (name && items.length === 0) throw new HttpError(404, `${group} "${name}" not found`)

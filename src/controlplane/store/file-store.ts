@@ -23,8 +23,13 @@ export class FileStore implements Store {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return EMPTY
       throw err
     }
-    const parsed = JSON.parse(text) as Partial<StoreState>
-    return { resources: parsed.resources ?? [], instances: parsed.instances ?? [], version: typeof parsed.version === 'number' ? parsed.version : 0 }
+    const parsed = parseState(text)
+    if (typeof parsed === 'string') {
+      // Never start empty over it: the next save would replace the user's config with nothing.
+      throw new Error(`the store file ${this.path} ${parsed}; nothing was changed. Restore it from a backup, ` +
+        `or move it away to start with an empty config`)
+    }
+    return parsed
   }
 
   /** Saves are serialised so an older state never lands after a newer one. */
@@ -48,4 +53,20 @@ export class FileStore implements Store {
   }
 
   async close(): Promise<void> { await this.writing }
+}
+
+/** The state in a store file, or what is wrong with it. */
+function parseState(text: string): StoreState | string {
+  if (!text.trim()) return 'is empty'
+  let parsed: unknown
+  try { parsed = JSON.parse(text) } catch (err) { return `is not valid JSON (${(err as Error).message})` }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return 'does not hold a JSON object'
+  const { resources, instances, version } = parsed as Record<string, unknown>
+  if (resources !== undefined && !Array.isArray(resources)) return 'has a "resources" field that is not a list'
+  if (instances !== undefined && !Array.isArray(instances)) return 'has an "instances" field that is not a list'
+  return {
+    resources: (resources ?? []) as StoreState['resources'],
+    instances: (instances ?? []) as StoreState['instances'],
+    version: typeof version === 'number' ? version : 0,
+  }
 }
