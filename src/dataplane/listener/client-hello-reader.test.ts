@@ -3,25 +3,10 @@
 // parsing all its bytes at once; garbage is refused as early.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo } from 'node:net'
-import { connect } from 'node:tls'
 import { mulberry32 } from '../../lib/mulberry32.js'
+import { clientHello } from './client-hello.test-harness.js'
 import { ClientHelloReader } from './client-hello-reader.js'
 import { MAX_SNIFF_BYTES, parseClientHelloSni, type SniResult } from './sni.js'
-
-/** The first bytes a node TLS client sends for `servername`. */
-async function clientHello(servername: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const server = createServer(s => {
-      s.once('data', (d: Buffer) => { resolve(d); s.destroy(); server.close() })
-    })
-    server.listen(0, '127.0.0.1', () => {
-      const c = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername, rejectUnauthorized: false })
-      c.on('error', () => {})
-      setTimeout(() => reject(new Error('no hello')), 5000).unref()
-    })
-  })
-}
 
 /** The handshake message of a one-record hello, grown by a padding extension to `size` bytes. */
 function paddedHandshake(record: Buffer, size: number): Buffer {

@@ -2,24 +2,9 @@
 // malformed and random input — never a throw, always one of more / hello / invalid.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo } from 'node:net'
-import { connect } from 'node:tls'
 import { mulberry32 } from '../../lib/mulberry32.js'
+import { clientHello } from './client-hello.test-harness.js'
 import { MAX_SNIFF_BYTES, parseClientHelloSni } from './sni.js'
-
-/** The first bytes a node TLS client sends for `servername` (undefined = no SNI). */
-async function clientHello(servername: string | undefined): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const server = createServer(s => {
-      s.once('data', (d: Buffer) => { resolve(d); s.destroy(); server.close() })
-    })
-    server.listen(0, '127.0.0.1', () => {
-      const c = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', servername, rejectUnauthorized: false })
-      c.on('error', () => {})
-      setTimeout(() => reject(new Error('no hello')), 5000).unref()
-    })
-  })
-}
 
 test('reads the server name of a real ClientHello, whole and byte by byte', async () => {
   const hello = await clientHello('Api.Example.com')
