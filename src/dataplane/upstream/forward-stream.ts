@@ -2,7 +2,7 @@
 // or terminated at a Gateway, a sidecar's listener for a `tcp` Service), with the Service's
 // resilience, as Envoy's TCP proxy does: the tunnel holds one connection slot of its circuit breaker
 // from the connect until it closes (none free: the client is closed at once, counted as a
-// rejection); the endpoint comes from the balancer, which never offers an ejected one; a refused,
+// rejection, not logged); the endpoint comes from the balancer, which never offers an ejected one; a refused,
 // reset or timed-out connect counts against its endpoint for outlier detection and is retried on
 // another (tcp-connect.ts), and one that succeeds counts as a success.
 // The slot is released exactly once, however the tunnel ends (see `release`).
@@ -16,11 +16,9 @@ import { connectCluster, TUNNEL_CONNECT } from './tcp-connect.js'
  *  why a connection was closed without a tunnel. */
 export function forwardStream(cluster: Cluster, client: Socket, head: Buffer | null, idleMs: number, log: (line: string) => void): void {
   const breaker = cluster.breaker
-  if (breaker !== null && !breaker.acquireConnection()) {
-    log(`${cluster.service}: too many connections (circuit breaker maxConnections)`)
-    client.destroy()
-    return
-  }
+  // Over the limit: closed and counted (trellis_circuit_breaker_rejections_total), not logged, so a
+  // flood of connections cannot flood the log too.
+  if (breaker !== null && !breaker.acquireConnection()) { client.destroy(); return }
   // The breaker that counted this tunnel: a config update may give the cluster another one.
   let held: CircuitBreaker | null = breaker
   const release = () => { if (held !== null) { const b = held; held = null; b.release() } }
